@@ -1,0 +1,1 @@
+"""The async face: the source the sync face is generated from."""

@@ -1,0 +1,61 @@
+"""`sdk.chat` and `sdk.chat.completions`: list chat models and make model objects."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from .._constants import HEADER_PROJECT
+from .._request import model_uri
+from .._response import ResponseContext, decode_json, parse_model_ids
+from ..types.misc import UNDEFINED, UndefinedOr
+from .model import AsyncChatModel
+from .tool_call import AsyncToolCall
+
+if TYPE_CHECKING:
+    from .client import AsyncChatSDK
+
+__all__ = ["AsyncChat", "AsyncChatCompletions"]
+
+
+class AsyncChatCompletions:
+    """Chat-completion models: call it with a name to get a model, or list them."""
+
+    def __init__(self, sdk: AsyncChatSDK) -> None:
+        self._sdk = sdk
+
+    def __call__(self, model_name: str, *, model_version: str = "latest") -> AsyncChatModel:
+        """Return the model `gpt://<folder>/<model_name>/<model_version>`.
+
+        A name containing `://` is used as the URI verbatim. Without a folder, an
+        OpenAI-compatible server gets the bare name.
+        """
+        uri = model_uri(
+            model_name, model_version, self._sdk.folder_id, ai_studio=self._sdk._ai_studio
+        )
+        return AsyncChatModel(self._sdk, uri)
+
+    async def list(
+        self, *, timeout: UndefinedOr[float | None] = UNDEFINED
+    ) -> tuple[AsyncChatModel, ...]:
+        """Return every chat model the folder can use (`gpt://` models; other kinds are left out).
+
+        Args:
+            timeout: a total deadline in seconds (default: the SDK's `timeout`, else 60).
+        """
+        headers = {HEADER_PROJECT: self._sdk.folder_id} if self._sdk.folder_id else None
+        content, exchange = await self._sdk._transport.request(
+            "GET", "/models", headers=headers, timeout=self._sdk._timeout_for(timeout, run=False)
+        )
+        context = ResponseContext(AsyncToolCall, exchange.request_id, exchange.server_request_id)
+        ids = parse_model_ids(decode_json(content, context), context)
+        return tuple(AsyncChatModel(self._sdk, model_id) for model_id in ids)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} folder_id={self._sdk.folder_id!r}>"
+
+
+class AsyncChat:
+    """The chat domain of the SDK: `sdk.chat.completions`."""
+
+    def __init__(self, sdk: AsyncChatSDK) -> None:
+        self.completions = AsyncChatCompletions(sdk)

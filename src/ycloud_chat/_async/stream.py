@@ -1,0 +1,148 @@
+"""`AsyncChatStream`: a streamed run, iterated for cumulative results and closed on every exit."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncIterator
+from types import TracebackType
+from typing import Any
+
+import httpx
+
+from .._compat import async_cancel_shield
+from .._exceptions import APITimeoutError, StreamError
+from .._response import ResponseContext, StreamAccumulator
+from .._sse import ServerSentEvent, SSEDecoder
+from ..types.results import ChatModelResult
+from ._transport import AsyncTransport, Exchange
+from .tool_call import AsyncToolCall
+
+__all__ = ["AsyncChatStream"]
+
+Result = ChatModelResult[AsyncToolCall]
+
+
+class AsyncChatStream:
+    """The partial results of one streamed run, in order; each one is cumulative.
+
+    Iterate it directly, or use it as a context manager to be sure the connection is
+    released even when you stop early. The request is sent when iteration (or the
+    context) starts; it can be iterated once.
+    """
+
+    def __init__(
+        self, transport: AsyncTransport, body: dict[str, Any], timeout: float | None
+    ) -> None:
+        self._transport = transport
+        self._body = body
+        self._timeout = timeout
+        self._response: httpx.Response | None = None
+        self._exchange: Exchange | None = None
+        self._iterator: AsyncIterator[Result] | None = None
+        self._accumulator: StreamAccumulator[AsyncToolCall] | None = None
+        self._closed = False
+
+    @property
+    def request_id(self) -> str | None:
+        """The `x-client-request-id` sent for this stream (None before it starts)."""
+        return self._exchange.request_id if self._exchange else None
+
+    @property
+    def result(self) -> Result | None:
+        """The latest cumulative result received so far (the final one once iteration ends)."""
+        return self._accumulator.last if self._accumulator else None
+
+    async def _open(self) -> httpx.Response:
+        if self._closed:
+            raise RuntimeError("this stream is closed; start a new run_stream()")
+        if self._response is None:
+            self._response, self._exchange = await self._transport.open_stream(
+                "/chat/completions", json=self._body, timeout=self._timeout
+            )
+        return self._response
+
+    async def __aenter__(self) -> AsyncChatStream:
+        await self._open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    def __aiter__(self) -> AsyncIterator[Result]:
+        if self._iterator is not None:
+            raise RuntimeError("a stream can be iterated only once")
+        self._iterator = self._iterate()
+        return self._iterator
+
+    async def aclose(self) -> None:
+        """Stop the stream and release its connection; safe to call more than once."""
+        if self._closed:
+            return
+        self._closed = True
+        with async_cancel_shield():
+            if self._response is not None:
+                await self._response.aclose()
+
+    async def _iterate(self) -> AsyncIterator[Result]:
+        try:
+            response = await self._open()
+            assert self._exchange is not None
+            exchange = self._exchange
+            context = ResponseContext(
+                AsyncToolCall, exchange.request_id, exchange.server_request_id
+            )
+            accumulator = self._accumulator = StreamAccumulator(context)
+            decoder = SSEDecoder()
+            try:
+                async for chunk in response.aiter_bytes():
+                    for event in decoder.feed(chunk):
+                        result = self._handle(event, accumulator)
+                        if result is not None:
+                            yield result
+                for event in decoder.close():
+                    result = self._handle(event, accumulator)
+                    if result is not None:
+                        yield result
+            except httpx.TimeoutException as exc:
+                raise APITimeoutError(
+                    f"the stream stalled: no data for {self._timeout}s",
+                    request_id=exchange.request_id,
+                    server_request_id=exchange.server_request_id,
+                    attempts=exchange.attempts,
+                ) from exc
+            except httpx.TransportError as exc:
+                raise StreamError(
+                    f"the stream broke: {type(exc).__name__}: {exc}",
+                    status_code=response.status_code,
+                    request_id=exchange.request_id,
+                    server_request_id=exchange.server_request_id,
+                    attempts=exchange.attempts,
+                ) from exc
+        finally:
+            await self.aclose()
+
+    @staticmethod
+    def _handle(
+        event: ServerSentEvent, accumulator: StreamAccumulator[AsyncToolCall]
+    ) -> Result | None:
+        if event.event == "error":
+            return accumulator.feed({"error": _error_payload(event.data)})
+        return accumulator.feed_data(event.data)
+
+    def __repr__(self) -> str:
+        state = (
+            "closed" if self._closed else "open" if self._response is not None else "not started"
+        )
+        return f"<{type(self).__name__} {state} request_id={self.request_id}>"
+
+
+def _error_payload(data: str) -> Any:
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data

@@ -1,0 +1,66 @@
+"""The named pairs where the async and the sync face genuinely differ.
+
+`build_tools/unasync.py` rewrites each async name on the left into its sync twin on the
+right; nothing else in `_async/` touches anyio or an event loop.
+
+| async face            | sync face        |
+| --------------------- | ---------------- |
+| `async_sleep`         | `sleep`          |
+| `async_deadline_scope`| `deadline_scope` |
+| `async_cancel_shield` | `cancel_shield`  |
+"""
+
+from __future__ import annotations
+
+import contextlib
+import time
+from collections.abc import Iterator
+from contextlib import AbstractContextManager as ContextManager
+
+__all__ = [
+    "async_cancel_shield",
+    "async_deadline_scope",
+    "async_sleep",
+    "cancel_shield",
+    "deadline_scope",
+    "sleep",
+]
+
+
+async def async_sleep(seconds: float) -> None:
+    """Wait without blocking the event loop (anyio: asyncio and trio)."""
+    import anyio  # imported on first use, so the sync face never pays for it
+
+    await anyio.sleep(seconds)
+
+
+def sleep(seconds: float) -> None:
+    """Block the calling thread."""
+    time.sleep(seconds)
+
+
+def async_deadline_scope(seconds: float | None) -> ContextManager[object]:
+    """Cancel the block after `seconds`, raising TimeoutError; no limit for None."""
+    if seconds is None:
+        return contextlib.nullcontext()
+    import anyio
+
+    return anyio.fail_after(seconds)
+
+
+@contextlib.contextmanager
+def deadline_scope(seconds: float | None) -> Iterator[None]:
+    """Blocking code cannot be interrupted from outside: httpx's own timeouts bound it."""
+    yield
+
+
+def async_cancel_shield() -> ContextManager[object]:
+    """Shield cleanup (closing a response) from the cancellation that triggered it."""
+    import anyio
+
+    return anyio.CancelScope(shield=True)
+
+
+def cancel_shield() -> ContextManager[object]:
+    """Nothing can cancel blocking cleanup: a no-op."""
+    return contextlib.nullcontext()

@@ -1,0 +1,40 @@
+"""Defaults shared by both faces: the service URL, timeouts, retry bounds and header names."""
+
+from __future__ import annotations
+
+import sys
+
+import httpx
+
+from ._version import __version__
+
+DEFAULT_BASE_URL = "https://llm.api.cloud.yandex.net/v1"
+AI_STUDIO_HOST = "llm.api.cloud.yandex.net"
+
+DEFAULT_RUN_TIMEOUT = 180.0
+DEFAULT_LIST_TIMEOUT = 60.0
+DEFAULT_CONNECT_TIMEOUT = 10.0
+DEFAULT_MAX_RETRIES = 2
+
+# Backoff: INITIAL * 2**attempt, capped, scaled by a jitter factor in [1 - JITTER, 1].
+INITIAL_RETRY_DELAY = 0.5
+MAX_RETRY_DELAY = 8.0
+RETRY_JITTER = 0.25
+# A server's Retry-After longer than this is not worth waiting for inside one call.
+MAX_RETRY_AFTER = 60.0
+
+DEFAULT_LIMITS = httpx.Limits(
+    max_connections=100, max_keepalive_connections=20, keepalive_expiry=30
+)
+
+USER_AGENT = f"ycloud-chat/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
+
+HEADER_CLIENT_REQUEST_ID = "x-client-request-id"
+HEADER_SERVER_REQUEST_ID = "x-request-id"
+HEADER_SERVER_TRACE_ID = "x-server-trace-id"
+HEADER_PROJECT = "OpenAI-Project"
+
+ENV_FOLDER_ID = "YC_FOLDER_ID"
+ENV_API_KEY = "YC_API_KEY"
+ENV_IAM_TOKEN = "YC_IAM_TOKEN"  # noqa: S105 - a variable name, not a secret
+ENV_TOKEN = "YC_TOKEN"  # noqa: S105

@@ -1,0 +1,189 @@
+"""The one exception tree of ycloud-chat, shared by the sync and the async face.
+
+```
+YCloudChatError
+├── ConfigurationError (also ValueError)   bad arguments, caught before any request
+│   └── CredentialsError                   no or unusable credentials / folder
+├── APIConnectionError                     the request never got an HTTP answer
+│   └── APITimeoutError                    ... because a timeout or the call's deadline ran out
+├── APIResponseError                       an answer arrived, but it is an error or unusable
+│   ├── APIStatusError                     HTTP status >= 400
+│   │   ├── BadRequestError                400
+│   │   ├── AuthenticationError            401
+│   │   ├── PermissionDeniedError          403
+│   │   ├── NotFoundError                  404
+│   │   ├── ConflictError                  409
+│   │   ├── UnprocessableEntityError       422
+│   │   ├── RateLimitError                 429
+│   │   └── InternalServerError            >= 500
+│   ├── APIResponseValidationError         a 2xx body that cannot be parsed
+│   └── StreamError                        an error event, or a broken stream, after it started
+```
+
+Every error that follows a request carries `request_id` (the `x-client-request-id` this SDK
+sent, the same on every retry), `server_request_id` (the server's `x-request-id`) and
+`attempts`. No raw httpx exception escapes the SDK: the original is kept as `__cause__`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = [
+    "APIConnectionError",
+    "APIResponseError",
+    "APIResponseValidationError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "CredentialsError",
+    "InternalServerError",
+    "NotFoundError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "StreamError",
+    "UnprocessableEntityError",
+    "YCloudChatError",
+]
+
+
+class YCloudChatError(Exception):
+    """The base of every error raised by ycloud-chat."""
+
+
+class ConfigurationError(YCloudChatError, ValueError):
+    """An argument is invalid; raised before any request is sent."""
+
+
+class CredentialsError(ConfigurationError):
+    """Credentials or the folder id are missing or unusable."""
+
+
+class _RequestError(YCloudChatError):
+    """An error tied to one call: it knows the ids needed to find that call in logs."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        request_id: str | None = None,
+        server_request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.request_id = request_id
+        self.server_request_id = server_request_id
+        self.attempts = attempts
+
+    def __str__(self) -> str:
+        parts = [self.message]
+        if self.request_id:
+            parts.append(f"request_id={self.request_id}")
+        if self.server_request_id:
+            parts.append(f"server_request_id={self.server_request_id}")
+        if self.attempts > 1:
+            parts.append(f"attempts={self.attempts}")
+        return " | ".join(parts)
+
+
+class APIConnectionError(_RequestError):
+    """The request got no HTTP answer: refused, reset, DNS, TLS or a protocol failure."""
+
+
+class APITimeoutError(APIConnectionError):
+    """A timeout or the call's total deadline ran out before the answer was complete."""
+
+
+class APIResponseError(_RequestError):
+    """The server answered, but with an error or with something that cannot be used."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        status_code: int | None = None,
+        body: Any = None,
+        request_id: str | None = None,
+        server_request_id: str | None = None,
+        attempts: int = 1,
+    ) -> None:
+        super().__init__(
+            message,
+            request_id=request_id,
+            server_request_id=server_request_id,
+            attempts=attempts,
+        )
+        self.status_code = status_code
+        self.body = body
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        return f"HTTP {self.status_code}: {text}" if self.status_code else text
+
+
+class APIStatusError(APIResponseError):
+    """The server answered with an HTTP status of 400 or above."""
+
+    status_code: int
+
+
+class BadRequestError(APIStatusError):
+    """HTTP 400: the server rejected the request as malformed."""
+
+
+class AuthenticationError(APIStatusError):
+    """HTTP 401: the API key or token is missing, wrong or expired."""
+
+
+class PermissionDeniedError(APIStatusError):
+    """HTTP 403: the credentials may not use this folder or model."""
+
+
+class NotFoundError(APIStatusError):
+    """HTTP 404: no such model or endpoint."""
+
+
+class ConflictError(APIStatusError):
+    """HTTP 409: the request conflicts with the server's state."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """HTTP 422: the request is well-formed but its values are not acceptable."""
+
+
+class RateLimitError(APIStatusError):
+    """HTTP 429: too many requests or tokens; retried with backoff before it is raised."""
+
+
+class InternalServerError(APIStatusError):
+    """HTTP 5xx: the server failed; retried with backoff before it is raised."""
+
+
+class APIResponseValidationError(APIResponseError):
+    """A successful HTTP answer whose body is not the expected JSON."""
+
+
+class StreamError(APIResponseError):
+    """The server sent an error event inside a stream, or the stream broke after it started."""
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    409: ConflictError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def status_error_class(status_code: int) -> type[APIStatusError]:
+    """Return the most specific error class for an HTTP status."""
+    if status_code >= 500:
+        return InternalServerError
+    return _STATUS_ERRORS.get(status_code, APIStatusError)

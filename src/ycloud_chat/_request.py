@@ -1,0 +1,109 @@
+"""Pure request builders: model URIs, headers and the JSON body, from config and messages."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from typing import Any
+from urllib.parse import urlsplit
+
+from ._auth import BaseAuth
+from ._constants import AI_STUDIO_HOST, HEADER_CLIENT_REQUEST_ID, USER_AGENT
+from ._exceptions import ConfigurationError, CredentialsError
+from .types.config import ChatModelConfig, response_format_to_wire
+
+__all__ = [
+    "build_chat_body",
+    "build_headers",
+    "is_ai_studio",
+    "model_uri",
+    "new_request_id",
+    "normalise_base_url",
+]
+
+
+def normalise_base_url(base_url: str) -> str:
+    """Check a base URL and drop its trailing slash."""
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"base_url must be a str, got {type(base_url).__name__}")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as https://host/v1, got {base_url!r}"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def is_ai_studio(base_url: str) -> bool:
+    """True when the base URL points at Yandex AI Studio (API keys use the Api-Key scheme)."""
+    return urlsplit(base_url).hostname == AI_STUDIO_HOST
+
+
+def model_uri(name: str, version: str, folder_id: str | None, *, ai_studio: bool) -> str:
+    """Build `gpt://<folder>/<name>/<version>`; a name containing `://` is used verbatim.
+
+    Without a folder, an OpenAI-compatible server gets the bare name; AI Studio needs one.
+    """
+    if not isinstance(name, str) or not name.strip():
+        raise ConfigurationError(f"model_name must be a non-empty str, got {name!r}")
+    if not isinstance(version, str) or not version.strip():
+        raise ConfigurationError(f"model_version must be a non-empty str, got {version!r}")
+    name = name.strip()
+    if "://" in name:
+        return name
+    if folder_id:
+        return f"gpt://{folder_id}/{name}/{version.strip()}"
+    if ai_studio:
+        raise CredentialsError(
+            f"the model {name!r} needs a folder: pass folder_id= or set YC_FOLDER_ID "
+            "(or give a full gpt:// URI)"
+        )
+    return name
+
+
+def new_request_id() -> str:
+    """A fresh `x-client-request-id` for one call (kept across its retries)."""
+    return str(uuid.uuid4())
+
+
+def build_headers(
+    auth: BaseAuth,
+    request_id: str,
+    default_headers: Mapping[str, str] | None = None,
+) -> dict[str, str]:
+    """Headers for one call: User-Agent, request id, caller defaults, then Authorization."""
+    headers = {"User-Agent": USER_AGENT, HEADER_CLIENT_REQUEST_ID: request_id}
+    if default_headers:
+        headers.update(default_headers)
+    authorization = auth.authorization()
+    if authorization is not None:
+        headers["Authorization"] = authorization
+    return headers
+
+
+def build_chat_body(
+    uri: str,
+    messages: list[dict[str, Any]],
+    config: ChatModelConfig,
+    *,
+    stream: bool,
+) -> dict[str, Any]:
+    """The chat-completions body, keys in the order the service documents, each only when set."""
+    body: dict[str, Any] = {"model": uri, "messages": messages, "stream": stream}
+    if config.temperature is not None:
+        body["temperature"] = config.temperature
+    if config.max_tokens is not None:
+        body["max_tokens"] = config.max_tokens
+    if config.response_format is not None:
+        body["response_format"] = response_format_to_wire(config.response_format)
+    if config.reasoning_mode is not None:
+        body["reasoning_effort"] = config.reasoning_mode.value
+    if config.tools:
+        body["tools"] = [tool.to_wire() for tool in config.tools]
+    if config.parallel_tool_calls is not None:
+        body["parallel_tool_calls"] = config.parallel_tool_calls
+    if config.tool_choice is not None:
+        body["tool_choice"] = config.tool_choice
+    if config.extra_query:
+        body.update(config.extra_query)
+    return body

@@ -1,0 +1,389 @@
+"""Pure response parsers: JSON to results, stream chunks to cumulative results, bodies to errors."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import datetime, timezone
+from typing import Any, Generic, cast
+
+from ._exceptions import (
+    APIResponseValidationError,
+    APIStatusError,
+    StreamError,
+    status_error_class,
+)
+from .types.results import (
+    ChatChoice,
+    ChatModelResult,
+    ChatModelStatus,
+    ChatUsage,
+    DeltaChatChoice,
+    ToolCallT,
+)
+from .types.tools import FunctionCall
+
+__all__ = [
+    "StreamAccumulator",
+    "error_from_response",
+    "parse_completion",
+    "parse_model_ids",
+]
+
+_MAX_ERROR_TEXT = 500
+
+
+class ResponseContext(Generic[ToolCallT]):
+    """What every parser needs besides the JSON: the tool-call class and the call's ids."""
+
+    __slots__ = ("request_id", "server_request_id", "tool_call_type")
+
+    def __init__(
+        self,
+        tool_call_type: type[ToolCallT],
+        request_id: str | None = None,
+        server_request_id: str | None = None,
+    ) -> None:
+        self.tool_call_type = tool_call_type
+        self.request_id = request_id
+        self.server_request_id = server_request_id
+
+    def invalid(
+        self, message: str, body: Any = None, status_code: int = 200
+    ) -> APIResponseValidationError:
+        """An error for a body that is not what the chat API sends."""
+        return APIResponseValidationError(
+            message,
+            status_code=status_code,
+            body=body,
+            request_id=self.request_id,
+            server_request_id=self.server_request_id,
+        )
+
+    def tool_call(self, raw: Mapping[str, Any]) -> ToolCallT:
+        """Build the face's tool-call object from a complete wire call."""
+        function = raw.get("function") or {}
+        arguments = function.get("arguments")
+        if not isinstance(arguments, str):
+            arguments = "" if arguments is None else json.dumps(arguments)
+        call = self.tool_call_type.model_construct(
+            id=str(raw.get("id") or function.get("name") or ""),
+            type=raw.get("type") or "function",
+            function=FunctionCall.model_construct(
+                name=str(function.get("name") or ""), raw_arguments=arguments
+            ),
+            raw=dict(raw),
+        )
+        return cast(ToolCallT, call)
+
+
+def _created(value: Any) -> datetime | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return datetime.fromtimestamp(value, tz=timezone.utc)
+    return None
+
+
+def _usage(value: Any) -> ChatUsage | None:
+    if not isinstance(value, Mapping):
+        return None
+    details = value.get("completion_tokens_details")
+    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
+    return ChatUsage.model_construct(
+        prompt_tokens=int(value.get("prompt_tokens") or 0),
+        completion_tokens=int(value.get("completion_tokens") or 0),
+        total_tokens=int(value.get("total_tokens") or 0),
+        reasoning_tokens=reasoning if isinstance(reasoning, int) else None,
+    )
+
+
+def parse_completion(data: Any, context: ResponseContext[ToolCallT]) -> ChatModelResult[ToolCallT]:
+    """Parse a non-stream chat completion body."""
+    if not isinstance(data, Mapping) or not isinstance(data.get("choices"), list):
+        raise context.invalid("the chat completion has no choices list", body=data)
+    choices: list[ChatChoice[ToolCallT]] = []
+    for raw in data["choices"]:
+        message = raw.get("message") if isinstance(raw, Mapping) else None
+        if not isinstance(message, Mapping):
+            raise context.invalid("a chat completion choice has no message", body=data)
+        finish_reason = raw.get("finish_reason")
+        raw_calls = message.get("tool_calls")
+        tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
+        choices.append(
+            ChatChoice[ToolCallT].model_construct(
+                index=raw.get("index", len(choices)),
+                role=message.get("role") or "assistant",
+                text=message.get("content") or "",
+                status=ChatModelStatus.from_finish_reason(finish_reason),
+                finish_reason=finish_reason,
+                tool_calls=tool_calls,
+                reasoning_text=message.get("reasoning_content"),
+            )
+        )
+    return ChatModelResult[ToolCallT].model_construct(
+        choices=tuple(choices),
+        usage=_usage(data.get("usage")),
+        id=data.get("id"),
+        model=data.get("model"),
+        created=_created(data.get("created")),
+        request_id=context.request_id,
+        server_request_id=context.server_request_id,
+    )
+
+
+class _ToolCallBuilder:
+    __slots__ = ("arguments", "id", "index", "name", "type")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.id = ""
+        self.type = ""
+        self.name: list[str] = []
+        self.arguments: list[str] = []
+
+    def merge(self, delta: Mapping[str, Any]) -> None:
+        # gemma sends `type: ""` and later `id: ""`: the first non-empty value wins.
+        if not self.id and delta.get("id"):
+            self.id = delta["id"]
+        if not self.type and delta.get("type"):
+            self.type = delta["type"]
+        function = delta.get("function") or {}
+        if function.get("name"):
+            self.name.append(function["name"])
+        if function.get("arguments"):
+            self.arguments.append(function["arguments"])
+
+    def wire(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "id": self.id,
+            "type": self.type or "function",
+            "function": {"name": "".join(self.name), "arguments": "".join(self.arguments)},
+        }
+
+
+class _ChoiceState(Generic[ToolCallT]):
+    __slots__ = ("builders", "finish_reason", "index", "reasoning", "role", "text", "tool_calls")
+
+    def __init__(self, index: int) -> None:
+        self.index = index
+        self.role = "assistant"
+        self.text = ""
+        self.reasoning: str | None = None
+        self.finish_reason: str | None = None
+        self.builders: dict[int, _ToolCallBuilder] = {}
+        self.tool_calls: tuple[ToolCallT, ...] | None = None
+
+    def snapshot(
+        self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
+    ) -> DeltaChatChoice[ToolCallT]:
+        return DeltaChatChoice[ToolCallT].model_construct(
+            index=self.index,
+            role=self.role,
+            text=self.text,
+            status=status,
+            finish_reason=self.finish_reason,
+            tool_calls=self.tool_calls,
+            reasoning_text=self.reasoning,
+            delta=delta,
+            reasoning_delta=reasoning_delta,
+        )
+
+
+class StreamAccumulator(Generic[ToolCallT]):
+    """Turns decoded stream chunks into cumulative results, one per chunk worth showing.
+
+    Text and reasoning are cumulative, `delta` holds only the new piece; tool-call deltas are
+    merged by index and delivered whole on the chunk that finishes their choice; a usage-only
+    chunk (`choices: []`) becomes a result whose choices carry status USAGE.
+    """
+
+    def __init__(self, context: ResponseContext[ToolCallT]) -> None:
+        self._context = context
+        self._choices: dict[int, _ChoiceState[ToolCallT]] = {}
+        self._id: str | None = None
+        self._model: str | None = None
+        self._created: datetime | None = None
+        self.usage: ChatUsage | None = None
+        self.last: ChatModelResult[ToolCallT] | None = None
+
+    def feed_data(self, data: str) -> ChatModelResult[ToolCallT] | None:
+        """Decode one SSE `data` payload and feed it; `[DONE]` gives None."""
+        if data == "[DONE]":
+            return None
+        try:
+            chunk = json.loads(data)
+        except ValueError:
+            raise self._context.invalid(
+                f"a stream event is not JSON: {data[:_MAX_ERROR_TEXT]!r}", body=data
+            ) from None
+        return self.feed(chunk)
+
+    def feed(self, chunk: Any) -> ChatModelResult[ToolCallT] | None:
+        """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""
+        if not isinstance(chunk, Mapping):
+            raise self._context.invalid("a stream chunk is not a JSON object", body=chunk)
+        if "error" in chunk:
+            raise self._stream_error(chunk)
+        if self._id is None:
+            self._id = chunk.get("id")
+            self._model = chunk.get("model")
+            self._created = _created(chunk.get("created"))
+        usage = _usage(chunk.get("usage"))
+        if usage is not None:
+            self.usage = usage
+        raw_choices = chunk.get("choices") or ()
+        if raw_choices:
+            choices = self._feed_choices(raw_choices)
+        elif usage is not None:
+            choices = self._usage_choices()
+        else:
+            return None
+        self.last = ChatModelResult[ToolCallT].model_construct(
+            choices=choices,
+            usage=self.usage,
+            id=self._id,
+            model=self._model,
+            created=self._created,
+            request_id=self._context.request_id,
+            server_request_id=self._context.server_request_id,
+        )
+        return self.last
+
+    def _state(self, index: int) -> _ChoiceState[ToolCallT]:
+        state = self._choices.get(index)
+        if state is None:
+            state = self._choices[index] = _ChoiceState(index)
+        return state
+
+    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...]:
+        touched: dict[int, DeltaChatChoice[ToolCallT]] = {}
+        for position, raw in enumerate(raw_choices):
+            if not isinstance(raw, Mapping):
+                raise self._context.invalid("a stream choice is not a JSON object", body=raw)
+            index = raw.get("index", position)
+            state = self._state(index)
+            delta = raw.get("delta") or raw.get("message") or {}
+            if delta.get("role"):
+                state.role = delta["role"]
+            text = delta.get("content") or ""
+            if text:
+                state.text += text
+            reasoning = delta.get("reasoning_content") or ""
+            if reasoning:
+                state.reasoning = (state.reasoning or "") + reasoning
+            for call in delta.get("tool_calls") or ():
+                call_index = call.get("index", len(state.builders))
+                builder = state.builders.get(call_index)
+                if builder is None:
+                    builder = state.builders[call_index] = _ToolCallBuilder(call_index)
+                builder.merge(call)
+            finish_reason = raw.get("finish_reason")
+            if finish_reason is not None:
+                state.finish_reason = finish_reason
+                if state.builders and state.tool_calls is None:
+                    state.tool_calls = tuple(
+                        self._context.tool_call(builder.wire())
+                        for builder in state.builders.values()
+                    )
+            status = ChatModelStatus.from_finish_reason(finish_reason)
+            touched[index] = state.snapshot(status, text, reasoning)
+        if len(self._choices) == 1:
+            return tuple(touched.values())
+        return tuple(
+            touched.get(index) or self._choices[index].snapshot(self._status_of(index))
+            for index in sorted(self._choices)
+        )
+
+    def _status_of(self, index: int) -> ChatModelStatus:
+        return ChatModelStatus.from_finish_reason(self._choices[index].finish_reason)
+
+    def _usage_choices(self) -> tuple[DeltaChatChoice[ToolCallT], ...]:
+        if not self._choices:
+            self._state(0)
+        return tuple(
+            self._choices[index].snapshot(ChatModelStatus.USAGE) for index in sorted(self._choices)
+        )
+
+    def _stream_error(self, chunk: Mapping[str, Any]) -> StreamError:
+        error = chunk["error"]
+        message, code = _error_message(error)
+        return StreamError(
+            message or "the server sent an error event in the stream",
+            status_code=code,
+            body=chunk,
+            request_id=self._context.request_id,
+            server_request_id=self._context.server_request_id,
+        )
+
+
+def _error_message(error: Any) -> tuple[str | None, int | None]:
+    """Find the human message (and a numeric code) in the usual error body shapes."""
+    if isinstance(error, str):
+        return error, None
+    if not isinstance(error, Mapping):
+        return None, None
+    inner = error.get("error")
+    if inner is not None:
+        message, code = _error_message(inner)
+        if message:
+            return message, code
+    code = error.get("code") if isinstance(error.get("code"), int) else None
+    for key in ("message", "detail", "error_message", "description"):
+        value = error.get(key)
+        if isinstance(value, str) and value:
+            return value, code
+    return None, code
+
+
+def error_from_response(
+    status_code: int,
+    content: bytes,
+    *,
+    request_id: str | None,
+    server_request_id: str | None,
+    attempts: int,
+) -> APIStatusError:
+    """Build the status error for an HTTP error answer, keeping the server's message and body."""
+    text = content.decode("utf-8", errors="replace")
+    body: Any
+    try:
+        body = json.loads(text) if text.strip() else None
+    except ValueError:
+        body = text
+    message, _ = _error_message(body)
+    if not message:
+        message = " ".join(text.split())[:_MAX_ERROR_TEXT] or "no error message in the body"
+    return status_error_class(status_code)(
+        message,
+        status_code=status_code,
+        body=body,
+        request_id=request_id,
+        server_request_id=server_request_id,
+        attempts=attempts,
+    )
+
+
+def decode_json(content: bytes, context: ResponseContext[Any], status_code: int = 200) -> Any:
+    """Decode a JSON body, or raise the error that says it is not JSON."""
+    try:
+        return json.loads(content)
+    except ValueError:
+        snippet = content[:_MAX_ERROR_TEXT].decode("utf-8", errors="replace")
+        raise context.invalid(
+            f"the server answered with a body that is not JSON: {snippet!r}",
+            body=snippet,
+            status_code=status_code,
+        ) from None
+
+
+def parse_model_ids(data: Any, context: ResponseContext[Any]) -> list[str]:
+    """The chat model ids from a `/models` answer: `gpt://` URIs and scheme-less names."""
+    items = data.get("data") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise context.invalid("the model list has no data array", body=data)
+    ids = [item.get("id") for item in items if isinstance(item, Mapping)]
+    return [
+        model_id
+        for model_id in ids
+        if isinstance(model_id, str) and (model_id.startswith("gpt://") or "://" not in model_id)
+    ]

@@ -1,0 +1,91 @@
+"""A sans-I/O server-sent-events decoder: feed it bytes as they arrive, get whole events out.
+
+It follows the WHATWG event-stream rules that matter for chat APIs: lines end in LF, CRLF
+or CR; `data:` lines of one event are joined with LF; a blank line dispatches the event;
+comments (lines starting with `:`) are ignored. Bytes split anywhere, even inside a UTF-8
+character or between CR and LF, decode to the same events.
+"""
+
+from __future__ import annotations
+
+__all__ = ["SSEDecoder", "ServerSentEvent"]
+
+
+class ServerSentEvent:
+    """One dispatched event: its type (default `message`), data, and id."""
+
+    __slots__ = ("data", "event", "id")
+
+    def __init__(self, data: str, event: str = "message", id: str | None = None) -> None:
+        self.data = data
+        self.event = event
+        self.id = id
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ServerSentEvent):
+            return NotImplemented
+        return (self.data, self.event, self.id) == (other.data, other.event, other.id)
+
+    def __repr__(self) -> str:
+        return f"ServerSentEvent(data={self.data!r}, event={self.event!r}, id={self.id!r})"
+
+
+class SSEDecoder:
+    """Incremental decoder: `feed(bytes)` returns the events completed by those bytes."""
+
+    def __init__(self) -> None:
+        self._buffer = b""
+        self._data: list[str] = []
+        self._event = ""
+        self._last_id: str | None = None
+
+    def feed(self, chunk: bytes) -> list[ServerSentEvent]:
+        """Add bytes and return the events they complete."""
+        buffer = self._buffer + chunk if self._buffer else chunk
+        # A trailing CR may be the first half of a CRLF: hold it back until the next feed.
+        held_cr = buffer.endswith(b"\r")
+        if held_cr:
+            buffer = buffer[:-1]
+        if b"\r" in buffer:
+            buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+        lines = buffer.split(b"\n")
+        rest = lines.pop()
+        self._buffer = rest + b"\r" if held_cr else rest
+        return self._decode_lines(lines) if lines else []
+
+    def close(self) -> list[ServerSentEvent]:
+        """Flush at end of stream: a last event without its blank line is still dispatched."""
+        tail = self._buffer.rstrip(b"\r")
+        self._buffer = b""
+        return self._decode_lines([tail, b""] if tail else [b""])
+
+    def _decode_lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        for raw in lines:
+            if not raw:
+                if self._data:
+                    events.append(
+                        ServerSentEvent(
+                            "\n".join(self._data), self._event or "message", self._last_id
+                        )
+                    )
+                self._data = []
+                self._event = ""
+                continue
+            line = raw.decode("utf-8", errors="replace")
+            if line.startswith("data:"):
+                value = line[5:]
+                self._data.append(value[1:] if value.startswith(" ") else value)
+                continue
+            if line.startswith(":"):
+                continue
+            name, _, value = line.partition(":")
+            if value.startswith(" "):
+                value = value[1:]
+            if name == "data":
+                self._data.append(value)
+            elif name == "event":
+                self._event = value
+            elif name == "id" and "\0" not in value:
+                self._last_id = value
+        return events

@@ -1,0 +1,18 @@
+# GENERATED from src/ycloud_chat/_async/tool_call.py by build_tools/unasync.py: DO NOT EDIT.
+# Edit the async source and run `nox -s unasync`.
+"""`ToolCall`: a tool call the model made, as the async face returns it."""
+
+from __future__ import annotations
+
+from ..types.tools import BaseToolCall
+
+__all__ = ["ToolCall"]
+
+
+class ToolCall(BaseToolCall):
+    """A call the model asks the application to make: `id`, `type` and `function`.
+
+    `function.name` names the tool and `function.arguments` holds its decoded JSON
+    arguments (`function.raw_arguments` the text as the model wrote it). Sending the result
+    back: `{"role": "tool", "tool_call_id": call.id, "content": "..."}`.
+    """

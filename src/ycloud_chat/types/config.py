@@ -1,0 +1,247 @@
+"""`ChatModelConfig`: a model's immutable settings, validated when they are set."""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+
+from .tools import FunctionTool
+
+__all__ = ["ChatModelConfig", "ReasoningMode", "response_format_to_wire"]
+
+_RESERVED_KEYS = frozenset({"model", "messages", "stream"})
+_TOOL_CHOICE_MODES = ("none", "auto", "required")
+
+ToolChoice = str | Mapping[str, Any]
+
+
+class ReasoningMode(str, enum.Enum):
+    """How much the model reasons before answering; sent as `reasoning_effort`."""
+
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+class ChatModelConfig(BaseModel):
+    """A chat model's settings; each one that is None is not sent.
+
+    Instances are frozen: `ChatModel.configure()` makes a new one. Every field is validated
+    (and normalised) when the config is made, so a bad value fails before any request.
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    temperature: float | None = None
+    """Sampling temperature, 0 to 2 (OpenAI's range); lower is more deterministic."""
+    max_tokens: int | None = None
+    """The most tokens the answer may have."""
+    reasoning_mode: ReasoningMode | None = None
+    """Reasoning effort: low, medium or high (any case, or `ReasoningMode`)."""
+    response_format: Any = None
+    """`"json"`, a JSON-schema dict with a name, a pydantic model class or pydantic dataclass."""
+    tools: tuple[FunctionTool, ...] | None = None
+    """Function tools the model may call."""
+    parallel_tool_calls: bool | None = None
+    """Whether the model may ask for several tool calls in one turn."""
+    tool_choice: Any = None
+    """`"none"`, `"auto"`, `"required"` or `{"type": "function", "function": {"name": ...}}`."""
+    extra_query: dict[str, Any] | None = None
+    """Extra top-level body keys (`top_p`, `seed`, `stop`, ...); may not replace core keys."""
+
+    @field_validator("temperature", mode="before")
+    @classmethod
+    def _check_temperature(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"temperature must be a number from 0 to 2, got {value!r}")
+        if math.isnan(value) or not 0 <= value <= 2:
+            raise ValueError(f"temperature must be from 0 to 2, got {value!r}")
+        return float(value)
+
+    @field_validator("max_tokens", mode="before")
+    @classmethod
+    def _check_max_tokens(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ValueError(f"max_tokens must be a positive integer, got {value!r}")
+        return value
+
+    @field_validator("reasoning_mode", mode="before")
+    @classmethod
+    def _check_reasoning_mode(cls, value: Any) -> Any:
+        if value is None or isinstance(value, ReasoningMode):
+            return value
+        if isinstance(value, str):
+            try:
+                return ReasoningMode(value.strip().lower())
+            except ValueError:
+                pass
+        allowed = ", ".join(repr(mode.value) for mode in ReasoningMode)
+        raise ValueError(f"reasoning_mode must be one of {allowed}, got {value!r}")
+
+    @field_validator("response_format", mode="before")
+    @classmethod
+    def _check_response_format(cls, value: Any) -> Any:
+        if value is not None:
+            response_format_to_wire(value)
+        return value
+
+    @field_validator("tools", mode="before")
+    @classmethod
+    def _check_tools(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        items = [value] if isinstance(value, (FunctionTool, Mapping)) else value
+        if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
+            raise ValueError(f"tools must be a FunctionTool or a sequence of them, got {value!r}")
+        tools = tuple(_coerce_tool(item, index) for index, item in enumerate(items))
+        names = [tool.name for tool in tools]
+        duplicates = sorted({name for name in names if names.count(name) > 1})
+        if duplicates:
+            raise ValueError(f"tools must have distinct names; repeated: {', '.join(duplicates)}")
+        return tools
+
+    @field_validator("parallel_tool_calls", mode="before")
+    @classmethod
+    def _check_parallel_tool_calls(cls, value: Any) -> Any:
+        if value is not None and not isinstance(value, bool):
+            raise ValueError(f"parallel_tool_calls must be True, False or None, got {value!r}")
+        return value
+
+    @field_validator("tool_choice", mode="before")
+    @classmethod
+    def _check_tool_choice(cls, value: Any) -> Any:
+        return None if value is None else _normalise_tool_choice(value)
+
+    @field_validator("extra_query", mode="before")
+    @classmethod
+    def _check_extra_query(cls, value: Any) -> Any:
+        if value is None:
+            return None
+        if not isinstance(value, Mapping):
+            raise ValueError(f"extra_query must be a dict of body keys, got {value!r}")
+        for key in value:
+            if not isinstance(key, str):
+                raise ValueError(f"extra_query keys must be strings, got {key!r}")
+            if key in _RESERVED_KEYS:
+                raise ValueError(
+                    f"extra_query may not set {key!r}: model, messages and stream belong to the SDK"
+                )
+        try:
+            json.dumps(value, allow_nan=False)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"extra_query must be JSON-serialisable: {exc}") from None
+        return dict(value)
+
+    @model_validator(mode="after")
+    def _check_tool_choice_names_a_tool(self) -> ChatModelConfig:
+        choice = self.tool_choice
+        if isinstance(choice, dict):
+            name = choice["function"]["name"]
+            known = [tool.name for tool in self.tools or ()]
+            if name not in known:
+                listed = ", ".join(repr(n) for n in known) or "none are configured"
+                raise ValueError(
+                    f"tool_choice names the tool {name!r}, which is not among the tools ({listed})"
+                )
+        return self
+
+
+def _coerce_tool(item: Any, index: int) -> FunctionTool:
+    if isinstance(item, FunctionTool):
+        return item
+    if isinstance(item, Mapping):
+        try:
+            return FunctionTool.from_wire(dict(item))
+        except ValueError as exc:
+            raise ValueError(f"tools[{index}] is not a valid tool: {exc}") from None
+    raise ValueError(
+        f"tools[{index}] must be a FunctionTool or a tool dict, got {type(item).__name__}"
+    )
+
+
+def _normalise_tool_choice(value: Any) -> ToolChoice:
+    if isinstance(value, FunctionTool):
+        return {"type": "function", "function": {"name": value.name}}
+    if isinstance(value, str):
+        word = value.strip()
+        if word.lower() in _TOOL_CHOICE_MODES:
+            return word.lower()
+        if word:
+            return {"type": "function", "function": {"name": word}}
+    if isinstance(value, Mapping):
+        function = value.get("function")
+        if (
+            value.get("type") == "function"
+            and isinstance(function, Mapping)
+            and isinstance(function.get("name"), str)
+            and function["name"]
+        ):
+            return {"type": "function", "function": {"name": function["name"]}}
+    raise ValueError(
+        'tool_choice must be "none", "auto", "required", a tool, the name of a configured tool '
+        f'or {{"type": "function", "function": {{"name": ...}}}}, got {value!r}'
+    )
+
+
+def response_format_to_wire(value: Any) -> dict[str, Any]:
+    """Turn an accepted `response_format` into the body's `response_format` object."""
+    if isinstance(value, str):
+        if value.strip().lower() == "json":
+            return {"type": "json_object"}
+        raise ValueError(f'response_format as a string must be "json", got {value!r}')
+    if isinstance(value, Mapping):
+        return _schema_dict_to_wire(value)
+    if isinstance(value, type):
+        return _pydantic_type_to_wire(value)
+    raise ValueError(
+        'response_format must be "json", a JSON-schema dict with a name, a pydantic model class '
+        f"or a pydantic dataclass, got {value!r}"
+    )
+
+
+def _schema_dict_to_wire(value: Mapping[str, Any]) -> dict[str, Any]:
+    if value.get("type") == "json_object":
+        return {"type": "json_object"}
+    if value.get("type") == "json_schema" and isinstance(value.get("json_schema"), Mapping):
+        value = value["json_schema"]
+    schema = value.get("json_schema", value.get("schema"))
+    if not isinstance(schema, Mapping):
+        raise ValueError(
+            'a response_format dict needs the JSON schema under "json_schema" or "schema" '
+            f"and a name, got keys {sorted(value)}"
+        )
+    name = value.get("name")
+    if not isinstance(name, str) or not name:
+        raise ValueError('a response_format schema needs a "name" (the server requires one)')
+    json_schema: dict[str, Any] = {"schema": dict(schema), "name": name}
+    if "strict" in value:
+        json_schema["strict"] = value["strict"]
+    return {"type": "json_schema", "json_schema": json_schema}
+
+
+def _pydantic_type_to_wire(value: type) -> dict[str, Any]:
+    if issubclass(value, BaseModel):
+        schema = value.model_json_schema()
+    elif dataclasses.is_dataclass(value) and hasattr(value, "__pydantic_validator__"):
+        from pydantic import TypeAdapter
+
+        schema = TypeAdapter(value).json_schema()
+    else:
+        raise ValueError(
+            f"response_format class {value.__name__} is neither a pydantic model "
+            "nor a pydantic dataclass"
+        )
+    return {
+        "type": "json_schema",
+        "json_schema": {"schema": schema, "name": value.__name__, "strict": True},
+    }

@@ -1,0 +1,201 @@
+"""Results of a run and of each streamed chunk: the same classes for both faces."""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar, overload
+
+from pydantic import BaseModel, ConfigDict
+
+from .tools import BaseToolCall
+
+__all__ = [
+    "ChatChoice",
+    "ChatModelResult",
+    "ChatModelStatus",
+    "ChatUsage",
+    "DeltaChatChoice",
+]
+
+ToolCallT = TypeVar("ToolCallT", bound=BaseToolCall)
+
+
+class ChatModelStatus(enum.Enum):
+    """Where a choice stands, derived from the server's `finish_reason`."""
+
+    UNKNOWN = "unknown"
+    """A finish reason this SDK does not know; the raw value is in `finish_reason`."""
+    PARTIAL = "partial"
+    """Not finished yet (a stream chunk before the last one)."""
+    TRUNCATED_FINAL = "truncated_final"
+    """Finished because `max_tokens` (or the context) ran out."""
+    FINAL = "final"
+    """Finished normally."""
+    CONTENT_FILTER = "content_filter"
+    """Stopped by the content filter."""
+    TOOL_CALLS = "tool_calls"
+    """Finished by asking for tool calls."""
+    USAGE = "usage"
+    """A stream's closing chunk that only reports token usage."""
+
+    @classmethod
+    def from_finish_reason(cls, finish_reason: str | None) -> ChatModelStatus:
+        """Map a wire `finish_reason` to a status; unknown values give UNKNOWN."""
+        if finish_reason is None:
+            return cls.PARTIAL
+        return _FINISH_REASONS.get(finish_reason, cls.UNKNOWN)
+
+    @property
+    def is_final(self) -> bool:
+        """True once the choice is finished (whatever the reason)."""
+        return self is not ChatModelStatus.PARTIAL
+
+
+_FINISH_REASONS = {
+    "stop": ChatModelStatus.FINAL,
+    "length": ChatModelStatus.TRUNCATED_FINAL,
+    "content_filter": ChatModelStatus.CONTENT_FILTER,
+    "tool_calls": ChatModelStatus.TOOL_CALLS,
+    "function_call": ChatModelStatus.TOOL_CALLS,
+}
+
+
+class ChatUsage(BaseModel):
+    """Token counts the server reported for a call."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    reasoning_tokens: int | None = None
+    """Completion tokens spent on reasoning, when the server reports them."""
+
+    @property
+    def input_text_tokens(self) -> int:
+        """Alias of `prompt_tokens`, the reference SDK's name."""
+        return self.prompt_tokens
+
+
+class ChatChoice(BaseModel, Generic[ToolCallT]):
+    """One alternative answer of a run: its text, status and tool calls."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int = 0
+    role: str = "assistant"
+    text: str = ""
+    status: ChatModelStatus = ChatModelStatus.UNKNOWN
+    finish_reason: str | None = None
+    """The raw `finish_reason` the server sent."""
+    tool_calls: tuple[ToolCallT, ...] | None = None
+    reasoning_text: str | None = None
+
+
+class DeltaChatChoice(ChatChoice[ToolCallT]):
+    """A streamed choice: `text` is cumulative, `delta` is what this chunk added."""
+
+    delta: str = ""
+    reasoning_delta: str = ""
+
+
+class ChatModelResult(BaseModel, Generic[ToolCallT]):
+    """The result of a run, or one chunk of a stream: a sequence of choices with shortcuts.
+
+    The shortcuts (`text`, `role`, `status`, `finish_reason`, `tool_calls`, `reasoning_text`,
+    `delta`, `reasoning_delta`) read the first choice, which is the only one unless the
+    server was asked for several.
+    """
+
+    model_config = ConfigDict(frozen=True)
+
+    choices: tuple[ChatChoice[ToolCallT], ...]
+    usage: ChatUsage | None = None
+    id: str | None = None
+    model: str | None = None
+    created: datetime | None = None
+    """When the server made the answer, as an aware UTC datetime."""
+    request_id: str | None = None
+    """The `x-client-request-id` this SDK sent for the call."""
+    server_request_id: str | None = None
+    """The server's `x-request-id`, when it sent one."""
+
+    # The sequence protocol over choices (BaseModel's own __iter__ yields fields).
+    def __len__(self) -> int:
+        return len(self.choices)
+
+    @overload
+    def __getitem__(self, index: int) -> ChatChoice[ToolCallT]: ...
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[ChatChoice[ToolCallT]]: ...
+    def __getitem__(
+        self, index: int | slice
+    ) -> ChatChoice[ToolCallT] | Sequence[ChatChoice[ToolCallT]]:
+        return self.choices[index]
+
+    def __iter__(self) -> Iterator[ChatChoice[ToolCallT]]:  # type: ignore[override]
+        return iter(self.choices)
+
+    def __contains__(self, item: object) -> bool:
+        return item in self.choices
+
+    @property
+    def alternatives(self) -> tuple[ChatChoice[ToolCallT], ...]:
+        """All choices (the reference SDK's name for them)."""
+        return self.choices
+
+    @property
+    def _first(self) -> ChatChoice[ToolCallT]:
+        if not self.choices:
+            raise IndexError("this result has no choices")
+        return self.choices[0]
+
+    @property
+    def text(self) -> str:
+        """The first choice's text (cumulative, for a stream chunk)."""
+        return self._first.text
+
+    @property
+    def role(self) -> str:
+        """The first choice's role, normally `assistant`."""
+        return self._first.role
+
+    @property
+    def status(self) -> ChatModelStatus:
+        """The first choice's status."""
+        return self._first.status
+
+    @property
+    def finish_reason(self) -> str | None:
+        """The first choice's raw `finish_reason`."""
+        return self._first.finish_reason
+
+    @property
+    def tool_calls(self) -> tuple[ToolCallT, ...] | None:
+        """The first choice's tool calls, or None when the model asked for none."""
+        return self._first.tool_calls
+
+    @property
+    def reasoning_text(self) -> str | None:
+        """The first choice's reasoning, when the model reports it."""
+        return self._first.reasoning_text
+
+    @property
+    def delta(self) -> str:
+        """What this stream chunk added to the first choice's text ("" for a plain run)."""
+        first = self._first
+        return first.delta if isinstance(first, DeltaChatChoice) else ""
+
+    @property
+    def reasoning_delta(self) -> str:
+        """What this stream chunk added to the first choice's reasoning."""
+        first = self._first
+        return first.reasoning_delta if isinstance(first, DeltaChatChoice) else ""
+
+    def to_message(self) -> dict[str, Any]:
+        """Return the first choice as an assistant message for the next call's history."""
+        from .._messages import choice_to_wire
+
+        return choice_to_wire(self._first)
