@@ -70,7 +70,7 @@ PROSE = [
     (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
     (
         re.compile(r"The async face: the source the sync face is generated from\."),
-        "The sync face, generated from the async source.",
+        "The sync face: plain blocking code, generated from the async source.",
     ),
 ]
 

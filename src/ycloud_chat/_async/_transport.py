@@ -1,4 +1,4 @@
-"""The HTTP layer of the async face: one pooled httpx client, the retry loop, deadlines."""
+"""The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`AsyncToolCall`: a tool call the model made, as the async face returns it."""
+"""`AsyncToolCall`: a tool call the model made, with what this face needs to answer it."""
 
 from __future__ import annotations
 

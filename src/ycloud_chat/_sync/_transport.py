@@ -1,6 +1,6 @@
 # GENERATED from src/ycloud_chat/_async/_transport.py by build_tools/unasync.py: DO NOT EDIT.
 # Edit the async source and run `nox -s unasync`.
-"""The HTTP layer of the async face: one pooled httpx client, the retry loop, deadlines."""
+"""The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines."""
 
 from __future__ import annotations
 

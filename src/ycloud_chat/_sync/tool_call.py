@@ -1,6 +1,6 @@
 # GENERATED from src/ycloud_chat/_async/tool_call.py by build_tools/unasync.py: DO NOT EDIT.
 # Edit the async source and run `nox -s unasync`.
-"""`ToolCall`: a tool call the model made, as the async face returns it."""
+"""`ToolCall`: a tool call the model made, with what this face needs to answer it."""
 
 from __future__ import annotations
 

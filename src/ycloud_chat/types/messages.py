@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, Literal, Protocol, TypedDict, runtime_checkable
 
 from pydantic import BaseModel, ConfigDict
@@ -109,6 +109,7 @@ MessageInput = (
     | ToolCallsMessageDict
     | ToolResultMessageDict
     | ToolResultsDict
+    | Mapping[str, Any]
 )
 """One message in any accepted shape."""
 

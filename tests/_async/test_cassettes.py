@@ -1,0 +1,218 @@
+"""Replay production recordings: the SDK must send the recorded requests, parse the answers."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+import httpx
+import pytest
+from pydantic import BaseModel
+
+from tests.replay import Replay, folder_of, load
+from ycloud_chat import (
+    AsyncChatModel,
+    AsyncChatSDK,
+    AsyncToolCall,
+    ChatModelResult,
+    ChatModelStatus,
+    FunctionTool,
+    TextMessage,
+)
+
+Result = ChatModelResult[AsyncToolCall]
+
+
+def make_sdk(replay: Replay) -> AsyncChatSDK:
+    folder = folder_of(replay.interactions[0])
+    client = httpx.AsyncClient(transport=httpx.MockTransport(replay))
+    return AsyncChatSDK(folder_id=folder, auth="test-api-key", http_client=client)
+
+
+async def collect(model: AsyncChatModel, messages: Any) -> list[Result]:
+    async with model.run_stream(messages) as stream:
+        return [partial async for partial in stream]
+
+
+def assert_cumulative(partials: list[Result]) -> None:
+    """Each text extends the previous one by exactly its delta; the last one is all deltas."""
+    text = ""
+    for partial in partials:
+        text += partial.delta
+        assert partial.text == text
+    assert partials[-1].text == "".join(p.delta for p in partials)
+
+
+async def test_run() -> None:
+    replay = Replay("test_completions/test_run")
+    async with make_sdk(replay) as sdk:
+        result = await sdk.chat.completions("qwen3-235b-a22b-fp8").run("hello")
+    assert replay.done
+    assert result.text == "Hello! How can I assist you today? \N{SMILING FACE WITH SMILING EYES}"
+    assert result.status is ChatModelStatus.FINAL
+    assert result.finish_reason == "stop"
+    assert result.role == "assistant"
+    assert result.tool_calls is None
+    assert result.id == "chatcmpl-b4a9afec-3827-4f7d-92f4-0bacd94a541a"
+    assert result.model == "gpt://qwen3-235b-a22b-fp8/latest"
+    assert result.created == datetime(2025, 9, 16, 18, 23, 36, tzinfo=timezone.utc)
+    assert result.usage is not None
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (9, 12)
+    assert result.usage.total_tokens == 21
+    assert result.request_id == replay.requests[0].headers["x-client-request-id"]
+    assert len(result) == 1
+    assert result[0] is result.alternatives[0]
+
+
+async def test_run_stream() -> None:
+    replay = Replay("test_completions/test_run_stream")
+    async with make_sdk(replay) as sdk:
+        model = sdk.chat.completions("qwen3-235b-a22b-fp8")
+        partials = await collect(model, "hello! could you please tell me about platypuses?")
+    assert replay.done
+    assert len(partials) > 700
+    assert_cumulative(partials)
+    statuses = [partial.status for partial in partials]
+    assert set(statuses[:-2]) == {ChatModelStatus.PARTIAL}
+    assert statuses[-2:] == [ChatModelStatus.FINAL, ChatModelStatus.USAGE]
+    final = partials[-1]
+    assert final.text.startswith("Hello! Of course! Platypuses are one of the most fascinating")
+    assert final.text.endswith("conservation efforts!")
+    assert final.delta == ""
+    assert final.usage is not None
+    assert (final.usage.prompt_tokens, final.usage.completion_tokens) == (20, 741)
+    assert final.usage.total_tokens == 761
+    assert all(partial.usage is None for partial in partials[:-1])
+    assert {partial.request_id for partial in partials} == {
+        replay.requests[0].headers["x-client-request-id"]
+    }
+
+
+async def test_chat_history_with_previous_results() -> None:
+    replay = Replay("test_completions/test_chat")
+    async with make_sdk(replay) as sdk:
+        model = sdk.chat.completions("qwen3-235b-a22b-fp8")
+        history: list[Any] = [
+            TextMessage(role="system", text="Your name is Arkadiy"),
+            "Hello! how is your name?",
+        ]
+        first = await model.run(history)
+        assert first.text == "Hello! My name is Arkadiy. How can I assist you today?"
+        history += [first, {"role": "user", "text": "My name is Andrew"}]
+        second = await model.run(history)
+        history += [second, "What is my name?"]
+        third = await model.run(history)
+    assert replay.done
+    assert "Andrew" in third.text
+    assert third.usage is not None
+    assert third.usage.prompt_tokens == 87
+
+
+class Numbers(BaseModel):
+    numbers: list[int]
+
+
+SOMETHING = FunctionTool(
+    name="something",
+    description="Tool which have to collect all the numbers from user message and do a SOMETHING "
+    "with it",
+    parameters=Numbers.model_json_schema(),
+)
+
+
+@pytest.mark.parametrize(
+    "tool_result",
+    [
+        {"role": "tool", "tool_call_id": "something", "content": "+20.0"},
+        {"tool_results": [{"name": "something", "content": "+20.0"}]},
+    ],
+    ids=["openai-form", "tool-results-form"],
+)
+async def test_function_call_round_trip(tool_result: dict[str, Any]) -> None:
+    replay = Replay("test_completions/test_function_call")
+    async with make_sdk(replay) as sdk:
+        model = sdk.chat.completions("yandexgpt").configure(tools=SOMETHING)
+        question = "do a SOMETHING with all the numbers from: 5, 4, a, 1"
+        result = await model.run(question)
+        assert result.status is ChatModelStatus.TOOL_CALLS
+        assert result.tool_calls is not None
+        (call,) = result.tool_calls
+        assert isinstance(call, AsyncToolCall)
+        assert call.id == "something"
+        assert call.function.name == "something"
+        assert call.function.arguments == {"numbers": [5, 4, 1]}
+        answer = await model.run([question, result, tool_result])
+    assert replay.done
+    assert answer.text.endswith("is +20.0.")
+    assert answer.server_request_id == "9d00b6ba-ea3a-44d1-83ad-dfc256d9a188"
+
+
+async def test_structured_output_from_pydantic_model() -> None:
+    replay = Replay("test_completions/test_structured_output_pydantic_model")
+    async with make_sdk(replay) as sdk:
+        model = sdk.chat.completions("yandexgpt").configure(response_format=Numbers)
+        result = await model.run("collect all numbers from: 5, 4, a, 1")
+    assert replay.done
+    assert Numbers.model_validate_json(result.text) == Numbers(numbers=[5, 4, 1])
+
+
+CALCULATOR = FunctionTool(
+    name="calculator",
+    description="A simple calculator that performs basic arithmetic and @ operations; call it on "
+    "ANY arithmetic questions",
+    parameters={
+        "type": "object",
+        "properties": {
+            "expression": {
+                "type": "string",
+                "description": "The mathematical expression to evaluate (e.g., '2 + 3 * 4').",
+            }
+        },
+        "required": ["expression"],
+    },
+    strict=True,
+)
+
+
+async def test_stream_function_call_round_trip() -> None:
+    replay = Replay("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8]")
+    async with make_sdk(replay) as sdk:
+        model = sdk.chat.completions("qwen3-235b-a22b-fp8").configure(tools=[CALCULATOR])
+        question = "How much it would be 7@8?"
+        partials = await collect(model, question)
+        statuses = [partial.status for partial in partials]
+        assert statuses[-2:] == [ChatModelStatus.TOOL_CALLS, ChatModelStatus.USAGE]
+        assert all(partial.tool_calls is None for partial in partials[:-2])
+        last = partials[-1]
+        assert last.tool_calls is not None
+        (call,) = last.tool_calls
+        assert call.id == "chatcmpl-tool-ac80b103abf04365affb7135287855a6"
+        assert call.type == "function"
+        assert call.function.name == "calculator"
+        assert call.function.arguments == {"expression": "7@8"}
+        tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
+        answer = await collect(model, [question, last, tool_message])
+    assert replay.done
+    assert_cumulative(answer)
+    assert answer[-1].text == "The result of 7@8 is -5."
+    assert [p.status for p in answer][-2:] == [ChatModelStatus.FINAL, ChatModelStatus.USAGE]
+
+
+async def test_list_models() -> None:
+    replay = Replay("test_uri_parser/test_completion_uri_parser")
+    async with make_sdk(replay) as sdk:
+        models = await sdk.chat.completions.list()
+    assert replay.done
+    listed = [model.uri for model in models]
+    recorded = [entry["id"] for entry in _listed_ids()]
+    assert listed == [uri for uri in recorded if uri.startswith("gpt://")]
+    assert "gpt://b1ge6b3ojkeeciv997a8/yandexgpt/rc" in listed
+    assert all(isinstance(model, AsyncChatModel) for model in models)
+
+
+def _listed_ids() -> list[dict[str, Any]]:
+    import json
+
+    (interaction,) = load("test_uri_parser/test_completion_uri_parser")
+    data: list[dict[str, Any]] = json.loads(interaction["response"]["body"]["string"])["data"]
+    return data
