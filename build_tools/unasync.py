@@ -51,6 +51,7 @@ NAMES = {
     "aiter_bytes": "iter_bytes",
     "aiter_raw": "iter_raw",
     "aiter_lines": "iter_lines",
+    "aclosing": "closing",
     "aiter_text": "iter_text",
     # the _compat pairs
     "async_sleep": "sleep",

@@ -33,8 +33,16 @@ def coerce_messages(messages: Any) -> list[Wire]:
     return wire
 
 
+def _has_role_and_text(value: Any) -> bool:
+    # hasattr() lets a raising property escape (a result without choices raises IndexError).
+    try:
+        return hasattr(value, "role") and hasattr(value, "text")
+    except Exception:
+        return False
+
+
 def _is_single(value: Any) -> bool:
-    return isinstance(value, (str, Mapping)) or (hasattr(value, "role") and hasattr(value, "text"))
+    return isinstance(value, (str, Mapping)) or _has_role_and_text(value)
 
 
 def _as_items(messages: Any) -> list[Any]:
@@ -53,7 +61,7 @@ def _coerce_one(item: Any, index: int, previous: list[Wire]) -> list[Wire]:
         return [{"role": "user", "content": item}]
     if isinstance(item, Mapping):
         return _coerce_dict(item, index, previous)
-    if hasattr(item, "role") and hasattr(item, "text"):
+    if _has_role_and_text(item):
         return [choice_to_wire(item)]
     raise InvalidMessageError(f"messages[{index}] is a {type(item).__name__}; expected {_EXPECTED}")
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator
+from contextlib import aclosing
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -38,7 +39,7 @@ class AsyncChatStream:
         self._timeout = timeout
         self._response: httpx.Response | None = None
         self._exchange: Exchange | None = None
-        self._iterator: AsyncIterator[Result] | None = None
+        self._iterator: AsyncGenerator[Result, None] | None = None
         self._accumulator: StreamAccumulator[AsyncToolCall] | None = None
         self._closed = False
 
@@ -85,10 +86,17 @@ class AsyncChatStream:
             return
         self._closed = True
         with async_cancel_shield():
-            if self._response is not None:
+            if self._iterator is not None:
+                await self._iterator.aclose()
+            await self._release()
+
+    async def _release(self) -> None:
+        self._closed = True
+        if self._response is not None:
+            with async_cancel_shield():
                 await self._response.aclose()
 
-    async def _iterate(self) -> AsyncIterator[Result]:
+    async def _iterate(self) -> AsyncGenerator[Result, None]:
         try:
             response = await self._open()
             assert self._exchange is not None
@@ -99,11 +107,13 @@ class AsyncChatStream:
             accumulator = self._accumulator = StreamAccumulator(context)
             decoder = SSEDecoder()
             try:
-                async for chunk in response.aiter_bytes():
-                    for event in decoder.feed(chunk):
-                        result = self._handle(event, accumulator)
-                        if result is not None:
-                            yield result
+                # Closing the body iterator explicitly matters when the caller stops early.
+                async with aclosing(_byte_chunks(response)) as chunks:
+                    async for chunk in chunks:
+                        for event in decoder.feed(chunk):
+                            result = self._handle(event, accumulator)
+                            if result is not None:
+                                yield result
                 for event in decoder.close():
                     result = self._handle(event, accumulator)
                     if result is not None:
@@ -124,7 +134,7 @@ class AsyncChatStream:
                     attempts=exchange.attempts,
                 ) from exc
         finally:
-            await self.aclose()
+            await self._release()
 
     @staticmethod
     def _handle(
@@ -139,6 +149,11 @@ class AsyncChatStream:
             "closed" if self._closed else "open" if self._response is not None else "not started"
         )
         return f"<{type(self).__name__} {state} request_id={self.request_id}>"
+
+
+def _byte_chunks(response: httpx.Response) -> AsyncGenerator[bytes, None]:
+    """The decoded body as a generator (httpx's own is one; its annotation says iterator)."""
+    return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
 
 
 def _error_payload(data: str) -> Any:

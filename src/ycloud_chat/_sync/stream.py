@@ -5,9 +5,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
+from contextlib import closing
 from types import TracebackType
-from typing import Any
+from typing import Any, cast
 
 import httpx
 
@@ -38,7 +39,7 @@ class ChatStream:
         self._timeout = timeout
         self._response: httpx.Response | None = None
         self._exchange: Exchange | None = None
-        self._iterator: Iterator[Result] | None = None
+        self._iterator: Generator[Result, None] | None = None
         self._accumulator: StreamAccumulator[ToolCall] | None = None
         self._closed = False
 
@@ -85,10 +86,17 @@ class ChatStream:
             return
         self._closed = True
         with cancel_shield():
-            if self._response is not None:
+            if self._iterator is not None:
+                self._iterator.close()
+            self._release()
+
+    def _release(self) -> None:
+        self._closed = True
+        if self._response is not None:
+            with cancel_shield():
                 self._response.close()
 
-    def _iterate(self) -> Iterator[Result]:
+    def _iterate(self) -> Generator[Result, None]:
         try:
             response = self._open()
             assert self._exchange is not None
@@ -97,11 +105,13 @@ class ChatStream:
             accumulator = self._accumulator = StreamAccumulator(context)
             decoder = SSEDecoder()
             try:
-                for chunk in response.iter_bytes():
-                    for event in decoder.feed(chunk):
-                        result = self._handle(event, accumulator)
-                        if result is not None:
-                            yield result
+                # Closing the body iterator explicitly matters when the caller stops early.
+                with closing(_byte_chunks(response)) as chunks:
+                    for chunk in chunks:
+                        for event in decoder.feed(chunk):
+                            result = self._handle(event, accumulator)
+                            if result is not None:
+                                yield result
                 for event in decoder.close():
                     result = self._handle(event, accumulator)
                     if result is not None:
@@ -122,7 +132,7 @@ class ChatStream:
                     attempts=exchange.attempts,
                 ) from exc
         finally:
-            self.close()
+            self._release()
 
     @staticmethod
     def _handle(event: ServerSentEvent, accumulator: StreamAccumulator[ToolCall]) -> Result | None:
@@ -135,6 +145,11 @@ class ChatStream:
             "closed" if self._closed else "open" if self._response is not None else "not started"
         )
         return f"<{type(self).__name__} {state} request_id={self.request_id}>"
+
+
+def _byte_chunks(response: httpx.Response) -> Generator[bytes, None]:
+    """The decoded body as a generator (httpx's own is one; its annotation says iterator)."""
+    return cast(Generator[bytes, None], response.iter_bytes())
 
 
 def _error_payload(data: str) -> Any:

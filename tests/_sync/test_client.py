@@ -1,0 +1,368 @@
+# GENERATED from tests/_async/test_client.py by build_tools/unasync.py: DO NOT EDIT.
+# Edit the async source and run `nox -s unasync`.
+"""The SDK object, its transport and its streams, through httpx.MockTransport."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.helpers import Recorder, TrackedStream, chunk, completion, sse
+from ycloud_chat import (
+    APIConnectionError,
+    APIResponseValidationError,
+    APITimeoutError,
+    AuthenticationError,
+    BadRequestError,
+    ChatModelStatus,
+    ChatSDK,
+    ConfigurationError,
+    CredentialsError,
+    InternalServerError,
+    InvalidMessageError,
+    RateLimitError,
+    StreamError,
+)
+
+SECRET = "test-secret-key-123"
+
+
+def make_sdk(recorder: Recorder, **kwargs: Any) -> ChatSDK:
+    client = httpx.Client(transport=httpx.MockTransport(recorder))
+    kwargs.setdefault("folder_id", "folder1")
+    kwargs.setdefault("auth", SECRET)
+    return ChatSDK(http_client=client, **kwargs)
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
+
+
+@pytest.fixture(autouse=True)
+def clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("YC_FOLDER_ID", "YC_API_KEY", "YC_IAM_TOKEN", "YC_TOKEN"):
+        monkeypatch.delenv(name, raising=False)
+
+
+def streamed(*payloads: Any) -> tuple[httpx.Response, TrackedStream]:
+    body = TrackedStream(sse(*payloads))
+    return httpx.Response(200, headers={"content-type": "text/event-stream"}, stream=body), body
+
+
+def test_run_sends_the_documented_request() -> None:
+    recorder = Recorder(httpx.Response(200, json=completion("hello there")))
+    with make_sdk(recorder) as sdk:
+        model = sdk.chat.completions("yandexgpt", model_version="rc").configure(
+            temperature=0.2, max_tokens=50, extra_query={"seed": 7}
+        )
+        result = model.run("hi")
+    (request,) = recorder.requests
+    assert request.url == "https://llm.api.cloud.yandex.net/v1/chat/completions"
+    assert request.headers["authorization"] == f"Api-Key {SECRET}"
+    assert json.loads(request.content) == {
+        "model": "gpt://folder1/yandexgpt/rc",
+        "messages": [{"role": "user", "content": "hi"}],
+        "stream": False,
+        "temperature": 0.2,
+        "max_tokens": 50,
+        "seed": 7,
+    }
+    assert result.text == "hello there"
+    assert result.request_id == request.headers["x-client-request-id"]
+
+
+def test_each_call_gets_a_fresh_request_id() -> None:
+    recorder = Recorder(httpx.Response(200, json=completion()))
+    with make_sdk(recorder) as sdk:
+        model = sdk.chat.completions("yandexgpt")
+        model.run("a")
+        model.run("b")
+    ids = [request.headers["x-client-request-id"] for request in recorder.requests]
+    assert len(set(ids)) == 2
+    assert all(uuid.UUID(value).version == 4 for value in ids)
+
+
+def test_environment_supplies_folder_and_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("YC_FOLDER_ID", "envfolder")
+    monkeypatch.setenv("YC_API_KEY", " envkey ")
+    recorder = Recorder(httpx.Response(200, json=completion()))
+    client = httpx.Client(transport=httpx.MockTransport(recorder))
+    with ChatSDK(http_client=client) as sdk:
+        sdk.chat.completions("yandexgpt").run("x")
+    assert recorder.bodies()[0]["model"] == "gpt://envfolder/yandexgpt/latest"
+    assert recorder.requests[0].headers["authorization"] == "Api-Key envkey"
+
+
+def test_openai_compatible_server_without_folder_or_key() -> None:
+    recorder = Recorder(httpx.Response(200, json=completion()))
+    client = httpx.Client(transport=httpx.MockTransport(recorder))
+    with ChatSDK(base_url="http://127.0.0.1:8080/v1/", http_client=client) as sdk:
+        assert sdk.folder_id is None
+        sdk.chat.completions("smollm2").run("x")
+    (request,) = recorder.requests
+    assert request.url == "http://127.0.0.1:8080/v1/chat/completions"
+    assert "authorization" not in request.headers
+    assert recorder.bodies()[0]["model"] == "smollm2"
+
+
+def test_ai_studio_needs_credentials_before_any_request() -> None:
+    with pytest.raises(CredentialsError, match="YC_API_KEY"):
+        ChatSDK(folder_id="f")
+    sdk = ChatSDK(auth="k")
+    with pytest.raises(CredentialsError, match="YC_FOLDER_ID"):
+        sdk.chat.completions("yandexgpt")
+    sdk.close()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": True}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": "10"}, "timeout"),
+        ({"folder_id": ""}, "folder_id"),
+        ({"base_url": "ftp://x"}, "base_url"),
+        ({"http_client": "not a client"}, "http_client"),
+        ({"auth": 42}, "auth"),
+    ],
+)
+def test_bad_sdk_arguments_are_named(kwargs: dict[str, Any], message: str) -> None:
+    kwargs = {"folder_id": "f", "auth": "k", **kwargs}
+    with pytest.raises(ConfigurationError, match=message):
+        ChatSDK(**kwargs)
+
+
+def test_bad_messages_fail_before_any_request() -> None:
+    recorder = Recorder(httpx.Response(200, json=completion()))
+    with make_sdk(recorder) as sdk:
+        model = sdk.chat.completions("yandexgpt")
+        with pytest.raises(InvalidMessageError, match=r"messages\[1\]"):
+            model.run(["fine", 42])
+        with pytest.raises(InvalidMessageError, match=r"messages\[0\]"):
+            model.run_stream([{"role": "user"}])
+        with pytest.raises(ConfigurationError, match="timeout"):
+            model.run("x", timeout=-1)
+    assert recorder.requests == []
+
+
+def test_caller_owned_client_is_left_open_and_own_client_is_closed() -> None:
+    recorder = Recorder(httpx.Response(200, json=completion()))
+    client = httpx.Client(transport=httpx.MockTransport(recorder))
+    with ChatSDK(folder_id="f", auth="k", http_client=client):
+        pass
+    assert not client.is_closed
+    client.close()
+    sdk = ChatSDK(folder_id="f", auth="k")
+    sdk.close()
+    assert sdk._transport.client.is_closed
+
+
+def test_retries_5xx_with_the_same_request_id() -> None:
+    recorder = Recorder(
+        httpx.Response(503, json={"error": {"message": "overloaded"}}),
+        httpx.Response(502, text="bad gateway"),
+        httpx.Response(200, json=completion("finally")),
+    )
+    with make_sdk(recorder) as sdk:
+        result = sdk.chat.completions("yandexgpt").run("x")
+    assert result.text == "finally"
+    ids = {request.headers["x-client-request-id"] for request in recorder.requests}
+    assert len(recorder.requests) == 3
+    assert ids == {result.request_id}
+
+
+def test_gives_up_after_max_retries_with_the_server_message() -> None:
+    recorder = Recorder(
+        httpx.Response(500, json={"error": {"message": "boom"}}, headers={"x-request-id": "srv-1"})
+    )
+    with make_sdk(recorder, max_retries=1) as sdk, pytest.raises(InternalServerError) as caught:
+        sdk.chat.completions("yandexgpt").run("x")
+    error = caught.value
+    assert len(recorder.requests) == 2
+    assert error.status_code == 500
+    assert error.message == "boom"
+    assert error.body == {"error": {"message": "boom"}}
+    assert error.attempts == 2
+    assert error.server_request_id == "srv-1"
+    assert error.request_id == recorder.requests[0].headers["x-client-request-id"]
+    assert str(error).startswith("HTTP 500: boom | request_id=")
+    assert SECRET not in str(error) and SECRET not in repr(error)
+
+
+def test_client_errors_are_not_retried() -> None:
+    recorder = Recorder(httpx.Response(401, json={"error": {"message": "Unknown api key"}}))
+    with make_sdk(recorder) as sdk, pytest.raises(AuthenticationError, match="Unknown api key"):
+        sdk.chat.completions("yandexgpt").run("x")
+    assert len(recorder.requests) == 1
+
+
+def test_rate_limit_honours_retry_after() -> None:
+    recorder = Recorder(
+        httpx.Response(429, headers={"retry-after": "0"}, json={"message": "slow down"}),
+        httpx.Response(200, json=completion()),
+    )
+    with make_sdk(recorder) as sdk:
+        assert (sdk.chat.completions("yandexgpt").run("x")).text == "hi"
+    assert len(recorder.requests) == 2
+    recorder = Recorder(httpx.Response(429, json={"message": "slow down"}))
+    with make_sdk(recorder, max_retries=0) as sdk:
+        with pytest.raises(RateLimitError, match="slow down"):
+            sdk.chat.completions("yandexgpt").run("x")
+    assert len(recorder.requests) == 1
+
+
+def test_connection_errors_are_retried_then_wrapped() -> None:
+    refused = httpx.ConnectError("connection refused")
+    recorder = Recorder(refused, httpx.Response(200, json=completion()))
+    with make_sdk(recorder) as sdk:
+        assert (sdk.chat.completions("yandexgpt").run("x")).text == "hi"
+    recorder = Recorder(refused)
+    with make_sdk(recorder, max_retries=2) as sdk, pytest.raises(APIConnectionError) as caught:
+        sdk.chat.completions("yandexgpt").run("x")
+    assert caught.value.attempts == 3
+    assert isinstance(caught.value.__cause__, httpx.ConnectError)
+    assert not isinstance(caught.value, APITimeoutError)
+
+
+def test_timeouts_become_api_timeout_errors() -> None:
+    recorder = Recorder(httpx.ReadTimeout("read timed out"))
+    with make_sdk(recorder, max_retries=0) as sdk, pytest.raises(APITimeoutError) as caught:
+        sdk.chat.completions("yandexgpt").run("x", timeout=5)
+    assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
+    assert "5.0s" in str(caught.value)
+
+
+def test_a_body_that_is_not_json_is_a_clear_error() -> None:
+    recorder = Recorder(httpx.Response(200, text="<html>gateway</html>"))
+    with make_sdk(recorder) as sdk, pytest.raises(APIResponseValidationError, match="not JSON"):
+        sdk.chat.completions("yandexgpt").run("x")
+
+
+def test_stream_reaches_every_final_chunk_and_closes() -> None:
+    response, body = streamed(
+        chunk(role="assistant"),
+        chunk("Hel"),
+        chunk("lo", finish_reason=None),
+        chunk(finish_reason="length"),
+        {
+            "id": "c1",
+            "choices": [],
+            "usage": {"prompt_tokens": 3, "completion_tokens": 2, "total_tokens": 5},
+        },
+        "[DONE]",
+    )
+    recorder = Recorder(response)
+    with make_sdk(recorder) as sdk:
+        stream = sdk.chat.completions("yandexgpt").run_stream("x")
+        partials = [partial for partial in stream]
+    assert recorder.bodies()[0]["stream"] is True
+    assert [p.delta for p in partials] == ["", "Hel", "lo", "", ""]
+    assert [p.status for p in partials][-2:] == [
+        ChatModelStatus.TRUNCATED_FINAL,
+        ChatModelStatus.USAGE,
+    ]
+    assert partials[-1].text == "Hello"
+    assert partials[-1].usage is not None and partials[-1].usage.total_tokens == 5
+    assert stream.result is partials[-1]
+    assert body.closed
+
+
+def test_stream_closed_early_releases_the_response() -> None:
+    response, body = streamed(chunk("a"), chunk("b"), chunk("c"), chunk(finish_reason="stop"))
+    recorder = Recorder(response)
+    with make_sdk(recorder) as sdk:
+        with sdk.chat.completions("yandexgpt").run_stream("x") as stream:
+            for partial in stream:
+                assert partial.text == "a"
+                break
+        assert body.closed
+        assert body.sent < len(body.chunks)
+        with pytest.raises(RuntimeError, match="once"):
+            for _ in stream:
+                pass
+        with pytest.raises(RuntimeError, match="closed"):
+            stream.__enter__()
+
+
+def test_stream_can_be_iterated_only_once() -> None:
+    response, _ = streamed(chunk("a", finish_reason="stop"))
+    with make_sdk(Recorder(response)) as sdk:
+        stream = sdk.chat.completions("yandexgpt").run_stream("x")
+        assert [p.text for p in stream] == ["a"]
+        with pytest.raises(RuntimeError, match="once"):
+            for _ in stream:
+                pass
+
+
+def test_error_event_inside_a_stream() -> None:
+    response, body = streamed(chunk("a"), {"error": {"message": "model crashed", "code": 500}})
+    with make_sdk(Recorder(response)) as sdk:
+        seen = []
+        with pytest.raises(StreamError, match="model crashed") as caught:
+            for partial in sdk.chat.completions("yandexgpt").run_stream("x"):
+                seen.append(partial.text)
+    assert seen == ["a"]
+    assert caught.value.request_id is not None
+    assert body.closed
+
+
+def test_stream_status_errors_are_retried_before_the_first_chunk() -> None:
+    response, _ = streamed(chunk("ok", finish_reason="stop"))
+    recorder = Recorder(httpx.Response(503, text="busy"), response)
+    with make_sdk(recorder) as sdk:
+        texts = [p.text for p in sdk.chat.completions("yandexgpt").run_stream("x")]
+    assert texts == ["ok"]
+    assert len(recorder.requests) == 2
+    recorder = Recorder(httpx.Response(400, json={"error": {"message": "bad model"}}))
+    with make_sdk(recorder) as sdk, pytest.raises(BadRequestError, match="bad model"):
+        with sdk.chat.completions("yandexgpt").run_stream("x"):
+            pass
+    assert len(recorder.requests) == 1
+
+
+def test_stream_ending_without_done_still_delivers_the_last_event() -> None:
+    body = TrackedStream(
+        [b'data: {"choices":[{"index":0,"delta":{"content":"x"},"finish_reason":"stop"}]}']
+    )
+    recorder = Recorder(httpx.Response(200, stream=body))
+    with make_sdk(recorder) as sdk:
+        partials = [p for p in sdk.chat.completions("yandexgpt").run_stream("x")]
+    assert [(p.text, p.status) for p in partials] == [("x", ChatModelStatus.FINAL)]
+
+
+def test_list_models_sends_the_folder_and_keeps_chat_models() -> None:
+    listing = {"data": [{"id": "gpt://folder1/yandexgpt/latest"}, {"id": "emb://folder1/e/latest"}]}
+    recorder = Recorder(httpx.Response(200, json=listing))
+    with make_sdk(recorder) as sdk:
+        models = sdk.chat.completions.list()
+    assert [m.uri for m in models] == ["gpt://folder1/yandexgpt/latest"]
+    assert recorder.requests[0].headers["openai-project"] == "folder1"
+
+
+def test_configure_returns_a_new_model() -> None:
+    with make_sdk(Recorder()) as sdk:
+        base = sdk.chat.completions("yandexgpt")
+        hot = base.configure(temperature=1.5, max_tokens=10)
+        reset = hot.configure(temperature=None)
+        assert base.config.temperature is None
+        assert hot.config.temperature == 1.5
+        assert reset.config.temperature is None
+        assert reset.config.max_tokens == 10
+        assert type(hot) is type(base)
+        assert hot.uri == base.uri
+        with pytest.raises(ConfigurationError, match="temperature"):
+            base.configure(temperature=5)
+
+
+def test_secrets_never_show_in_reprs() -> None:
+    with make_sdk(Recorder()) as sdk:
+        model = sdk.chat.completions("yandexgpt")
+        for obj in (sdk, sdk.chat.completions, model, model.run_stream("x"), sdk._transport.auth):
+            assert SECRET not in repr(obj)
+            assert SECRET not in str(obj)
