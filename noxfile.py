@@ -1,10 +1,11 @@
-"""Developer tasks: `nox` runs lint, typecheck and tests; `nox -s unasync` regenerates the sync face."""
+"""Developer tasks: `nox` runs lint, typecheck and tests; `nox -s unasync` regenerates sync code."""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import zipfile
 from pathlib import Path
 
 import nox
@@ -78,12 +79,9 @@ def build(session: nox.Session) -> None:
     session.install("build")
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
     session.run("python", "-m", "build", "--outdir", "dist")
-    session.run(
-        "python",
-        "-c",
-        "import sys, zipfile, glob;"
-        "names = zipfile.ZipFile(glob.glob('dist/*.whl')[0]).namelist();"
-        "need = ['ycloud_chat/py.typed', 'ycloud_chat/_sync/client.py', 'ycloud_chat/_async/client.py'];"
-        "missing = [n for n in need if n not in names];"
-        "sys.exit(f'wheel lacks {missing}' if missing else 0)",
-    )
+    wheel = next((ROOT / "dist").glob("*.whl"))
+    names = set(zipfile.ZipFile(wheel).namelist())
+    needed = ["py.typed", "_sync/client.py", "_async/client.py", "types/results.py"]
+    missing = [name for name in needed if f"ycloud_chat/{name}" not in names]
+    if missing:
+        session.error(f"{wheel.name} lacks {missing}")

@@ -5,17 +5,17 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from ycloud_chat import AsyncChatSDK, ChatModelResult, ChatSDK, ConfigurationError
+from ycloud_chat import AsyncChatSDK, ChatChoice, ChatModelResult, ChatSDK, ConfigurationError
 
 
 def test_async_sdk_refuses_a_sync_client() -> None:
-    with httpx.Client() as client, pytest.raises(ConfigurationError, match="httpx.AsyncClient"):
+    with httpx.Client() as client, pytest.raises(ConfigurationError, match=r"httpx\.AsyncClient"):
         AsyncChatSDK(folder_id="f", auth="k", http_client=client)  # type: ignore[arg-type]
 
 
 async def test_sync_sdk_refuses_an_async_client() -> None:
     async with httpx.AsyncClient() as client:
-        with pytest.raises(ConfigurationError, match="httpx.Client"):
+        with pytest.raises(ConfigurationError, match=r"httpx\.Client"):
             ChatSDK(folder_id="f", auth="k", http_client=client)  # type: ignore[arg-type]
 
 
@@ -26,6 +26,8 @@ async def test_both_faces_return_the_same_result_class() -> None:
         sync_result = sdk.chat.completions("m").run("hi")
     async with AsyncChatSDK("f", "k", http_client=httpx.AsyncClient(transport=transport)) as asdk:
         async_result = await asdk.chat.completions("m").run("hi")
-    assert type(sync_result) is type(async_result) is ChatModelResult
+    assert type(sync_result) is ChatModelResult
+    assert type(async_result) is ChatModelResult
     assert sync_result.text == async_result.text == "x"
-    assert type(sync_result[0]) is type(async_result[0])
+    assert type(sync_result[0]) is ChatChoice
+    assert type(async_result[0]) is ChatChoice

@@ -82,14 +82,21 @@ class BearerTokenAuth(_SecretAuth):
 
 
 class EnvTokenAuth(BaseAuth):
-    """A bearer token read from an environment variable on every request (for rotation)."""
+    """A bearer token read from an environment variable on every request (for rotation).
 
-    def __init__(self, variable: str = ENV_TOKEN) -> None:
+    `environ` is read instead of `os.environ` when given (as `resolve_auth(environ=...)` does).
+    """
+
+    def __init__(
+        self, variable: str = ENV_TOKEN, *, environ: Mapping[str, str] | None = None
+    ) -> None:
         self.variable = variable
+        self._environ = environ
 
     def authorization(self) -> str:
         """Return `Bearer <token>` with the variable's current value."""
-        token = os.environ.get(self.variable, "").strip()
+        env = os.environ if self._environ is None else self._environ
+        token = env.get(self.variable, "").strip()
         if not token:
             raise CredentialsError(f"the environment variable {self.variable} is empty or unset")
         return f"Bearer {token}"
@@ -143,7 +150,7 @@ def resolve_auth(
     if env.get(ENV_IAM_TOKEN, "").strip():
         return IAMTokenAuth(env[ENV_IAM_TOKEN])
     if env.get(ENV_TOKEN, "").strip():
-        return EnvTokenAuth(ENV_TOKEN)
+        return EnvTokenAuth(ENV_TOKEN, environ=environ)
     if is_ai_studio:
         raise CredentialsError(
             f"no credentials: pass auth= or set {ENV_API_KEY} (an API key), "

@@ -307,6 +307,7 @@ class StreamAccumulator(Generic[ToolCallT]):
     def _stream_error(self, chunk: Mapping[str, Any]) -> StreamError:
         error = chunk["error"]
         message, code = _error_message(error)
+        message = _one_line(message or "")
         return StreamError(
             message or "the server sent an error event in the stream",
             status_code=code,
@@ -314,6 +315,11 @@ class StreamAccumulator(Generic[ToolCallT]):
             request_id=self._context.request_id,
             server_request_id=self._context.server_request_id,
         )
+
+
+def _one_line(text: str) -> str:
+    """Collapse whitespace and cap the length, so an error prints as one short log line."""
+    return " ".join(text.split())[:_MAX_ERROR_TEXT]
 
 
 def _error_message(error: Any) -> tuple[str | None, int | None]:
@@ -351,8 +357,7 @@ def error_from_response(
     except ValueError:
         body = text
     message, _ = _error_message(body)
-    if not message:
-        message = " ".join(text.split())[:_MAX_ERROR_TEXT] or "no error message in the body"
+    message = _one_line(message or text) or "no error message in the body"
     return status_error_class(status_code)(
         message,
         status_code=status_code,

@@ -56,7 +56,8 @@ def retry_after(headers: Mapping[str, str], *, now: float | None = None) -> floa
 
 def backoff_delay(attempt: int, *, rand: float | None = None) -> float:
     """Exponential backoff with jitter for retry number `attempt` (0 for the first retry)."""
-    base = min(INITIAL_RETRY_DELAY * 2.0**attempt, MAX_RETRY_DELAY)
+    # The exponent is bounded so a huge attempt number cannot overflow the float.
+    base = min(INITIAL_RETRY_DELAY * 2.0 ** min(attempt, 64), MAX_RETRY_DELAY)
     jitter = random.random() if rand is None else rand  # noqa: S311 - not for cryptography
     return base * (1.0 - RETRY_JITTER * jitter)
 

@@ -141,7 +141,7 @@ async def test_bad_messages_fail_before_any_request() -> None:
     async with make_sdk(recorder) as sdk:
         model = sdk.chat.completions("yandexgpt")
         with pytest.raises(InvalidMessageError, match=r"messages\[1\]"):
-            await model.run(["fine", 42])
+            await model.run(["fine", 42])  # type: ignore[list-item]
         with pytest.raises(InvalidMessageError, match=r"messages\[0\]"):
             model.run_stream([{"role": "user"}])
         with pytest.raises(ConfigurationError, match="timeout"):
@@ -191,7 +191,8 @@ async def test_gives_up_after_max_retries_with_the_server_message() -> None:
     assert error.server_request_id == "srv-1"
     assert error.request_id == recorder.requests[0].headers["x-client-request-id"]
     assert str(error).startswith("HTTP 500: boom | request_id=")
-    assert SECRET not in str(error) and SECRET not in repr(error)
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error)
 
 
 async def test_client_errors_are_not_retried() -> None:
@@ -271,7 +272,8 @@ async def test_stream_reaches_every_final_chunk_and_closes() -> None:
         ChatModelStatus.USAGE,
     ]
     assert partials[-1].text == "Hello"
-    assert partials[-1].usage is not None and partials[-1].usage.total_tokens == 5
+    assert partials[-1].usage is not None
+    assert partials[-1].usage.total_tokens == 5
     assert stream.result is partials[-1]
     assert body.closed
 
@@ -299,17 +301,20 @@ async def test_stream_can_be_iterated_only_once() -> None:
         stream = sdk.chat.completions("yandexgpt").run_stream("x")
         assert [p.text async for p in stream] == ["a"]
         with pytest.raises(RuntimeError, match="once"):
-            async for _ in stream:
-                pass
+            stream.__aiter__()
 
 
 async def test_error_event_inside_a_stream() -> None:
     response, body = streamed(chunk("a"), {"error": {"message": "model crashed", "code": 500}})
-    async with make_sdk(Recorder(response)) as sdk:
-        seen = []
-        with pytest.raises(StreamError, match="model crashed") as caught:
+    seen = []
+
+    async def consume() -> None:
+        async with make_sdk(Recorder(response)) as sdk:
             async for partial in sdk.chat.completions("yandexgpt").run_stream("x"):
                 seen.append(partial.text)
+
+    with pytest.raises(StreamError, match="model crashed") as caught:
+        await consume()
     assert seen == ["a"]
     assert caught.value.request_id is not None
     assert body.closed

@@ -143,7 +143,7 @@ def test_bad_messages_fail_before_any_request() -> None:
     with make_sdk(recorder) as sdk:
         model = sdk.chat.completions("yandexgpt")
         with pytest.raises(InvalidMessageError, match=r"messages\[1\]"):
-            model.run(["fine", 42])
+            model.run(["fine", 42])  # type: ignore[list-item]
         with pytest.raises(InvalidMessageError, match=r"messages\[0\]"):
             model.run_stream([{"role": "user"}])
         with pytest.raises(ConfigurationError, match="timeout"):
@@ -192,7 +192,8 @@ def test_gives_up_after_max_retries_with_the_server_message() -> None:
     assert error.server_request_id == "srv-1"
     assert error.request_id == recorder.requests[0].headers["x-client-request-id"]
     assert str(error).startswith("HTTP 500: boom | request_id=")
-    assert SECRET not in str(error) and SECRET not in repr(error)
+    assert SECRET not in str(error)
+    assert SECRET not in repr(error)
 
 
 def test_client_errors_are_not_retried() -> None:
@@ -268,7 +269,8 @@ def test_stream_reaches_every_final_chunk_and_closes() -> None:
         ChatModelStatus.USAGE,
     ]
     assert partials[-1].text == "Hello"
-    assert partials[-1].usage is not None and partials[-1].usage.total_tokens == 5
+    assert partials[-1].usage is not None
+    assert partials[-1].usage.total_tokens == 5
     assert stream.result is partials[-1]
     assert body.closed
 
@@ -296,17 +298,20 @@ def test_stream_can_be_iterated_only_once() -> None:
         stream = sdk.chat.completions("yandexgpt").run_stream("x")
         assert [p.text for p in stream] == ["a"]
         with pytest.raises(RuntimeError, match="once"):
-            for _ in stream:
-                pass
+            stream.__iter__()
 
 
 def test_error_event_inside_a_stream() -> None:
     response, body = streamed(chunk("a"), {"error": {"message": "model crashed", "code": 500}})
-    with make_sdk(Recorder(response)) as sdk:
-        seen = []
-        with pytest.raises(StreamError, match="model crashed") as caught:
+    seen = []
+
+    def consume() -> None:
+        with make_sdk(Recorder(response)) as sdk:
             for partial in sdk.chat.completions("yandexgpt").run_stream("x"):
                 seen.append(partial.text)
+
+    with pytest.raises(StreamError, match="model crashed") as caught:
+        consume()
     assert seen == ["a"]
     assert caught.value.request_id is not None
     assert body.closed

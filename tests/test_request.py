@@ -1,0 +1,353 @@
+from __future__ import annotations
+
+import json
+import re
+import sys
+import uuid
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from pydantic import BaseModel
+
+import ycloud_chat
+from ycloud_chat import (
+    APIKeyAuth,
+    BearerTokenAuth,
+    ChatModelConfig,
+    ConfigurationError,
+    CredentialsError,
+    FunctionTool,
+    IAMTokenAuth,
+    NoAuth,
+)
+from ycloud_chat._constants import DEFAULT_BASE_URL
+from ycloud_chat._messages import coerce_messages
+from ycloud_chat._request import (
+    build_chat_body,
+    build_headers,
+    is_ai_studio,
+    model_uri,
+    new_request_id,
+    normalise_base_url,
+)
+
+CASSETTES = Path(__file__).parent / "cassettes"
+MESSAGES = [{"role": "user", "content": "hi"}]
+CALC = FunctionTool(name="calc", parameters={"type": "object", "properties": {}}, strict=True)
+PROTOCOL_ORDER = [
+    "model",
+    "messages",
+    "stream",
+    "temperature",
+    "max_tokens",
+    "response_format",
+    "reasoning_effort",
+    "tools",
+    "parallel_tool_calls",
+    "tool_choice",
+]
+
+
+class Numbers(BaseModel):
+    numbers: list[int]
+
+
+def recorded_request(name: str, index: int = 0) -> dict[str, Any]:
+    cassette = yaml.safe_load((CASSETTES / "test_completions" / name).read_text())
+    body: dict[str, Any] = json.loads(cassette["interactions"][index]["request"]["body"])
+    return body
+
+
+# --- model_uri ------------------------------------------------------------------------------
+
+
+def test_model_uri_with_folder() -> None:
+    assert model_uri("yandexgpt", "rc", "b1g", ai_studio=True) == "gpt://b1g/yandexgpt/rc"
+    assert model_uri("yandexgpt", "latest", "b1g", ai_studio=False) == "gpt://b1g/yandexgpt/latest"
+
+
+def test_model_uri_strips_name_and_version() -> None:
+    assert model_uri(" yandexgpt ", " rc ", "b1g", ai_studio=True) == "gpt://b1g/yandexgpt/rc"
+
+
+@pytest.mark.parametrize(
+    "name", ["gpt://other/yandexgpt/rc", "gpt://qwen3-235b-a22b-fp8/latest", "ds://abc"]
+)
+@pytest.mark.parametrize("folder", ["b1g", None])
+@pytest.mark.parametrize("ai_studio", [True, False])
+def test_model_uri_with_scheme_is_verbatim(name: str, folder: str | None, ai_studio: bool) -> None:
+    assert model_uri(name, "latest", folder, ai_studio=ai_studio) == name
+
+
+def test_model_uri_without_folder_on_ai_studio() -> None:
+    with pytest.raises(CredentialsError, match="folder"):
+        model_uri("yandexgpt", "latest", None, ai_studio=True)
+    with pytest.raises(CredentialsError):
+        model_uri("yandexgpt", "latest", "", ai_studio=True)
+
+
+def test_model_uri_without_folder_elsewhere_is_the_bare_name() -> None:
+    assert model_uri("llama3", "latest", None, ai_studio=False) == "llama3"
+    assert model_uri(" llama3 ", "rc", None, ai_studio=False) == "llama3"
+
+
+@pytest.mark.parametrize(("name", "version"), [("", "latest"), ("  ", "latest"), (None, "latest")])
+def test_model_uri_bad_name(name: Any, version: str) -> None:
+    with pytest.raises(ConfigurationError, match="model_name"):
+        model_uri(name, version, "b1g", ai_studio=True)
+
+
+@pytest.mark.parametrize("version", ["", " ", None, 1])
+def test_model_uri_bad_version(version: Any) -> None:
+    with pytest.raises(ConfigurationError, match="model_version"):
+        model_uri("yandexgpt", version, "b1g", ai_studio=True)
+
+
+def test_sdk_uses_model_uri(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("YC_FOLDER_ID", raising=False)
+    with ycloud_chat.ChatSDK(folder_id="f", auth="k") as sdk:
+        assert sdk.chat.completions("yandexgpt").uri == "gpt://f/yandexgpt/latest"
+    with ycloud_chat.ChatSDK(auth="k") as sdk, pytest.raises(CredentialsError):
+        sdk.chat.completions("yandexgpt")
+    with ycloud_chat.ChatSDK(base_url="http://localhost:8000/v1") as sdk:
+        assert sdk.chat.completions("llama3").uri == "llama3"
+
+
+# --- base URL -------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "want"),
+    [
+        ("https://llm.api.cloud.yandex.net/v1", "https://llm.api.cloud.yandex.net/v1"),
+        ("https://llm.api.cloud.yandex.net/v1/", "https://llm.api.cloud.yandex.net/v1"),
+        (" http://localhost:8000/v1// ", "http://localhost:8000/v1"),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8000"),
+    ],
+)
+def test_normalise_base_url(url: str, want: str) -> None:
+    assert normalise_base_url(url) == want
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "llm.api.cloud.yandex.net/v1",
+        "ftp://host/v1",
+        "https://",
+        "https:///v1",
+        "localhost:8000",
+    ],
+)
+def test_normalise_base_url_rejects(url: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url"):
+        normalise_base_url(url)
+
+
+@pytest.mark.parametrize("url", [None, 5, b"https://h/v1"])
+def test_normalise_base_url_rejects_non_str(url: Any) -> None:
+    with pytest.raises(ConfigurationError, match="base_url must be a str"):
+        normalise_base_url(url)
+
+
+@pytest.mark.parametrize(
+    ("url", "want"),
+    [
+        (DEFAULT_BASE_URL, True),
+        ("https://llm.api.cloud.yandex.net/v1", True),
+        ("https://LLM.API.Cloud.Yandex.NET/v1", True),
+        ("https://llm.api.cloud.yandex.net:443/v1", True),
+        ("https://llm.api.cloud.yandex.net.example.com/v1", False),
+        ("https://example.com/llm.api.cloud.yandex.net", False),
+        ("http://localhost:8000/v1", False),
+        ("https://api.openai.com/v1", False),
+    ],
+)
+def test_is_ai_studio(url: str, want: bool) -> None:
+    assert is_ai_studio(url) is want
+
+
+# --- headers --------------------------------------------------------------------------------
+
+
+def test_user_agent_format() -> None:
+    headers = build_headers(NoAuth(), "rid")
+    version = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    assert headers["User-Agent"] == f"ycloud-chat/{ycloud_chat.__version__} python/{version}"
+    assert re.fullmatch(r"ycloud-chat/\S+ python/\d+\.\d+", headers["User-Agent"])
+
+
+def test_request_id_header() -> None:
+    assert build_headers(NoAuth(), "the-id")["x-client-request-id"] == "the-id"
+
+
+def test_new_request_id_is_a_fresh_uuid4() -> None:
+    first, second = new_request_id(), new_request_id()
+    assert first != second
+    assert uuid.UUID(first).version == 4
+    assert str(uuid.UUID(first)) == first
+
+
+def test_no_authorization_for_no_auth() -> None:
+    headers = build_headers(NoAuth(), "rid")
+    assert set(headers) == {"User-Agent", "x-client-request-id"}
+    assert "Authorization" not in headers
+
+
+@pytest.mark.parametrize(
+    ("auth", "want"),
+    [
+        (APIKeyAuth("key"), "Api-Key key"),
+        (IAMTokenAuth("t1.tok"), "Bearer t1.tok"),
+        (BearerTokenAuth("sk-1"), "Bearer sk-1"),
+    ],
+)
+def test_authorization_header(auth: ycloud_chat.BaseAuth, want: str) -> None:
+    assert build_headers(auth, "rid")["Authorization"] == want
+
+
+def test_default_headers_are_added_but_never_replace_authorization() -> None:
+    headers = build_headers(
+        APIKeyAuth("key"),
+        "rid",
+        {"x-data-logging-enabled": "false", "Authorization": "Bearer other"},
+    )
+    assert headers["x-data-logging-enabled"] == "false"
+    assert headers["Authorization"] == "Api-Key key"
+    assert list(headers)[:2] == ["User-Agent", "x-client-request-id"]
+
+
+def test_default_headers_do_not_leak_between_calls() -> None:
+    defaults = {"x-a": "1"}
+    headers = build_headers(NoAuth(), "rid", defaults)
+    headers["x-b"] = "2"
+    assert defaults == {"x-a": "1"}
+
+
+# --- body -----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stream", [True, False])
+def test_minimal_body(stream: bool) -> None:
+    body = build_chat_body("gpt://f/m/latest", MESSAGES, ChatModelConfig(), stream=stream)
+    assert body == {"model": "gpt://f/m/latest", "messages": MESSAGES, "stream": stream}
+    assert list(body) == ["model", "messages", "stream"]
+    assert body["stream"] is stream
+
+
+def test_full_body_key_order() -> None:
+    config = ChatModelConfig(
+        extra_query={"top_p": 0.9, "seed": 7},
+        tool_choice="calc",
+        parallel_tool_calls=False,
+        tools=[CALC],
+        reasoning_mode="Medium",
+        response_format="json",
+        max_tokens=64,
+        temperature=0,
+    )
+    body = build_chat_body("uri", MESSAGES, config, stream=False)
+    assert list(body) == [*PROTOCOL_ORDER, "top_p", "seed"]
+    assert body == {
+        "model": "uri",
+        "messages": MESSAGES,
+        "stream": False,
+        "temperature": 0.0,
+        "max_tokens": 64,
+        "response_format": {"type": "json_object"},
+        "reasoning_effort": "medium",
+        "tools": [
+            {
+                "type": "function",
+                "function": {
+                    "name": "calc",
+                    "parameters": {"type": "object", "properties": {}},
+                    "strict": True,
+                },
+            }
+        ],
+        "parallel_tool_calls": False,
+        "tool_choice": {"type": "function", "function": {"name": "calc"}},
+        "top_p": 0.9,
+        "seed": 7,
+    }
+    json.dumps(body)  # the body is JSON-serialisable as is
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "key"),
+    [
+        ("temperature", 0, "temperature"),
+        ("max_tokens", 1, "max_tokens"),
+        ("response_format", "json", "response_format"),
+        ("reasoning_mode", "low", "reasoning_effort"),
+        ("tools", [CALC], "tools"),
+        ("parallel_tool_calls", False, "parallel_tool_calls"),
+        ("tool_choice", "none", "tool_choice"),
+    ],
+)
+def test_each_key_only_when_set(field: str, value: Any, key: str) -> None:
+    body = build_chat_body("uri", MESSAGES, ChatModelConfig(**{field: value}), stream=True)
+    assert list(body) == ["model", "messages", "stream", key]
+
+
+def test_empty_tools_and_extra_query_add_nothing() -> None:
+    body = build_chat_body("uri", MESSAGES, ChatModelConfig(tools=[], extra_query={}), stream=False)
+    assert list(body) == ["model", "messages", "stream"]
+
+
+def test_extra_query_keys_come_last_and_cannot_replace_core_keys() -> None:
+    config = ChatModelConfig(extra_query={"stop": ["\n"], "top_k": 3}, temperature=1)
+    body = build_chat_body("uri", MESSAGES, config, stream=True)
+    assert list(body) == ["model", "messages", "stream", "temperature", "stop", "top_k"]
+    assert body["model"] == "uri"
+    assert body["stream"] is True
+
+
+def test_body_does_not_share_the_config_extra_query() -> None:
+    config = ChatModelConfig(extra_query={"top_p": 0.5})
+    body = build_chat_body("uri", MESSAGES, config, stream=False)
+    body["top_p"] = 1.0
+    assert config.extra_query == {"top_p": 0.5}
+
+
+def test_body_matches_recorded_structured_output_request() -> None:
+    recorded = recorded_request("test_structured_output_pydantic_model.yaml")
+    body = build_chat_body(
+        recorded["model"],
+        coerce_messages(recorded["messages"][0]["content"]),
+        ChatModelConfig(response_format=Numbers),
+        stream=False,
+    )
+    assert body == recorded
+    assert list(body) == list(recorded)
+
+
+def test_body_matches_recorded_function_call_request() -> None:
+    recorded = recorded_request("test_function_call.yaml")
+    description = recorded["tools"][0]["function"]["description"]
+    tool = FunctionTool(
+        name="something", description=description, parameters=Numbers.model_json_schema()
+    )
+    body = build_chat_body(
+        recorded["model"],
+        coerce_messages(recorded["messages"][0]["content"]),
+        ChatModelConfig(tools=tool),
+        stream=False,
+    )
+    assert body == recorded
+    assert list(body) == list(recorded)
+
+
+def test_body_matches_recorded_stream_request() -> None:
+    recorded = recorded_request("test_run_stream.yaml")
+    body = build_chat_body(
+        recorded["model"],
+        coerce_messages(recorded["messages"][0]["content"]),
+        ChatModelConfig(),
+        stream=True,
+    )
+    assert body == recorded

@@ -1,0 +1,827 @@
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from ycloud_chat import (
+    APIResponseError,
+    APIResponseValidationError,
+    APIStatusError,
+    AuthenticationError,
+    BadRequestError,
+    ChatModelResult,
+    ChatModelStatus,
+    ConflictError,
+    DeltaChatChoice,
+    InternalServerError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    StreamError,
+    ToolArgumentsError,
+    ToolCall,
+    UnprocessableEntityError,
+    YCloudChatError,
+)
+from ycloud_chat._messages import coerce_messages
+from ycloud_chat._response import (
+    ResponseContext,
+    StreamAccumulator,
+    decode_json,
+    error_from_response,
+    parse_completion,
+    parse_model_ids,
+)
+from ycloud_chat._sse import SSEDecoder
+
+CASSETTES = Path(__file__).parent / "cassettes"
+Result = ChatModelResult[ToolCall]
+
+# 2023-11-14 22:13:20 UTC
+CREATED = 1_700_000_000
+CREATED_AT = datetime(2023, 11, 14, 22, 13, 20, tzinfo=timezone.utc)
+
+
+def context() -> ResponseContext[ToolCall]:
+    return ResponseContext(ToolCall, "rid", None)
+
+
+def cassette(name: str) -> dict[str, Any]:
+    data: dict[str, Any] = yaml.safe_load((CASSETTES / name).read_text())
+    return data
+
+
+def completion(*choices: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "cmpl-1",
+        "object": "chat.completion",
+        "created": CREATED,
+        "model": "gpt://f/yandexgpt/latest",
+        "choices": list(choices),
+        **extra,
+    }
+
+
+def choice(
+    content: str | None = "Hello",
+    finish_reason: str | None = "stop",
+    index: int = 0,
+    **message: Any,
+) -> dict[str, Any]:
+    return {
+        "index": index,
+        "message": {"role": "assistant", "content": content, **message},
+        "finish_reason": finish_reason,
+    }
+
+
+def chunk(*choices: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    return {
+        "id": "chatcmpl-1",
+        "object": "chat.completion.chunk",
+        "created": CREATED,
+        "model": "gpt://qwen3-235b-a22b-fp8/latest",
+        "choices": list(choices),
+        **extra,
+    }
+
+
+def delta(index: int = 0, finish: Any = ..., **fields: Any) -> dict[str, Any]:
+    item: dict[str, Any] = {"index": index, "delta": fields}
+    if finish is not ...:
+        item["finish_reason"] = finish
+    return item
+
+
+def tool_delta(
+    index: int, call_id: str = "", kind: str = "", name: str = "", arguments: str = ""
+) -> dict[str, Any]:
+    return {
+        "index": index,
+        "id": call_id,
+        "type": kind,
+        "function": {"name": name, "arguments": arguments},
+    }
+
+
+def feed(accumulator: StreamAccumulator[ToolCall], data: dict[str, Any]) -> Result:
+    result = accumulator.feed_data(json.dumps(data))
+    assert result is not None
+    return result
+
+
+def feed_sse(body: str) -> list[Result]:
+    decoder = SSEDecoder()
+    accumulator = StreamAccumulator(context())
+    results = []
+    events = decoder.feed(body.encode()) + decoder.close()
+    assert events[-1].data == "[DONE]"
+    for event in events:
+        result = accumulator.feed_data(event.data)
+        if result is not None:
+            results.append(result)
+    return results
+
+
+# --- parse_completion -----------------------------------------------------------------------
+
+
+def test_plain_text_completion() -> None:
+    result = parse_completion(completion(choice("Hi there")), context())
+    assert result.text == "Hi there"
+    assert result.role == "assistant"
+    assert result.status is ChatModelStatus.FINAL
+    assert result.finish_reason == "stop"
+    assert result.tool_calls is None
+    assert result.reasoning_text is None
+    assert result.delta == ""
+    assert result.id == "cmpl-1"
+    assert result.model == "gpt://f/yandexgpt/latest"
+    assert result.request_id == "rid"
+    assert result.server_request_id is None
+    assert result.usage is None
+    assert len(result) == 1
+    assert result[0] is result.choices[0]
+    assert list(result) == list(result.choices)
+
+
+def test_created_is_aware_utc() -> None:
+    created = parse_completion(completion(choice()), context()).created
+    assert created == CREATED_AT
+    assert created is not None
+    assert created.utcoffset() == timedelta(0)
+
+
+@pytest.mark.parametrize("value", [None, "1700000000", True])
+def test_created_missing_or_not_a_number(value: Any) -> None:
+    assert parse_completion(completion(choice(), created=value), context()).created is None
+
+
+def test_server_request_id_is_kept() -> None:
+    result = parse_completion(completion(choice()), ResponseContext(ToolCall, "a", "b"))
+    assert (result.request_id, result.server_request_id) == ("a", "b")
+
+
+def test_null_content_and_missing_role() -> None:
+    body = completion({"index": 0, "message": {"content": None}, "finish_reason": "stop"})
+    result = parse_completion(body, context())
+    assert result.text == ""
+    assert result.role == "assistant"
+
+
+def test_tool_calls_are_parsed() -> None:
+    calls = [
+        {
+            "id": "chatcmpl-tool-abc",
+            "type": "function",
+            "function": {"name": "weather", "arguments": '{"city": "Moscow"}'},
+        },
+        {
+            "id": "chatcmpl-tool-def",
+            "type": "function",
+            "function": {"name": "time", "arguments": ""},
+        },
+    ]
+    body = completion(choice("", "tool_calls", tool_calls=calls))
+    result = parse_completion(body, context())
+    assert result.status is ChatModelStatus.TOOL_CALLS
+    assert result.tool_calls is not None
+    first, second = result.tool_calls
+    assert isinstance(first, ToolCall)
+    assert first.id == "chatcmpl-tool-abc"
+    assert first.type == "function"
+    assert first.function.name == "weather"
+    assert first.function.raw_arguments == '{"city": "Moscow"}'
+    assert first.function.arguments == {"city": "Moscow"}
+    assert first.raw == calls[0]
+    assert second.function.arguments == {}
+
+
+def test_tool_call_without_id_uses_the_name_and_dict_arguments_are_encoded() -> None:
+    calls = [{"function": {"name": "f", "arguments": {"x": 1}}}]
+    result = parse_completion(completion(choice(None, "tool_calls", tool_calls=calls)), context())
+    assert result.tool_calls is not None
+    call = result.tool_calls[0]
+    assert call.id == "f"
+    assert call.type == "function"
+    assert call.function.arguments == {"x": 1}
+    assert json.loads(call.function.raw_arguments) == {"x": 1}
+
+
+def test_tool_call_with_bad_json_arguments() -> None:
+    calls = [{"id": "c", "type": "function", "function": {"name": "f", "arguments": "{oops"}}]
+    result = parse_completion(completion(choice("", "tool_calls", tool_calls=calls)), context())
+    assert result.tool_calls is not None
+    call = result.tool_calls[0]
+    assert call.function.raw_arguments == "{oops"
+    with pytest.raises(ToolArgumentsError) as info:
+        _ = call.function.arguments
+    assert info.value.raw == "{oops"
+    assert info.value.name == "f"
+
+
+def test_recorded_yandexgpt_function_call() -> None:
+    data = cassette("test_completions/test_function_call.yaml")
+    body = json.loads(data["interactions"][0]["response"]["body"]["string"])
+    result = parse_completion(body, context())
+    assert result.status is ChatModelStatus.TOOL_CALLS
+    assert result.tool_calls is not None
+    (call,) = result.tool_calls
+    assert call.id == "something"
+    assert call.function.name == "something"
+    assert call.function.arguments == {"numbers": [5, 4, 1]}
+    assert result.usage is not None
+    assert (result.usage.prompt_tokens, result.usage.completion_tokens) == (100, 14)
+    assert result.usage.total_tokens == 114
+
+
+def test_reasoning_content() -> None:
+    body = completion(choice("42", reasoning_content="Let me think."))
+    assert parse_completion(body, context()).reasoning_text == "Let me think."
+
+
+def test_usage_with_reasoning_tokens() -> None:
+    usage = {
+        "prompt_tokens": 10,
+        "completion_tokens": 20,
+        "total_tokens": 30,
+        "completion_tokens_details": {"reasoning_tokens": 12},
+    }
+    result = parse_completion(completion(choice(), usage=usage), context())
+    assert result.usage is not None
+    assert result.usage.prompt_tokens == 10
+    assert result.usage.input_text_tokens == 10
+    assert result.usage.completion_tokens == 20
+    assert result.usage.total_tokens == 30
+    assert result.usage.reasoning_tokens == 12
+
+
+def test_usage_without_details() -> None:
+    usage = {"prompt_tokens": 1, "total_tokens": 3, "completion_tokens": 2}
+    result = parse_completion(completion(choice(), usage=usage), context())
+    assert result.usage is not None
+    assert result.usage.reasoning_tokens is None
+    assert result.usage.total_tokens == 3
+
+
+@pytest.mark.parametrize(
+    ("finish_reason", "status"),
+    [
+        ("stop", ChatModelStatus.FINAL),
+        ("length", ChatModelStatus.TRUNCATED_FINAL),
+        ("content_filter", ChatModelStatus.CONTENT_FILTER),
+        ("tool_calls", ChatModelStatus.TOOL_CALLS),
+        (None, ChatModelStatus.PARTIAL),
+        ("something_new", ChatModelStatus.UNKNOWN),
+        ("", ChatModelStatus.UNKNOWN),
+    ],
+)
+def test_finish_reason_mapping(finish_reason: str | None, status: ChatModelStatus) -> None:
+    result = parse_completion(completion(choice("x", finish_reason)), context())
+    assert result.status is status
+    assert result.finish_reason == finish_reason
+
+
+def test_absent_finish_reason_is_partial() -> None:
+    body = completion({"index": 0, "message": {"role": "assistant", "content": "x"}})
+    assert parse_completion(body, context()).status is ChatModelStatus.PARTIAL
+
+
+def test_status_is_final() -> None:
+    assert not ChatModelStatus.PARTIAL.is_final
+    for status in ChatModelStatus:
+        if status is not ChatModelStatus.PARTIAL:
+            assert status.is_final
+
+
+def test_several_choices() -> None:
+    body = completion(choice("a", "stop", 0), choice("b", "length", 1))
+    result = parse_completion(body, context())
+    assert [c.text for c in result] == ["a", "b"]
+    assert [c.index for c in result] == [0, 1]
+    assert result.choices[1].status is ChatModelStatus.TRUNCATED_FINAL
+    assert result.alternatives == result.choices
+    assert result.text == "a"
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        "text",
+        {},
+        {"choices": None},
+        {"choices": {"0": {}}},
+        {"choices": [{"index": 0}]},
+        {"choices": ["x"]},
+        {"choices": [{"message": "text"}]},
+    ],
+)
+def test_invalid_completion_bodies(body: Any) -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        parse_completion(body, context())
+    assert info.value.request_id == "rid"
+    assert info.value.status_code == 200
+    assert info.value.body == body
+
+
+def test_decode_json() -> None:
+    assert decode_json(b'{"a": 1}', context()) == {"a": 1}
+    with pytest.raises(APIResponseValidationError, match="not JSON") as info:
+        decode_json(b"<html>oops</html>", context(), status_code=201)
+    assert info.value.status_code == 201
+    assert info.value.request_id == "rid"
+    assert "<html>oops</html>" in str(info.value)
+
+
+# --- StreamAccumulator ----------------------------------------------------------------------
+
+
+def test_qwen_style_text_stream() -> None:
+    acc = StreamAccumulator(context())
+    first = feed(acc, chunk(delta(role="assistant")))
+    assert (first.text, first.delta, first.status) == ("", "", ChatModelStatus.PARTIAL)
+    assert first.role == "assistant"
+    assert first.id == "chatcmpl-1"
+    assert first.created == CREATED_AT
+    assert first.request_id == "rid"
+
+    texts = []
+    for piece in ["Hel", "lo", ", мир", "!"]:
+        result = feed(acc, chunk(delta(content=piece)))
+        texts.append((result.text, result.delta, result.status))
+    assert texts == [
+        ("Hel", "Hel", ChatModelStatus.PARTIAL),
+        ("Hello", "lo", ChatModelStatus.PARTIAL),
+        ("Hello, мир", ", мир", ChatModelStatus.PARTIAL),
+        ("Hello, мир!", "!", ChatModelStatus.PARTIAL),
+    ]
+
+    final = feed(acc, chunk(delta(finish="stop")))
+    assert (final.text, final.delta, final.status) == ("Hello, мир!", "", ChatModelStatus.FINAL)
+    assert final.finish_reason == "stop"
+    assert final.usage is None
+
+    usage = {"prompt_tokens": 5, "total_tokens": 9, "completion_tokens": 4}
+    last = feed(acc, chunk(usage=usage))
+    assert last.status is ChatModelStatus.USAGE
+    assert last.text == "Hello, мир!"
+    assert last.delta == ""
+    assert last.finish_reason == "stop"
+    assert len(last) == 1
+    assert isinstance(last[0], DeltaChatChoice)
+    assert last.usage is not None
+    assert last.usage.total_tokens == 9
+    assert acc.usage == last.usage
+    assert acc.last is last
+
+    assert acc.feed_data("[DONE]") is None
+    assert acc.last is last
+
+
+def test_recorded_qwen_stream() -> None:
+    data = cassette("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8].yaml")
+    results = feed_sse(data["interactions"][1]["response"]["body"]["string"])
+    assert "".join(result.delta for result in results) == results[-1].text
+    assert results[-1].text == "The result of 7@8 is -5."
+    assert results[-2].status is ChatModelStatus.FINAL
+    assert results[-1].status is ChatModelStatus.USAGE
+    assert results[-1].usage is not None
+    assert results[-1].usage.completion_tokens == 12
+    assert all(result.status is ChatModelStatus.PARTIAL for result in results[:-2])
+    assert results[0].model == "gpt://qwen3-235b-a22b-fp8/latest"
+
+
+def test_recorded_tool_call_stream_round_trips_into_the_next_request() -> None:
+    data = cassette("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8].yaml")
+    results = feed_sse(data["interactions"][0]["response"]["body"]["string"])
+    finishing = next(r for r in results if r.status is ChatModelStatus.TOOL_CALLS)
+    assert all(r.tool_calls is None for r in results[: results.index(finishing)])
+    assert finishing.tool_calls is not None
+    (call,) = finishing.tool_calls
+    assert call.id == "chatcmpl-tool-ac80b103abf04365affb7135287855a6"
+    assert call.type == "function"
+    assert call.function.name == "calculator"
+    assert call.function.arguments == {"expression": "7@8"}
+    assert results[-1].tool_calls == finishing.tool_calls  # the usage chunk keeps them
+
+    sent = json.loads(data["interactions"][1]["request"]["body"])["messages"]
+    wire = coerce_messages(
+        [
+            sent[0]["content"],
+            results[-1],
+            {"tool_results": [{"name": "calculator", "content": "-5"}]},
+        ]
+    )
+    assert wire == sent
+
+
+def test_yandexgpt_style_single_chunk() -> None:
+    acc = StreamAccumulator(context())
+    result = feed(acc, chunk(delta(role="assistant", content="The whole answer.", finish="stop")))
+    assert result.text == "The whole answer."
+    assert result.delta == "The whole answer."
+    assert result.status is ChatModelStatus.FINAL
+    assert acc.feed_data("[DONE]") is None
+
+
+def test_explicit_null_finish_reason() -> None:
+    acc = StreamAccumulator(context())
+    result = feed(acc, chunk(delta(role="assistant", content="a", finish=None)))
+    assert result.status is ChatModelStatus.PARTIAL
+    assert result.finish_reason is None
+    result = feed(acc, chunk(delta(content="b", finish=None)))
+    assert (result.text, result.delta) == ("ab", "b")
+    assert feed(acc, chunk(delta(finish="stop"))).status is ChatModelStatus.FINAL
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        ("length", ChatModelStatus.TRUNCATED_FINAL),
+        ("content_filter", ChatModelStatus.CONTENT_FILTER),
+        ("mystery", ChatModelStatus.UNKNOWN),
+    ],
+)
+def test_final_chunks_are_never_dropped(reason: str, status: ChatModelStatus) -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(content="part")))
+    with_text = feed(acc, chunk(delta(content=" end", finish=reason)))
+    assert (with_text.text, with_text.delta, with_text.status) == ("part end", " end", status)
+
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(content="part")))
+    empty = feed(acc, chunk(delta(finish=reason)))
+    assert (empty.text, empty.delta, empty.status) == ("part", "", status)
+    assert empty.finish_reason == reason
+
+
+def test_gemma_style_tool_call_deltas() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(role="assistant")))
+    pieces = [
+        tool_delta(0, "chatcmpl-tool-1", "function", "get_", ""),
+        tool_delta(0, "", "", "weather", '{"ci'),
+        tool_delta(0, "", "", "", 'ty": "Мос'),
+        tool_delta(0, "", "", "", 'ква"}'),
+    ]
+    for piece in pieces:
+        result = feed(acc, chunk(delta(tool_calls=[piece])))
+        assert result.tool_calls is None
+        assert result.status is ChatModelStatus.PARTIAL
+    final = feed(acc, chunk(delta(finish="tool_calls")))
+    assert final.status is ChatModelStatus.TOOL_CALLS
+    assert final.tool_calls is not None
+    (call,) = final.tool_calls
+    assert isinstance(call, ToolCall)
+    assert call.id == "chatcmpl-tool-1"
+    assert call.type == "function"
+    assert call.function.name == "get_weather"
+    assert call.function.arguments == {"city": "Москва"}
+    assert call.raw == {
+        "index": 0,
+        "id": "chatcmpl-tool-1",
+        "type": "function",
+        "function": {"name": "get_weather", "arguments": '{"city": "Москва"}'},
+    }
+    usage = feed(acc, chunk(usage={"prompt_tokens": 1, "completion_tokens": 1}))
+    assert usage.status is ChatModelStatus.USAGE
+    assert usage.tool_calls == final.tool_calls
+
+
+def test_tool_call_deltas_without_id_or_type_keys() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(tool_calls=[{"index": 0, "function": {"name": "f"}}])))
+    feed(acc, chunk(delta(tool_calls=[{"index": 0, "id": "late-id"}])))
+    feed(acc, chunk(delta(tool_calls=[{"index": 0, "function": {"arguments": "{}"}}])))
+    final = feed(acc, chunk(delta(finish="tool_calls")))
+    assert final.tool_calls is not None
+    (call,) = final.tool_calls
+    assert (call.id, call.type, call.function.name) == ("late-id", "function", "f")
+    assert call.function.arguments == {}
+
+
+def test_whole_tool_calls_array_in_one_chunk() -> None:
+    calls = [
+        {"index": 0, "id": "a", "type": "function", "function": {"name": "a", "arguments": "{}"}},
+        {
+            "index": 1,
+            "id": "b",
+            "type": "function",
+            "function": {"name": "b", "arguments": '{"n": 2}'},
+        },
+    ]
+    acc = StreamAccumulator(context())
+    result = feed(acc, chunk(delta(role="assistant", tool_calls=calls, finish="tool_calls")))
+    assert result.status is ChatModelStatus.TOOL_CALLS
+    assert result.tool_calls is not None
+    assert [call.id for call in result.tool_calls] == ["a", "b"]
+    assert [call.function.arguments for call in result.tool_calls] == [{}, {"n": 2}]
+    assert [call.raw for call in result.tool_calls] == calls
+
+
+def test_whole_tool_calls_array_without_indexes() -> None:
+    calls = [
+        {"id": "x", "type": "function", "function": {"name": "x", "arguments": "{}"}},
+        {"id": "y", "type": "function", "function": {"name": "y", "arguments": "{}"}},
+    ]
+    acc = StreamAccumulator(context())
+    result = feed(acc, chunk(delta(tool_calls=calls, finish="tool_calls")))
+    assert result.tool_calls is not None
+    assert [call.id for call in result.tool_calls] == ["x", "y"]
+
+
+def test_two_interleaved_tool_calls() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(tool_calls=[tool_delta(0, "id0", "function", "calc", '{"e": ')])))
+    feed(acc, chunk(delta(tool_calls=[tool_delta(1, "id1", "function", "calc", '{"e": ')])))
+    feed(acc, chunk(delta(tool_calls=[tool_delta(1, arguments='"2"}')])))
+    feed(acc, chunk(delta(tool_calls=[tool_delta(0, arguments='"1"}')])))
+    final = feed(acc, chunk(delta(finish="tool_calls")))
+    assert final.tool_calls is not None
+    assert [(c.id, c.function.arguments) for c in final.tool_calls] == [
+        ("id0", {"e": "1"}),
+        ("id1", {"e": "2"}),
+    ]
+
+
+def test_reasoning_deltas() -> None:
+    acc = StreamAccumulator(context())
+    first = feed(acc, chunk(delta(role="assistant")))
+    assert first.reasoning_text is None
+    assert first.reasoning_delta == ""
+    steps = [
+        feed(acc, chunk(delta(reasoning_content="Think"))),
+        feed(acc, chunk(delta(reasoning_content="ing."))),
+        feed(acc, chunk(delta(content="Answer"))),
+    ]
+    assert [(r.reasoning_text, r.reasoning_delta, r.text, r.delta) for r in steps] == [
+        ("Think", "Think", "", ""),
+        ("Thinking.", "ing.", "", ""),
+        ("Thinking.", "", "Answer", "Answer"),
+    ]
+
+
+def test_several_choices_in_a_stream() -> None:
+    acc = StreamAccumulator(context())
+    first = feed(acc, chunk(delta(0, content="a")))
+    assert len(first) == 1
+    both = feed(acc, chunk(delta(1, content="x")))
+    assert [(c.index, c.text) for c in both] == [(0, "a"), (1, "x")]
+    assert both.delta == ""  # choice 0 got nothing new in this chunk
+    assert isinstance(both[1], DeltaChatChoice)
+    assert both[1].delta == "x"
+
+    mixed = feed(acc, chunk(delta(1, content="y", finish="stop"), delta(0, content="b")))
+    assert [(c.index, c.text, c.status) for c in mixed] == [
+        (0, "ab", ChatModelStatus.PARTIAL),
+        (1, "xy", ChatModelStatus.FINAL),
+    ]
+    assert mixed.delta == "b"
+
+    last = feed(acc, chunk(delta(0, finish="length")))
+    assert [c.status for c in last] == [ChatModelStatus.TRUNCATED_FINAL, ChatModelStatus.FINAL]
+    usage = feed(acc, chunk(usage={"total_tokens": 4}))
+    assert [(c.index, c.text, c.status) for c in usage] == [
+        (0, "ab", ChatModelStatus.USAGE),
+        (1, "xy", ChatModelStatus.USAGE),
+    ]
+
+
+def test_usage_only_stream_still_has_a_choice() -> None:
+    acc = StreamAccumulator(context())
+    result = feed(acc, chunk(usage={"prompt_tokens": 1, "completion_tokens": 0}))
+    assert result.status is ChatModelStatus.USAGE
+    assert (result.text, result.delta) == ("", "")
+
+
+def test_usage_on_a_chunk_with_choices() -> None:
+    acc = StreamAccumulator(context())
+    usage = {"prompt_tokens": 2, "completion_tokens": 3, "total_tokens": 5}
+    result = feed(acc, chunk(delta(content="x", finish="stop"), usage=usage))
+    assert result.status is ChatModelStatus.FINAL
+    assert result.usage is not None
+    assert result.usage.total_tokens == 5
+
+
+def test_chunks_with_nothing_to_show() -> None:
+    acc = StreamAccumulator(context())
+    assert acc.feed_data(json.dumps(chunk())) is None
+    assert acc.feed_data(json.dumps(chunk(usage=None))) is None
+    assert acc.feed({"id": "x"}) is None
+    assert acc.last is None
+
+
+def test_metadata_comes_from_the_first_chunk() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(content="a")))
+    later = feed(acc, {**chunk(delta(content="b")), "id": "other", "model": "m2"})
+    assert later.id == "chatcmpl-1"
+    assert later.model == "gpt://qwen3-235b-a22b-fp8/latest"
+
+
+@pytest.mark.parametrize(
+    ("error", "message", "code"),
+    [
+        ({"message": "model overloaded", "code": 503}, "model overloaded", 503),
+        ({"message": "bad things"}, "bad things", None),
+        ("plain failure", "plain failure", None),
+        ({"code": 500}, "the server sent an error event in the stream", 500),
+        ({"error": {"message": "nested\n  two lines"}}, "nested two lines", None),
+    ],
+)
+def test_error_chunk_raises_stream_error(error: Any, message: str, code: int | None) -> None:
+    acc = StreamAccumulator(ResponseContext(ToolCall, "rid", "srv"))
+    feed(acc, chunk(delta(content="partial")))
+    with pytest.raises(StreamError) as info:
+        acc.feed_data(json.dumps({"error": error}))
+    assert isinstance(info.value, APIResponseError)
+    assert info.value.message == message
+    assert info.value.status_code == code
+    assert info.value.body == {"error": error}
+    assert info.value.request_id == "rid"
+    assert info.value.server_request_id == "srv"
+    assert message in str(info.value)
+
+
+@pytest.mark.parametrize("data", ["not json", "{", "", "data: {}", "[DONE"])
+def test_non_json_data_raises_validation_error(data: str) -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        StreamAccumulator(context()).feed_data(data)
+    assert info.value.request_id == "rid"
+    assert not isinstance(info.value, StreamError)
+
+
+@pytest.mark.parametrize("data", ["[1, 2]", '"text"', "42", "null"])
+def test_non_object_json_raises_validation_error(data: str) -> None:
+    with pytest.raises(APIResponseValidationError):
+        StreamAccumulator(context()).feed_data(data)
+
+
+def test_non_object_choice_raises_validation_error() -> None:
+    with pytest.raises(APIResponseValidationError):
+        StreamAccumulator(context()).feed({"choices": ["x"]})
+
+
+def test_done_gives_none() -> None:
+    acc = StreamAccumulator(context())
+    assert acc.feed_data("[DONE]") is None
+    assert acc.last is None
+
+
+# --- error_from_response --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("status", "cls"),
+    [
+        (400, BadRequestError),
+        (401, AuthenticationError),
+        (403, PermissionDeniedError),
+        (404, NotFoundError),
+        (409, ConflictError),
+        (422, UnprocessableEntityError),
+        (429, RateLimitError),
+        (500, InternalServerError),
+        (502, InternalServerError),
+        (503, InternalServerError),
+        (504, InternalServerError),
+        (599, InternalServerError),
+        (402, APIStatusError),
+        (405, APIStatusError),
+        (408, APIStatusError),
+        (418, APIStatusError),
+        (499, APIStatusError),
+    ],
+)
+def test_status_to_class(status: int, cls: type[APIStatusError]) -> None:
+    error = error_from_response(status, b"{}", request_id="rid", server_request_id=None, attempts=1)
+    assert type(error) is cls
+    assert isinstance(error, APIStatusError)
+    assert isinstance(error, YCloudChatError)
+    assert error.status_code == status
+
+
+@pytest.mark.parametrize(
+    ("content", "message", "body"),
+    [
+        (
+            b'{"error": {"message": "Unknown model", "code": 404}}',
+            "Unknown model",
+            {"error": {"message": "Unknown model", "code": 404}},
+        ),
+        (
+            b'{"message": "Too many requests"}',
+            "Too many requests",
+            {"message": "Too many requests"},
+        ),
+        (b'{"detail": "Not authorized"}', "Not authorized", {"detail": "Not authorized"}),
+        (b'{"error": "quota exceeded"}', "quota exceeded", {"error": "quota exceeded"}),
+        (b"upstream connect error", "upstream connect error", "upstream connect error"),
+        (
+            b"<html>\n  <body>\n    <h1>502 Bad Gateway</h1>\n  </body>\n</html>\n",
+            "<html> <body> <h1>502 Bad Gateway</h1> </body> </html>",
+            "<html>\n  <body>\n    <h1>502 Bad Gateway</h1>\n  </body>\n</html>\n",
+        ),
+        (b"", "no error message in the body", None),
+        (b"  \n ", "no error message in the body", None),
+        (b'{"foo": 1}', '{"foo": 1}', {"foo": 1}),
+    ],
+)
+def test_error_message_and_body(content: bytes, message: str, body: Any) -> None:
+    error = error_from_response(404, content, request_id="rid", server_request_id="srv", attempts=1)
+    assert error.message == message
+    assert error.body == body
+
+
+def test_error_keeps_ids_and_attempts() -> None:
+    error = error_from_response(
+        503, b'{"message": "busy"}', request_id="rid-1", server_request_id="srv-2", attempts=3
+    )
+    assert (error.request_id, error.server_request_id, error.attempts) == ("rid-1", "srv-2", 3)
+    text = str(error)
+    assert "\n" not in text
+    assert text.startswith("HTTP 503: busy")
+    assert "request_id=rid-1" in text
+    assert "server_request_id=srv-2" in text
+    assert "attempts=3" in text
+
+
+def test_error_str_without_server_id_or_retries() -> None:
+    error = error_from_response(
+        400, b'{"message": "bad"}', request_id="rid", server_request_id=None, attempts=1
+    )
+    assert str(error) == "HTTP 400: bad | request_id=rid"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        b'{"error": {"message": "first line\\nsecond line\\r\\n  third"}}',
+        b"<html>\r\n<title>Error</title>\r\n</html>",
+        b'{"detail": "tab\\tand\\nnewline"}',
+    ],
+)
+def test_error_str_is_one_line(content: bytes) -> None:
+    error = error_from_response(500, content, request_id="rid", server_request_id="srv", attempts=2)
+    text = str(error)
+    assert "\n" not in text
+    assert "\r" not in text
+    assert text.startswith("HTTP 500: ")
+    assert "request_id=rid" in text
+
+
+def test_long_text_body_is_truncated_in_the_message_but_kept_in_body() -> None:
+    content = b"x" * 5000
+    error = error_from_response(500, content, request_id=None, server_request_id=None, attempts=1)
+    assert 0 < len(error.message) <= 500
+    assert error.body == "x" * 5000
+
+
+def test_invalid_utf8_body() -> None:
+    error = error_from_response(
+        500, b"\xff\xfe broken", request_id=None, server_request_id=None, attempts=1
+    )
+    assert "broken" in error.message
+
+
+# --- parse_model_ids ------------------------------------------------------------------------
+
+
+def test_recorded_model_list() -> None:
+    data = cassette("test_uri_parser/test_completion_uri_parser.yaml")
+    body = json.loads(data["interactions"][0]["response"]["body"]["string"])
+    all_ids = [item["id"] for item in body["data"]]
+    ids = parse_model_ids(body, context())
+    assert ids == [model_id for model_id in all_ids if model_id.startswith("gpt://")]
+    assert "gpt://b1ge6b3ojkeeciv997a8/gemma-3-27b-it/latest" in ids
+    assert any(model_id.startswith("emb://") for model_id in all_ids)
+    assert not any(model_id.startswith("emb://") for model_id in ids)
+
+
+def test_model_ids_keep_gpt_and_scheme_less_ids() -> None:
+    body = {
+        "data": [
+            {"id": "gpt://f/yandexgpt/rc"},
+            {"id": "emb://f/text-embeddings/latest"},
+            {"id": "llama3"},
+            {"id": "Qwen/Qwen3-8B"},
+            {"id": "ds://f/finetuned"},
+            {"id": 5},
+            {"object": "model"},
+            "gpt://not-an-object",
+        ]
+    }
+    assert parse_model_ids(body, context()) == ["gpt://f/yandexgpt/rc", "llama3", "Qwen/Qwen3-8B"]
+
+
+@pytest.mark.parametrize("body", [None, [], {}, {"data": None}, {"data": {"id": "x"}}])
+def test_bad_model_lists(body: Any) -> None:
+    with pytest.raises(APIResponseValidationError, match="model list"):
+        parse_model_ids(body, context())
