@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from tests.helpers import TrackedStream, chunk, sse
 from ycloud_chat import AsyncChatSDK, ChatChoice, ChatModelResult, ChatSDK, ConfigurationError
 
 
@@ -31,3 +32,15 @@ async def test_both_faces_return_the_same_result_class() -> None:
     assert sync_result.text == async_result.text == "x"
     assert type(sync_result[0]) is ChatChoice
     assert type(async_result[0]) is ChatChoice
+
+
+def test_breaking_out_of_a_sync_stream_closes_it_at_once() -> None:
+    body = TrackedStream(sse(chunk("a"), chunk("b"), chunk("c", finish_reason="stop")))
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
+    with ChatSDK("f", "k", http_client=httpx.Client(transport=transport)) as sdk:
+        for partial in sdk.chat.completions("m").run_stream("hi"):
+            assert partial.text == "a"
+            break
+        # No gc.collect(): the stream must not sit in a reference cycle.
+        assert body.closed
+        assert body.sent == 1

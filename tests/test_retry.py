@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import email.utils
+import itertools
 import math
 
 import httpx
@@ -150,7 +151,7 @@ def test_backoff_grows_then_caps() -> None:
     delays = [backoff_delay(attempt, rand=0) for attempt in range(12)]
     capped_from = next(i for i, d in enumerate(delays) if d == MAX_RETRY_DELAY)
     assert capped_from > 0
-    for before, after in zip(delays[:capped_from], delays[1 : capped_from + 1]):
+    for before, after in itertools.pairwise(delays):
         assert after == pytest.approx(min(2 * before, MAX_RETRY_DELAY))
     assert all(d == MAX_RETRY_DELAY for d in delays[capped_from:])
 

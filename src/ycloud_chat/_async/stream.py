@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable
 from contextlib import aclosing
 from types import TracebackType
 from typing import Any, cast
 
 import httpx
 
-from .._compat import async_cancel_shield
+from .._compat import async_cancel_shield, async_hold_iterator
 from .._exceptions import APITimeoutError, StreamError
 from .._response import ResponseContext, StreamAccumulator
 from .._sse import ServerSentEvent, SSEDecoder
@@ -39,7 +39,7 @@ class AsyncChatStream:
         self._timeout = timeout
         self._response: httpx.Response | None = None
         self._exchange: Exchange | None = None
-        self._iterator: AsyncGenerator[Result, None] | None = None
+        self._iterator: Callable[[], AsyncGenerator[Result, None] | None] | None = None
         self._accumulator: StreamAccumulator[AsyncToolCall] | None = None
         self._closed = False
 
@@ -77,8 +77,9 @@ class AsyncChatStream:
     def __aiter__(self) -> AsyncIterator[Result]:
         if self._iterator is not None:
             raise RuntimeError("a stream can be iterated only once")
-        self._iterator = self._iterate()
-        return self._iterator
+        iterator = self._iterate()
+        self._iterator = async_hold_iterator(iterator)
+        return iterator
 
     async def aclose(self) -> None:
         """Stop the stream and release its connection; safe to call more than once."""
@@ -86,8 +87,9 @@ class AsyncChatStream:
             return
         self._closed = True
         with async_cancel_shield():
-            if self._iterator is not None:
-                await self._iterator.aclose()
+            iterator = self._iterator() if self._iterator is not None else None
+            if iterator is not None:
+                await iterator.aclose()
             await self._release()
 
     async def _release(self) -> None:

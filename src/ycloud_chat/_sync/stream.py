@@ -5,14 +5,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Generator, Iterator
+from collections.abc import Callable, Generator, Iterator
 from contextlib import closing
 from types import TracebackType
 from typing import Any, cast
 
 import httpx
 
-from .._compat import cancel_shield
+from .._compat import cancel_shield, hold_iterator
 from .._exceptions import APITimeoutError, StreamError
 from .._response import ResponseContext, StreamAccumulator
 from .._sse import ServerSentEvent, SSEDecoder
@@ -39,7 +39,7 @@ class ChatStream:
         self._timeout = timeout
         self._response: httpx.Response | None = None
         self._exchange: Exchange | None = None
-        self._iterator: Generator[Result, None] | None = None
+        self._iterator: Callable[[], Generator[Result, None] | None] | None = None
         self._accumulator: StreamAccumulator[ToolCall] | None = None
         self._closed = False
 
@@ -77,8 +77,9 @@ class ChatStream:
     def __iter__(self) -> Iterator[Result]:
         if self._iterator is not None:
             raise RuntimeError("a stream can be iterated only once")
-        self._iterator = self._iterate()
-        return self._iterator
+        iterator = self._iterate()
+        self._iterator = hold_iterator(iterator)
+        return iterator
 
     def close(self) -> None:
         """Stop the stream and release its connection; safe to call more than once."""
@@ -86,8 +87,9 @@ class ChatStream:
             return
         self._closed = True
         with cancel_shield():
-            if self._iterator is not None:
-                self._iterator.close()
+            iterator = self._iterator() if self._iterator is not None else None
+            if iterator is not None:
+                iterator.close()
             self._release()
 
     def _release(self) -> None:
