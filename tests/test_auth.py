@@ -152,9 +152,10 @@ def test_blank_env_values_are_skipped() -> None:
     assert type(resolve_auth(None, is_ai_studio=True, environ=env)) is EnvTokenAuth
 
 
-def test_env_api_key_is_an_api_key_on_any_server() -> None:
-    auth = resolve_auth(None, is_ai_studio=False, environ={"YC_API_KEY": "k"})
-    assert header(auth) == "Api-Key k"
+def test_env_api_key_follows_the_same_rule_as_a_string() -> None:
+    environ = {"YC_API_KEY": " k "}
+    assert header(resolve_auth(None, is_ai_studio=True, environ=environ)) == "Api-Key k"
+    assert header(resolve_auth(None, is_ai_studio=False, environ=environ)) == "Bearer k"
 
 
 def test_missing_credentials_on_ai_studio() -> None:

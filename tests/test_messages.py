@@ -232,10 +232,10 @@ def test_bad_tool_result_dicts(message: dict[str, Any]) -> None:
 
 
 def test_tool_calls_dict_passes_with_assistant_role() -> None:
-    message = {"tool_calls": [call("a", "f")], "content": None}
-    assert coerce_messages(message) == [
-        {"tool_calls": [call("a", "f")], "content": None, "role": "assistant"}
-    ]
+    message = {"tool_calls": [call("a", "f")], "content": None, "stray": 1}
+    assert coerce_messages(message) == [{"tool_calls": [call("a", "f")], "role": "assistant"}]
+    with_text = {"tool_calls": [call("a", "f")], "content": "let me check"}
+    assert coerce_messages(with_text)[0]["content"] == "let me check"
     explicit = {"role": "assistant", "tool_calls": [call("a", "f")]}
     wire = coerce_messages([explicit])
     assert wire == [explicit]

@@ -129,8 +129,9 @@ def resolve_auth(
     """Pick the credentials: the `auth` argument, else YC_API_KEY, YC_IAM_TOKEN, YC_TOKEN.
 
     A string that looks like an IAM token (`t1.`...) is sent as a Bearer token; any other
-    string is an API key on AI Studio and a Bearer token on other (OpenAI-compatible)
-    servers. With nothing found, AI Studio is an error and other servers get no header.
+    string, and YC_API_KEY, is an API key on AI Studio and a Bearer token on other
+    (OpenAI-compatible) servers. With nothing found, AI Studio is an error and other
+    servers get no header.
     """
     env = os.environ if environ is None else environ
     if isinstance(auth, BaseAuth):
@@ -146,7 +147,8 @@ def resolve_auth(
             f"got {type(auth).__name__}"
         )
     if env.get(ENV_API_KEY, "").strip():
-        return APIKeyAuth(env[ENV_API_KEY])
+        key = env[ENV_API_KEY]
+        return APIKeyAuth(key) if is_ai_studio else BearerTokenAuth(key)
     if env.get(ENV_IAM_TOKEN, "").strip():
         return IAMTokenAuth(env[ENV_IAM_TOKEN])
     if env.get(ENV_TOKEN, "").strip():

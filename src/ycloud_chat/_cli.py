@@ -32,6 +32,7 @@ ENV_BASE_URL = "YC_BASE_URL"
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed pipe writer
 
 _STATUS_NOTES = {
     ChatModelStatus.TRUNCATED_FINAL: "the answer was cut short by --max-tokens or the context size",
@@ -106,6 +107,8 @@ def main(argv: list[str] | None = None) -> int:
         return fail(str(exc), EXIT_API_ERROR)
     except KeyboardInterrupt:
         return fail("interrupted", EXIT_INTERRUPTED)
+    except BrokenPipeError:
+        return quiet_after_broken_pipe()
 
 
 def read_prompt(words: list[str]) -> str:
@@ -122,7 +125,6 @@ def ask(args: argparse.Namespace, prompt: str) -> int:
         messages.insert(0, TextMessage(role="system", text=args.system))
     with ChatSDK(
         folder_id=args.folder_id,
-        auth=api_key_from_env(),
         base_url=args.base_url,
         timeout=args.timeout,
     ) as sdk:
@@ -136,15 +138,6 @@ def ask(args: argparse.Namespace, prompt: str) -> int:
     if note:
         print(f"{PROG}: note: {note}", file=sys.stderr)
     return 0
-
-
-def api_key_from_env() -> str | None:
-    """Return `YC_API_KEY` as a plain key, so the SDK picks its scheme from the server.
-
-    The SDK sends a key as `Api-Key` on AI Studio and as `Bearer` on other servers. Without
-    the variable, the SDK goes on to `YC_IAM_TOKEN` and `YC_TOKEN` by itself.
-    """
-    return os.environ.get(ENV_API_KEY, "").strip() or None
 
 
 def stream_answer(model: ChatModel, messages: list[TextMessage]) -> ChatModelStatus:
@@ -166,6 +159,14 @@ def result_as_json(result: ChatModelResult[ToolCall]) -> str:
     data = {"text": result.text, "status": result.status.value}
     data.update(result.model_dump(mode="json"))
     return json.dumps(data, indent=2, ensure_ascii=False)
+
+
+def quiet_after_broken_pipe() -> int:
+    """The reader went away (`| head`): stop quietly, as other command-line tools do."""
+    # Python would report the pipe again when it flushes stdout at exit.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    return EXIT_BROKEN_PIPE
 
 
 def fail(message: str, exit_code: int) -> int:

@@ -98,7 +98,12 @@ def _coerce_dict(item: Mapping[str, Any], index: int, previous: list[Wire]) -> l
         calls = item["tool_calls"]
         if not isinstance(calls, list) or not all(isinstance(c, Mapping) for c in calls):
             raise InvalidMessageError(f"messages[{index}]['tool_calls'] must be a list of dicts")
-        return [{**item, "role": _role(item, index, "assistant")}]
+        wire: Wire = {"role": _role(item, index, "assistant")}
+        text = item.get("content", item.get("text"))
+        if text:
+            wire["content"] = text
+        wire["tool_calls"] = [dict(call) for call in calls]
+        return [wire]
     content = item.get("text", item.get("content"))
     if isinstance(content, list):
         _check_parts(content, index)
@@ -123,9 +128,11 @@ def _tool_result(call_id: Any, content: Any, index: int) -> Wire:
 
 
 def _last_tool_calls(previous: list[Wire]) -> list[Mapping[str, Any]]:
+    """The calls of the assistant message these results follow (past other tool results)."""
     for message in reversed(previous):
-        if message.get("tool_calls"):
-            return list(message["tool_calls"])
+        if message.get("role") == "tool":
+            continue
+        return list(message.get("tool_calls") or ())
     return []
 
 

@@ -222,7 +222,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""
         if not isinstance(chunk, Mapping):
             raise self._context.invalid("a stream chunk is not a JSON object", body=chunk)
-        if "error" in chunk:
+        if chunk.get("error"):
             raise self._stream_error(chunk)
         if self._id is None:
             self._id = chunk.get("id")

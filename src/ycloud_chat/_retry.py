@@ -26,7 +26,7 @@ def should_retry_status(status_code: int, headers: Mapping[str, str] | None = No
     A server may overrule with `x-should-retry: true|false`.
     """
     if headers is not None:
-        hint = headers.get("x-should-retry")
+        hint = (headers.get("x-should-retry") or "").strip().lower()
         if hint == "true":
             return True
         if hint == "false":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import enum
 import json
@@ -91,9 +92,11 @@ class ChatModelConfig(BaseModel):
     @field_validator("response_format", mode="before")
     @classmethod
     def _check_response_format(cls, value: Any) -> Any:
-        if value is not None:
-            response_format_to_wire(value)
-        return value
+        if value is None:
+            return None
+        response_format_to_wire(value)
+        # A private copy: the caller changing their dict later must not change this config.
+        return copy.deepcopy(value) if isinstance(value, Mapping) else value
 
     @field_validator("tools", mode="before")
     @classmethod
@@ -140,7 +143,7 @@ class ChatModelConfig(BaseModel):
             json.dumps(value, allow_nan=False)
         except (TypeError, ValueError) as exc:
             raise ValueError(f"extra_query must be JSON-serialisable: {exc}") from None
-        return dict(value)
+        return copy.deepcopy(dict(value))
 
     @model_validator(mode="after")
     def _check_tool_choice_names_a_tool(self) -> ChatModelConfig:
