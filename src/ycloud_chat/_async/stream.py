@@ -11,11 +11,11 @@ from typing import Any, cast
 import httpx
 
 from .._compat import async_cancel_shield, async_hold_iterator
-from .._exceptions import APITimeoutError, StreamError
+from .._exchange import Exchange
 from .._response import ResponseContext, StreamAccumulator
 from .._sse import ServerSentEvent, SSEDecoder
 from ..types.results import ChatModelResult
-from ._transport import AsyncTransport, Exchange
+from ._transport import AsyncTransport
 from .tool_call import AsyncToolCall
 
 __all__ = ["AsyncChatStream"]
@@ -112,39 +112,16 @@ class AsyncChatStream:
                 # Closing the body iterator explicitly matters when the caller stops early.
                 async with aclosing(_byte_chunks(response)) as chunks:
                     async for chunk in chunks:
-                        for event in decoder.feed(chunk):
-                            result = self._handle(event, accumulator)
-                            if result is not None:
-                                yield result
-                for event in decoder.close():
-                    result = self._handle(event, accumulator)
-                    if result is not None:
-                        yield result
+                        for result in _results(decoder.feed(chunk), accumulator):
+                            yield result
+                for result in _results(decoder.close(), accumulator):
+                    yield result
             except httpx.TimeoutException as exc:
-                raise APITimeoutError(
-                    f"the stream stalled: no data for {self._timeout}s",
-                    request_id=exchange.request_id,
-                    server_request_id=exchange.server_request_id,
-                    attempts=exchange.attempts,
-                ) from exc
+                raise exchange.stalled_stream_error(self._timeout, exc) from exc
             except httpx.TransportError as exc:
-                raise StreamError(
-                    f"the stream broke: {type(exc).__name__}: {exc}",
-                    status_code=response.status_code,
-                    request_id=exchange.request_id,
-                    server_request_id=exchange.server_request_id,
-                    attempts=exchange.attempts,
-                ) from exc
+                raise exchange.broken_stream_error(response.status_code, exc) from exc
         finally:
             await self._release()
-
-    @staticmethod
-    def _handle(
-        event: ServerSentEvent, accumulator: StreamAccumulator[AsyncToolCall]
-    ) -> Result | None:
-        if event.event == "error":
-            return accumulator.feed({"error": _error_payload(event.data)})
-        return accumulator.feed_data(event.data)
 
     def __repr__(self) -> str:
         state = (
@@ -156,6 +133,21 @@ class AsyncChatStream:
 def _byte_chunks(response: httpx.Response) -> AsyncGenerator[bytes, None]:
     """The decoded body as a generator (httpx's own is one; its annotation says iterator)."""
     return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+
+
+def _results(
+    events: list[ServerSentEvent], accumulator: StreamAccumulator[AsyncToolCall]
+) -> list[Result]:
+    """Feed the events to the accumulator; return the results worth yielding."""
+    results = []
+    for event in events:
+        if event.event == "error":
+            result = accumulator.feed({"error": _error_payload(event.data)})
+        else:
+            result = accumulator.feed_data(event.data)
+        if result is not None:
+            results.append(result)
+    return results
 
 
 def _error_payload(data: str) -> Any:

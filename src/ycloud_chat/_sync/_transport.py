@@ -19,26 +19,14 @@ from .._constants import (
     HEADER_SERVER_REQUEST_ID,
 )
 from .._deadline import Deadline
-from .._exceptions import APIConnectionError, APITimeoutError, ConfigurationError, YCloudChatError
-from .._request import build_headers, new_request_id
-from .._response import error_from_response
-from .._retry import retry_delay, should_retry_status
+from .._exceptions import ConfigurationError, YCloudChatError
+from .._exchange import Exchange
+from .._request import build_headers
+from .._retry import should_retry_status
 
-__all__ = ["Exchange", "Transport"]
+__all__ = ["Transport"]
 
 logger = logging.getLogger("ycloud_chat")
-
-
-class Exchange:
-    """One call's identity across its attempts: the request id and the deadline."""
-
-    __slots__ = ("attempts", "deadline", "request_id", "server_request_id")
-
-    def __init__(self, deadline: Deadline) -> None:
-        self.request_id = new_request_id()
-        self.deadline = deadline
-        self.attempts = 0
-        self.server_request_id: str | None = None
 
 
 class Transport:
@@ -114,7 +102,7 @@ class Transport:
                 with deadline_scope(remaining):
                     response = self._send(request, exchange, read_body=True)
             except TimeoutError as exc:
-                error: YCloudChatError = self._timeout_error(exchange, exc)
+                error: YCloudChatError = exchange.timeout_error(exc)
                 if self._wait_before_retry(exchange, None):
                     continue
                 raise error from exc
@@ -162,32 +150,26 @@ class Transport:
         try:
             response = self.client.send(request, stream=True)
         except httpx.TimeoutException as exc:
-            raise _RetryableError(self._timeout_error(exchange, exc)) from exc
+            raise _RetryableError(exchange.timeout_error(exc)) from exc
         except httpx.TransportError as exc:
-            raise _RetryableError(self._connection_error(exchange, exc)) from exc
+            raise _RetryableError(exchange.connection_error(exc)) from exc
         exchange.server_request_id = response.headers.get(HEADER_SERVER_REQUEST_ID)
         try:
             if read_body or response.status_code >= 400:
                 response.read()
         except httpx.TimeoutException as exc:
             self._close(response)
-            raise _RetryableError(self._timeout_error(exchange, exc)) from exc
+            raise _RetryableError(exchange.timeout_error(exc)) from exc
         except httpx.TransportError as exc:
             self._close(response)
-            raise _RetryableError(self._connection_error(exchange, exc)) from exc
+            raise _RetryableError(exchange.connection_error(exc)) from exc
         except BaseException:
             self._close(response)
             raise
         self._log(request, response, exchange, started)
         if response.status_code >= 400:
             self._close(response)
-            error = error_from_response(
-                response.status_code,
-                response.content,
-                request_id=exchange.request_id,
-                server_request_id=exchange.server_request_id,
-                attempts=exchange.attempts,
-            )
+            error = exchange.status_error(response.status_code, response.content)
             if should_retry_status(response.status_code, response.headers):
                 raise _RetryableError(error, response.headers)
             raise error
@@ -197,11 +179,8 @@ class Transport:
 
     def _wait_before_retry(self, exchange: Exchange, headers: Mapping[str, str] | None) -> bool:
         """Sleep before the next attempt and return True, or False when none is allowed."""
-        retry_number = exchange.attempts - 1
-        if retry_number >= self.max_retries:
-            return False
-        delay = retry_delay(retry_number, headers)
-        if not exchange.deadline.allows(delay):
+        delay = exchange.delay_before_retry(self.max_retries, headers)
+        if delay is None:
             return False
         logger.debug(
             "retrying request_id=%s after attempt %d in %.2fs",
@@ -230,28 +209,6 @@ class Transport:
                 exchange.attempts,
                 time.monotonic() - started,
             )
-
-    def _timeout_error(self, exchange: Exchange, exc: BaseException) -> APITimeoutError:
-        seconds = exchange.deadline.seconds
-        reason = (
-            f"the call's deadline of {seconds}s ran out"
-            if seconds is not None
-            else "a timeout ran out"
-        )
-        return APITimeoutError(
-            f"request timed out: {reason} ({type(exc).__name__})",
-            request_id=exchange.request_id,
-            server_request_id=exchange.server_request_id,
-            attempts=exchange.attempts,
-        )
-
-    def _connection_error(self, exchange: Exchange, exc: BaseException) -> APIConnectionError:
-        return APIConnectionError(
-            f"connection failed: {type(exc).__name__}: {exc}",
-            request_id=exchange.request_id,
-            server_request_id=exchange.server_request_id,
-            attempts=exchange.attempts,
-        )
 
 
 class _RetryableError(Exception):
