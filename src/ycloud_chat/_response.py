@@ -109,7 +109,7 @@ def parse_completion(data: Any, context: ResponseContext[ToolCallT]) -> ChatMode
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
         choices.append(
-            ChatChoice[ToolCallT].model_construct(
+            ChatChoice.model_construct(
                 index=raw.get("index", len(choices)),
                 role=message.get("role") or "assistant",
                 text=message.get("content") or "",
@@ -119,7 +119,7 @@ def parse_completion(data: Any, context: ResponseContext[ToolCallT]) -> ChatMode
                 reasoning_text=message.get("reasoning_content"),
             )
         )
-    return ChatModelResult[ToolCallT].model_construct(
+    return ChatModelResult.model_construct(
         choices=tuple(choices),
         usage=_usage(data.get("usage")),
         id=data.get("id"),
@@ -176,7 +176,7 @@ class _ChoiceState(Generic[ToolCallT]):
     def snapshot(
         self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
     ) -> DeltaChatChoice[ToolCallT]:
-        return DeltaChatChoice[ToolCallT].model_construct(
+        return DeltaChatChoice.model_construct(
             index=self.index,
             role=self.role,
             text=self.text,
@@ -238,7 +238,7 @@ class StreamAccumulator(Generic[ToolCallT]):
             choices = self._usage_choices()
         else:
             return None
-        self.last = ChatModelResult[ToolCallT].model_construct(
+        self.last = ChatModelResult.model_construct(
             choices=choices,
             usage=self.usage,
             id=self._id,
