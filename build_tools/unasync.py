@@ -57,7 +57,6 @@ NAMES = {
     "async_sleep": "sleep",
     "async_deadline_scope": "deadline_scope",
     "async_cancel_shield": "cancel_shield",
-    "async_hold_iterator": "hold_iterator",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",

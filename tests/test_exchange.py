@@ -50,13 +50,16 @@ def test_no_retry_whose_wait_would_outlast_the_deadline() -> None:
 def test_errors_carry_the_ids_and_attempts() -> None:
     exchange = after_attempts(3, seconds=5)
     exchange.server_request_id = "srv"
+    slow = exchange.timeout_error(httpx.ReadTimeout("slow"))
+    exchange.deadline = Deadline(0)
     timeout = exchange.timeout_error(httpx.ReadTimeout("slow"))
     refused = exchange.connection_error(httpx.ConnectError("refused"))
     status = exchange.status_error(503, b'{"error": {"message": "busy"}}')
     stalled = exchange.stalled_stream_error(7.0, httpx.ReadTimeout("slow"))
-    broken = exchange.broken_stream_error(200, httpx.RemoteProtocolError("cut"))
+    broken = exchange.broken_stream_error(httpx.RemoteProtocolError("cut"))
     assert isinstance(timeout, APITimeoutError)
-    assert "deadline of 5s" in str(timeout)
+    assert "deadline of 0s" in str(timeout)
+    assert "the server sent nothing for too long" in str(slow)
     assert isinstance(refused, APIConnectionError)
     assert not isinstance(refused, APITimeoutError)
     assert "refused" in str(refused)
@@ -65,8 +68,14 @@ def test_errors_carry_the_ids_and_attempts() -> None:
     assert isinstance(stalled, APITimeoutError)
     assert "no data for 7.0s" in str(stalled)
     assert isinstance(broken, StreamError)
-    assert broken.status_code == 200
-    for error in (timeout, refused, status, stalled, broken):
+    assert str(broken).startswith("the stream broke: RemoteProtocolError: cut")
+    redirect = exchange.redirect_error(301, "https://elsewhere/v1")
+    assert redirect.status_code == 301
+    assert "https://elsewhere/v1" in str(redirect)
+    unexpected = exchange.unexpected_content_error(200, "text/html", b"<html>\n proxy </html>")
+    assert "text/html" in str(unexpected)
+    assert "<html> proxy </html>" in str(unexpected)
+    for error in (slow, timeout, refused, status, stalled, broken, redirect, unexpected):
         assert error.request_id == exchange.request_id
         assert error.server_request_id == "srv"
         assert error.attempts == 3

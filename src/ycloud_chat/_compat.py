@@ -8,28 +8,21 @@ right; nothing else in `_async/` touches anyio or an event loop.
 | `async_sleep`         | `sleep`          |
 | `async_deadline_scope`| `deadline_scope` |
 | `async_cancel_shield` | `cancel_shield`  |
-| `async_hold_iterator` | `hold_iterator`  |
 """
 
 from __future__ import annotations
 
 import contextlib
 import time
-import weakref
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
-from typing import TypeVar
-
-T = TypeVar("T")
 
 __all__ = [
     "async_cancel_shield",
     "async_deadline_scope",
-    "async_hold_iterator",
     "async_sleep",
     "cancel_shield",
     "deadline_scope",
-    "hold_iterator",
     "sleep",
 ]
 
@@ -57,7 +50,10 @@ def async_deadline_scope(seconds: float | None) -> ContextManager[object]:
 
 @contextlib.contextmanager
 def deadline_scope(seconds: float | None) -> Iterator[None]:
-    """Blocking code cannot be interrupted from outside: httpx's own timeouts bound it."""
+    """Blocking reads cannot be interrupted from outside: each is bounded by its httpx timeout.
+
+    The transport also checks the deadline between the chunks it reads.
+    """
     yield
 
 
@@ -71,17 +67,3 @@ def async_cancel_shield() -> ContextManager[object]:
 def cancel_shield() -> ContextManager[object]:
     """Nothing can cancel blocking cleanup: a no-op."""
     return contextlib.nullcontext()
-
-
-def async_hold_iterator(iterator: T) -> Callable[[], T | None]:
-    """Keep a stream's async generator alive: only `aclose()` may finish it, never the GC."""
-    return lambda: iterator
-
-
-def hold_iterator(iterator: T) -> Callable[[], T | None]:
-    """Refer to a stream's generator weakly, so that dropping it closes the stream at once.
-
-    The generator refers to its stream; a strong reference back would make a cycle that keeps
-    the connection open after a `break` until the garbage collector runs.
-    """
-    return weakref.ref(iterator)

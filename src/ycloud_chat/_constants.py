@@ -15,6 +15,9 @@ DEFAULT_RUN_TIMEOUT = 180.0
 DEFAULT_LIST_TIMEOUT = 60.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 2
+# After a stream's `[DONE]`, how long to wait for the end of the body (so that the connection
+# can be reused) before giving the connection up.
+STREAM_DRAIN_GRACE = 1.0
 
 # Backoff: INITIAL * 2**attempt, capped, scaled by a jitter factor in [1 - JITTER, 1].
 INITIAL_RETRY_DELAY = 0.5

@@ -2,9 +2,38 @@
 
 from __future__ import annotations
 
+import math
 import time
 
-__all__ = ["Deadline"]
+from ._exceptions import ConfigurationError
+from .types.misc import UNDEFINED, UndefinedOr
+
+__all__ = ["Deadline", "check_timeout", "resolve_timeout"]
+
+
+def check_timeout(value: object, name: str = "timeout") -> float | None:
+    """Return a timeout as float seconds (None: no limit), or raise naming the argument."""
+    if value is None:
+        return None
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or value <= 0
+    ):
+        raise ConfigurationError(
+            f"{name} must be a positive, finite number of seconds or None, got {value!r}"
+        )
+    return float(value)
+
+
+def resolve_timeout(
+    given: UndefinedOr[float | None], default: float | None, fallback: float
+) -> float | None:
+    """The timeout of one call: the one it was given, else the SDK's default, else `fallback`."""
+    if given is not UNDEFINED:
+        return check_timeout(given)
+    return fallback if default is None else default
 
 
 class Deadline:

@@ -4,6 +4,7 @@
 YCloudChatError
 ├── ConfigurationError (also ValueError)   bad arguments, caught before any request
 │   └── CredentialsError                   no or unusable credentials / folder
+├── ClientClosedError (also RuntimeError)  the SDK (or its http_client) was closed
 ├── APIConnectionError                     the request never got an HTTP answer
 │   └── APITimeoutError                    ... because a timeout or the call's deadline ran out
 ├── APIResponseError                       an answer arrived, but it is an error or unusable
@@ -37,6 +38,7 @@ __all__ = [
     "APITimeoutError",
     "AuthenticationError",
     "BadRequestError",
+    "ClientClosedError",
     "ConfigurationError",
     "ConflictError",
     "CredentialsError",
@@ -60,6 +62,10 @@ class ConfigurationError(YCloudChatError, ValueError):
 
 class CredentialsError(ConfigurationError):
     """Credentials or the folder id are missing or unusable."""
+
+
+class ClientClosedError(YCloudChatError, RuntimeError):
+    """The SDK, or the http_client it was given, is closed; make a new one."""
 
 
 class _RequestError(YCloudChatError):

@@ -12,6 +12,7 @@ from typing import Any, TypeVar
 from ._deadline import Deadline
 from ._exceptions import (
     APIConnectionError,
+    APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     StreamError,
@@ -61,13 +62,44 @@ class Exchange:
 
     def timeout_error(self, cause: BaseException) -> APITimeoutError:
         """The error for a timeout or for the call's deadline running out."""
-        seconds = self.deadline.seconds
-        reason = f"the call's deadline of {seconds}s ran out" if seconds else "a timeout ran out"
+        if self.deadline.expired:
+            reason = f"the call's deadline of {self.deadline.seconds}s ran out"
+        else:
+            reason = _TIMEOUT_REASONS.get(_name(cause), "a timeout ran out")
         return self._error(APITimeoutError, f"request timed out: {reason} ({_name(cause)})")
 
-    def connection_error(self, cause: BaseException) -> APIConnectionError:
-        """The error for a request that got no HTTP answer."""
-        return self._error(APIConnectionError, f"connection failed: {_name(cause)}: {cause}")
+    def redirect_error(self, status_code: int, location: str | None) -> APIStatusError:
+        """The error for a 3xx answer: redirects are never followed with credentials."""
+        message = (
+            f"the server redirected to {location or 'another URL'}; redirects are not followed, "
+            "so that credentials never go to another host: check base_url"
+        )
+        return self._error(APIStatusError, message, status_code=status_code)
+
+    def unexpected_content_error(
+        self, status_code: int, content_type: str, content: bytes
+    ) -> APIResponseValidationError:
+        """The error for a stream answered with something other than server-sent events."""
+        snippet = " ".join(content[:300].decode("utf-8", errors="replace").split())
+        message = f"expected an event stream (text/event-stream), got {content_type}: {snippet!r}"
+        return self._error(
+            APIResponseValidationError, message, status_code=status_code, body=snippet
+        )
+
+    def undecodable_error(
+        self, status_code: int, cause: BaseException
+    ) -> APIResponseValidationError:
+        """The error for a body that cannot be decoded (a broken content-encoding)."""
+        message = f"the answer's body cannot be decoded: {_name(cause)}: {cause}"
+        return self._error(APIResponseValidationError, message, status_code=status_code)
+
+    def connection_error(self, cause: BaseException, *, detail: bool = True) -> APIConnectionError:
+        """The error for a request that got no HTTP answer.
+
+        `detail=False` leaves out the cause's text, for causes that may quote a header.
+        """
+        text = f"{_name(cause)}: {cause}" if detail else _name(cause)
+        return self._error(APIConnectionError, f"connection failed: {text}")
 
     def status_error(self, status_code: int, content: bytes) -> APIStatusError:
         """The error for an HTTP error answer, with the server's message and body."""
@@ -84,10 +116,17 @@ class Exchange:
         message = f"the stream stalled: no data for {seconds}s ({_name(cause)})"
         return self._error(APITimeoutError, message)
 
-    def broken_stream_error(self, status_code: int, cause: BaseException) -> StreamError:
+    def broken_stream_error(self, cause: BaseException) -> StreamError:
         """The error for a stream whose connection broke after it started."""
-        message = f"the stream broke: {_name(cause)}: {cause}"
-        return self._error(StreamError, message, status_code=status_code)
+        return self._error(StreamError, f"the stream broke: {_name(cause)}: {cause}")
+
+
+_TIMEOUT_REASONS = {
+    "ConnectTimeout": "connecting took too long",
+    "ReadTimeout": "the server sent nothing for too long",
+    "WriteTimeout": "sending the request took too long",
+    "PoolTimeout": "no connection in the pool became free in time",
+}
 
 
 def _name(cause: BaseException) -> str:

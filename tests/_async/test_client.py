@@ -13,11 +13,13 @@ from tests.helpers import Recorder, TrackedStream, chunk, completion, sse
 from ycloud_chat import (
     APIConnectionError,
     APIResponseValidationError,
+    APIStatusError,
     APITimeoutError,
     AsyncChatSDK,
     AuthenticationError,
     BadRequestError,
     ChatModelStatus,
+    ClientClosedError,
     ConfigurationError,
     CredentialsError,
     InternalServerError,
@@ -238,7 +240,7 @@ async def test_timeouts_become_api_timeout_errors() -> None:
         with pytest.raises(APITimeoutError) as caught:
             await sdk.chat.completions("yandexgpt").run("x", timeout=5)
     assert isinstance(caught.value.__cause__, httpx.ReadTimeout)
-    assert "5.0s" in str(caught.value)
+    assert "the server sent nothing for too long" in str(caught.value)
 
 
 async def test_a_body_that_is_not_json_is_a_clear_error() -> None:
@@ -288,20 +290,19 @@ async def test_stream_closed_early_releases_the_response() -> None:
                 break
         assert body.closed
         assert body.sent < len(body.chunks)
-        with pytest.raises(RuntimeError, match="once"):
-            async for _ in stream:
-                pass
+        assert [partial async for partial in stream] == []
         with pytest.raises(RuntimeError, match="closed"):
             await stream.__aenter__()
 
 
-async def test_stream_can_be_iterated_only_once() -> None:
+async def test_a_finished_stream_yields_nothing_more() -> None:
     response, _ = streamed(chunk("a", finish_reason="stop"))
-    async with make_sdk(Recorder(response)) as sdk:
+    recorder = Recorder(response)
+    async with make_sdk(recorder) as sdk:
         stream = sdk.chat.completions("yandexgpt").run_stream("x")
         assert [p.text async for p in stream] == ["a"]
-        with pytest.raises(RuntimeError, match="once"):
-            stream.__aiter__()
+        assert [p.text async for p in stream] == []
+    assert len(recorder.requests) == 1
 
 
 async def test_error_event_inside_a_stream() -> None:
@@ -375,3 +376,80 @@ async def test_secrets_never_show_in_reprs() -> None:
         for obj in (sdk, sdk.chat.completions, model, model.run_stream("x"), sdk._transport.auth):
             assert SECRET not in repr(obj)
             assert SECRET not in str(obj)
+
+
+async def test_redirects_are_errors_not_followed() -> None:
+    moved = httpx.Response(301, headers={"location": "https://elsewhere.example/v1/chat"})
+    recorder = Recorder(moved)
+    async with make_sdk(recorder) as sdk:
+        with pytest.raises(APIStatusError, match=r"elsewhere\.example") as caught:
+            await sdk.chat.completions("yandexgpt").run("x")
+        with pytest.raises(APIStatusError, match="redirect"):
+            await sdk.chat.completions("yandexgpt").run_stream("x").__aenter__()
+    assert caught.value.status_code == 301
+    assert len(recorder.requests) == 2
+
+
+async def test_a_stream_answered_with_json_is_an_error_not_an_empty_stream() -> None:
+    recorder = Recorder(httpx.Response(200, json=completion("whole answer")))
+    async with make_sdk(recorder) as sdk:
+        with pytest.raises(APIResponseValidationError, match="application/json"):
+            async for _ in sdk.chat.completions("yandexgpt").run_stream("x"):
+                pass
+
+
+async def test_stream_ends_at_done_even_if_more_bytes_follow() -> None:
+    response, body = streamed(chunk("a", finish_reason="stop"), "[DONE]", chunk("ignored"))
+    async with make_sdk(Recorder(response)) as sdk:
+        texts = [p.text async for p in sdk.chat.completions("yandexgpt").run_stream("x")]
+    assert texts == ["a"]
+    assert body.closed
+
+
+async def test_a_stream_loop_can_be_resumed_inside_its_context() -> None:
+    response, body = streamed(chunk("a"), chunk("b"), chunk("c", finish_reason="stop"))
+    async with make_sdk(Recorder(response)) as sdk:
+        async with sdk.chat.completions("yandexgpt").run_stream("x") as stream:
+            async for partial in stream:
+                assert partial.text == "a"
+                break
+            assert not body.closed
+            rest = [partial.text async for partial in stream]
+        assert rest == ["ab", "abc"]
+        assert body.closed
+
+
+async def test_a_broken_content_encoding_is_a_clear_error() -> None:
+    garbage = TrackedStream([b"not gzip"])
+    broken = httpx.Response(200, headers={"content-encoding": "gzip"}, stream=garbage)
+    async with make_sdk(Recorder(broken), max_retries=0) as sdk:
+        with pytest.raises(APIResponseValidationError, match="cannot be decoded") as caught:
+            await sdk.chat.completions("yandexgpt").run("x")
+    assert isinstance(caught.value.__cause__, httpx.DecodingError)
+
+
+async def test_a_closed_sdk_says_so() -> None:
+    sdk = AsyncChatSDK(folder_id="f", auth="k")
+    model = sdk.chat.completions("yandexgpt")
+    await sdk.aclose()
+    with pytest.raises(ClientClosedError, match="closed"):
+        await model.run("x")
+
+
+async def test_stream_opening_respects_the_timeout_across_retries() -> None:
+    busy = httpx.Response(503, headers={"retry-after": "1.5"}, text="busy")
+    recorder = Recorder(busy)
+    async with make_sdk(recorder) as sdk:
+        with pytest.raises(InternalServerError):
+            async with sdk.chat.completions("yandexgpt").run_stream("x", timeout=0.5):
+                pass
+    assert len(recorder.requests) == 1
+
+
+async def test_protocol_errors_are_not_retried() -> None:
+    recorder = Recorder(httpx.LocalProtocolError("Illegal header value b'secret'"))
+    async with make_sdk(recorder) as sdk:
+        with pytest.raises(APIConnectionError) as caught:
+            await sdk.chat.completions("yandexgpt").run("x")
+    assert len(recorder.requests) == 1
+    assert "secret" not in str(caught.value)

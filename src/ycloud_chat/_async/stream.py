@@ -3,20 +3,23 @@
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncGenerator, AsyncIterator, Callable
-from contextlib import aclosing
+from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any
 
-import httpx
-
-from .._compat import async_cancel_shield, async_hold_iterator
-from .._exchange import Exchange
+from .._compat import async_deadline_scope
+from .._constants import STREAM_DRAIN_GRACE
+from .._exceptions import YCloudChatError
 from .._response import ResponseContext, StreamAccumulator
 from .._sse import ServerSentEvent, SSEDecoder
 from ..types.results import ChatModelResult
 from ._transport import AsyncTransport
 from .tool_call import AsyncToolCall
+
+if TYPE_CHECKING:
+    import httpx
+
+    from .._exchange import Exchange
 
 __all__ = ["AsyncChatStream"]
 
@@ -28,42 +31,29 @@ class AsyncChatStream:
 
     Iterate it directly, or use it as a context manager to be sure the connection is
     released even when you stop early. The request is sent when iteration (or the
-    context) starts; it can be iterated once.
+    context) starts. Iterating again goes on where the last loop stopped.
     """
 
     def __init__(
         self, transport: AsyncTransport, body: dict[str, Any], timeout: float | None
     ) -> None:
-        self._transport = transport
-        self._body = body
-        self._timeout = timeout
-        self._response: httpx.Response | None = None
-        self._exchange: Exchange | None = None
-        self._iterator: Callable[[], AsyncGenerator[Result, None] | None] | None = None
-        self._accumulator: StreamAccumulator[AsyncToolCall] | None = None
-        self._closed = False
+        self._state = _StreamState(transport, body, timeout)
+        self._iterator: AsyncGenerator[Result, None] | None = None
 
     @property
     def request_id(self) -> str | None:
         """The `x-client-request-id` sent for this stream (None before it starts)."""
-        return self._exchange.request_id if self._exchange else None
+        exchange = self._state.exchange
+        return exchange.request_id if exchange else None
 
     @property
     def result(self) -> Result | None:
         """The latest cumulative result received so far (the final one once iteration ends)."""
-        return self._accumulator.last if self._accumulator else None
-
-    async def _open(self) -> httpx.Response:
-        if self._closed:
-            raise RuntimeError("this stream is closed; start a new run_stream()")
-        if self._response is None:
-            self._response, self._exchange = await self._transport.open_stream(
-                "/chat/completions", json=self._body, timeout=self._timeout
-            )
-        return self._response
+        accumulator = self._state.accumulator
+        return accumulator.last if accumulator else None
 
     async def __aenter__(self) -> AsyncChatStream:
-        await self._open()
+        await self._state.open()
         return self
 
     async def __aexit__(
@@ -75,83 +65,120 @@ class AsyncChatStream:
         await self.aclose()
 
     def __aiter__(self) -> AsyncIterator[Result]:
-        if self._iterator is not None:
-            raise RuntimeError("a stream can be iterated only once")
-        iterator = self._iterate()
-        self._iterator = async_hold_iterator(iterator)
-        return iterator
+        if self._iterator is None:
+            self._iterator = _generate(self._state)
+        return self._iterator
 
     async def aclose(self) -> None:
         """Stop the stream and release its connection; safe to call more than once."""
-        if self._closed:
-            return
-        self._closed = True
-        with async_cancel_shield():
-            iterator = self._iterator() if self._iterator is not None else None
-            if iterator is not None:
-                await iterator.aclose()
-            await self._release()
-
-    async def _release(self) -> None:
-        self._closed = True
-        if self._response is not None:
-            with async_cancel_shield():
-                await self._response.aclose()
-
-    async def _iterate(self) -> AsyncGenerator[Result, None]:
-        try:
-            response = await self._open()
-            assert self._exchange is not None
-            exchange = self._exchange
-            context = ResponseContext(
-                AsyncToolCall, exchange.request_id, exchange.server_request_id
-            )
-            accumulator = self._accumulator = StreamAccumulator(context)
-            decoder = SSEDecoder()
-            try:
-                # Closing the body iterator explicitly matters when the caller stops early.
-                async with aclosing(_byte_chunks(response)) as chunks:
-                    async for chunk in chunks:
-                        for result in _results(decoder.feed(chunk), accumulator):
-                            yield result
-                for result in _results(decoder.close(), accumulator):
-                    yield result
-            except httpx.TimeoutException as exc:
-                raise exchange.stalled_stream_error(self._timeout, exc) from exc
-            except httpx.TransportError as exc:
-                raise exchange.broken_stream_error(response.status_code, exc) from exc
-        finally:
-            await self._release()
+        if self._iterator is not None:
+            await self._iterator.aclose()
+        await self._state.release()
 
     def __repr__(self) -> str:
-        state = (
-            "closed" if self._closed else "open" if self._response is not None else "not started"
-        )
-        return f"<{type(self).__name__} {state} request_id={self.request_id}>"
+        return f"<{type(self).__name__} {self._state.describe()} request_id={self.request_id}>"
 
 
-def _byte_chunks(response: httpx.Response) -> AsyncGenerator[bytes, None]:
-    """The decoded body as a generator (httpx's own is one; its annotation says iterator)."""
-    return cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+class _StreamState:
+    """What a stream and its generator share.
+
+    It refers to neither of them, so no reference cycle forms: a sync stream dropped after a
+    `break` is released at once, by reference counting, not later by the garbage collector.
+    """
+
+    __slots__ = ("accumulator", "body", "closed", "exchange", "response", "timeout", "transport")
+
+    def __init__(
+        self, transport: AsyncTransport, body: dict[str, Any], timeout: float | None
+    ) -> None:
+        self.transport = transport
+        self.body = body
+        self.timeout = timeout
+        self.response: httpx.Response | None = None
+        self.exchange: Exchange | None = None
+        self.accumulator: StreamAccumulator[AsyncToolCall] | None = None
+        self.closed = False
+
+    async def open(self) -> httpx.Response:
+        if self.closed:
+            raise RuntimeError("this stream is closed; start a new run_stream()")
+        if self.response is None:
+            self.response, self.exchange = await self.transport.open_stream(
+                "/chat/completions", json=self.body, timeout=self.timeout
+            )
+        return self.response
+
+    async def release(self) -> None:
+        self.closed = True
+        if self.response is not None:
+            await self.transport.close_response(self.response)
+
+    def describe(self) -> str:
+        if self.closed:
+            return "closed"
+        return "open" if self.response is not None else "not started"
+
+
+async def _generate(state: _StreamState) -> AsyncGenerator[Result, None]:
+    try:
+        response = await state.open()
+        assert state.exchange is not None
+        exchange = state.exchange
+        context = ResponseContext(AsyncToolCall, exchange.request_id, exchange.server_request_id)
+        accumulator = state.accumulator = StreamAccumulator(context)
+        decoder = SSEDecoder()
+        body = state.transport.iter_body(response, exchange)
+        try:
+            async for chunk in body:
+                results, done = _results(decoder.feed(chunk), accumulator)
+                for result in results:
+                    yield result
+                if done:
+                    break
+            else:
+                for result in _results(decoder.close(), accumulator)[0]:
+                    yield result
+                return
+            await _drain(body)
+        finally:
+            await body.aclose()
+    finally:
+        await state.release()
+
+
+async def _drain(body: AsyncGenerator[bytes, None]) -> None:
+    """Read what follows `[DONE]`, normally just the end of the body.
+
+    Reading to the end lets the connection go back to the pool; a server that keeps it open
+    gets a short grace (on the async face; the read timeout on the sync one), then is cut off.
+    """
+    try:
+        with async_deadline_scope(STREAM_DRAIN_GRACE):
+            async for _ in body:
+                pass
+    except (TimeoutError, YCloudChatError):
+        pass  # the answer is complete; only the connection's reuse is lost
 
 
 def _results(
     events: list[ServerSentEvent], accumulator: StreamAccumulator[AsyncToolCall]
-) -> list[Result]:
-    """Feed the events to the accumulator; return the results worth yielding."""
-    results = []
+) -> tuple[list[Result], bool]:
+    """Feed the events to the accumulator: the results worth yielding, and whether `[DONE]` came."""
+    results: list[Result] = []
     for event in events:
         if event.event == "error":
             result = accumulator.feed({"error": _error_payload(event.data)})
+        elif event.data == "[DONE]":
+            return results, True
         else:
             result = accumulator.feed_data(event.data)
         if result is not None:
             results.append(result)
-    return results
+    return results, False
 
 
 def _error_payload(data: str) -> Any:
     try:
         return json.loads(data)
     except ValueError:
-        return data
+        return data or "the server sent an error event"

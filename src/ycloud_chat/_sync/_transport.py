@@ -1,25 +1,25 @@
 # GENERATED from src/ycloud_chat/_async/_transport.py by build_tools/unasync.py: DO NOT EDIT.
 # Edit the async source and run `nox -s unasync`.
-"""The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines."""
+"""The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines.
+
+Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
+what to retry, how long to wait and what each error says are decided by `Exchange`.
+"""
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Generator, Mapping
+from typing import Any, cast
 
 import httpx
 
 from .._auth import BaseAuth
 from .._compat import cancel_shield, deadline_scope, sleep
-from .._constants import (
-    DEFAULT_CONNECT_TIMEOUT,
-    DEFAULT_LIMITS,
-    HEADER_SERVER_REQUEST_ID,
-)
+from .._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_LIMITS, HEADER_SERVER_REQUEST_ID
 from .._deadline import Deadline
-from .._exceptions import ConfigurationError, YCloudChatError
+from .._exceptions import ClientClosedError, ConfigurationError, YCloudChatError
 from .._exchange import Exchange
 from .._request import build_headers
 from .._retry import should_retry_status
@@ -27,6 +27,9 @@ from .._retry import should_retry_status
 __all__ = ["Transport"]
 
 logger = logging.getLogger("ycloud_chat")
+
+# Failures where the request itself is at fault: another attempt would fail the same way.
+_NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError)
 
 
 class Transport:
@@ -57,27 +60,6 @@ class Transport:
         if self._owns_client:
             self.client.close()
 
-    def _build_request(
-        self,
-        method: str,
-        path: str,
-        exchange: Exchange,
-        *,
-        json: Any,
-        headers: Mapping[str, str] | None,
-        timeout: httpx.Timeout,
-    ) -> httpx.Request:
-        all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
-        if headers:
-            all_headers.update(headers)
-        return self.client.build_request(
-            method,
-            self.base_url + path,
-            json=json,
-            headers=all_headers,
-            timeout=timeout,
-        )
-
     def request(
         self,
         method: str,
@@ -94,88 +76,137 @@ class Transport:
         exchange = Exchange(Deadline(timeout))
         while True:
             remaining = exchange.deadline.remaining()
-            per_attempt = httpx.Timeout(remaining, connect=_connect_timeout(remaining))
             request = self._build_request(
-                method, path, exchange, json=json, headers=headers, timeout=per_attempt
+                method, path, exchange, json=json, headers=headers, timeout=_timeout(remaining)
             )
             try:
                 with deadline_scope(remaining):
-                    response = self._send(request, exchange, read_body=True)
-            except TimeoutError as exc:
-                error: YCloudChatError = exchange.timeout_error(exc)
-                if self._wait_before_retry(exchange, None):
-                    continue
-                raise error from exc
-            except _RetryableError as retry:
+                    _, content = self._attempt(request, exchange, read_body=True)
+            except _Retryable as retry:
                 if self._wait_before_retry(exchange, retry.headers):
                     continue
                 raise retry.error from retry.__cause__
-            return response.content, exchange
+            except TimeoutError as exc:  # the deadline scope ran out
+                raise exchange.timeout_error(exc) from exc
+            return content, exchange
 
     def open_stream(
-        self,
-        path: str,
-        *,
-        json: Any,
-        timeout: float | None,
+        self, path: str, *, json: Any, timeout: float | None
     ) -> tuple[httpx.Response, Exchange]:
-        """Open a streaming POST and return the response once its status is a success.
+        """Open a streaming POST and return the response once it is a 2xx event stream.
 
-        Retries happen only here, before any byte of the body reaches the caller. `timeout`
-        bounds the connect, the wait for the headers and later every gap between chunks.
+        Retries happen only here, before any byte of the body reaches the caller; `timeout`
+        bounds this whole opening phase, then each gap between chunks.
         """
-        exchange = Exchange(Deadline(None))
+        exchange = Exchange(Deadline(timeout))
         while True:
+            remaining = exchange.deadline.remaining()
             request = self._build_request(
-                "POST",
-                path,
-                exchange,
-                json=json,
-                headers=None,
-                timeout=httpx.Timeout(timeout, connect=_connect_timeout(timeout)),
+                "POST", path, exchange, json=json, headers=None, timeout=_timeout(timeout)
             )
             try:
-                return self._send(request, exchange, read_body=False), exchange
-            except _RetryableError as retry:
+                with deadline_scope(remaining):
+                    response, _ = self._attempt(request, exchange, read_body=False)
+            except _Retryable as retry:
                 if self._wait_before_retry(exchange, retry.headers):
                     continue
                 raise retry.error from retry.__cause__
+            except TimeoutError as exc:
+                raise exchange.timeout_error(exc) from exc
+            self._check_event_stream(response, exchange)
+            return response, exchange
 
-    def _send(
+    def iter_body(self, response: httpx.Response, exchange: Exchange) -> Generator[bytes, None]:
+        """The decoded body of an open stream, with httpx's failures turned into the SDK's."""
+        # httpx annotates aiter_bytes() as an iterator; it is a generator, and it must be
+        # closed explicitly when the caller stops early.
+        chunks = cast(Generator[bytes, None], response.iter_bytes())
+        try:
+            for chunk in chunks:
+                yield chunk
+        except httpx.TimeoutException as exc:
+            raise exchange.stalled_stream_error(_read_timeout(response), exc) from exc
+        except httpx.DecodingError as exc:
+            raise exchange.undecodable_error(response.status_code, exc) from exc
+        except httpx.HTTPError as exc:
+            raise exchange.broken_stream_error(exc) from exc
+        finally:
+            chunks.close()
+
+    def close_response(self, response: httpx.Response) -> None:
+        """Release a response's connection, even while the caller is being cancelled."""
+        with cancel_shield():
+            response.close()
+
+    def _build_request(
+        self,
+        method: str,
+        path: str,
+        exchange: Exchange,
+        *,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        timeout: httpx.Timeout,
+    ) -> httpx.Request:
+        if self.client.is_closed:
+            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
+        all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
+        if headers:
+            all_headers.update(headers)
+        return self.client.build_request(
+            method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
+        )
+
+    def _attempt(
         self, request: httpx.Request, exchange: Exchange, *, read_body: bool
-    ) -> httpx.Response:
-        """One attempt. A 2xx response is returned (read, or open for streaming)."""
+    ) -> tuple[httpx.Response, bytes]:
+        """One attempt: a 2xx response, read (`read_body`) or left open for streaming."""
         exchange.attempts += 1
         started = time.monotonic()
         try:
             response = self.client.send(request, stream=True)
-        except httpx.TimeoutException as exc:
-            raise _RetryableError(exchange.timeout_error(exc)) from exc
-        except httpx.TransportError as exc:
-            raise _RetryableError(exchange.connection_error(exc)) from exc
+        except httpx.HTTPError as exc:
+            raise _failure(exchange, exc) from exc
         exchange.server_request_id = response.headers.get(HEADER_SERVER_REQUEST_ID)
+        content = b""
         try:
-            if read_body or response.status_code >= 400:
-                response.read()
-        except httpx.TimeoutException as exc:
-            self._close(response)
-            raise _RetryableError(exchange.timeout_error(exc)) from exc
-        except httpx.TransportError as exc:
-            self._close(response)
-            raise _RetryableError(exchange.connection_error(exc)) from exc
-        except BaseException:
-            self._close(response)
-            raise
+            if read_body or response.status_code >= 300:
+                content = self._read(response, exchange)
+        except httpx.HTTPError as exc:
+            raise _failure(exchange, exc, response.status_code) from exc
+        finally:
+            if read_body or response.status_code >= 300:
+                self.close_response(response)
         self._log(request, response, exchange, started)
         if response.status_code >= 400:
-            self._close(response)
-            error = exchange.status_error(response.status_code, response.content)
+            error = exchange.status_error(response.status_code, content)
             if should_retry_status(response.status_code, response.headers):
-                raise _RetryableError(error, response.headers)
+                raise _Retryable(error, response.headers)
             raise error
-        if read_body:
-            self._close(response)
-        return response
+        if response.status_code >= 300:
+            raise exchange.redirect_error(response.status_code, response.headers.get("location"))
+        return response, content
+
+    def _read(self, response: httpx.Response, exchange: Exchange) -> bytes:
+        """Read the whole body, checking the call's deadline between chunks."""
+        parts = []
+        for part in response.iter_bytes():
+            parts.append(part)
+            if exchange.deadline.expired:
+                raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        return b"".join(parts)
+
+    def _check_event_stream(self, response: httpx.Response, exchange: Exchange) -> None:
+        content_type = response.headers.get("content-type", "")
+        if not content_type or content_type.startswith("text/event-stream"):
+            return
+        try:
+            content = self._read(response, exchange)
+        except httpx.HTTPError:
+            content = b""
+        finally:
+            self.close_response(response)
+        raise exchange.unexpected_content_error(response.status_code, content_type, content)
 
     def _wait_before_retry(self, exchange: Exchange, headers: Mapping[str, str] | None) -> bool:
         """Sleep before the next attempt and return True, or False when none is allowed."""
@@ -190,10 +221,6 @@ class Transport:
         )
         sleep(delay)
         return True
-
-    def _close(self, response: httpx.Response) -> None:
-        with cancel_shield():
-            response.close()
 
     def _log(
         self, request: httpx.Request, response: httpx.Response, exchange: Exchange, started: float
@@ -211,7 +238,7 @@ class Transport:
             )
 
 
-class _RetryableError(Exception):
+class _Retryable(Exception):
     """Internal: an attempt failed in a way the retry policy may retry."""
 
     def __init__(self, error: YCloudChatError, headers: Mapping[str, str] | None = None) -> None:
@@ -220,5 +247,24 @@ class _RetryableError(Exception):
         self.headers = headers
 
 
-def _connect_timeout(total: float | None) -> float:
-    return DEFAULT_CONNECT_TIMEOUT if total is None else min(total, DEFAULT_CONNECT_TIMEOUT)
+def _failure(exchange: Exchange, exc: httpx.HTTPError, status_code: int = 0) -> Exception:
+    """The SDK error for an httpx failure, wrapped in `_Retryable` when retrying may help."""
+    if isinstance(exc, httpx.TimeoutException):
+        return _Retryable(exchange.timeout_error(exc))
+    if isinstance(exc, httpx.DecodingError):
+        return exchange.undecodable_error(status_code, exc)
+    if isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_RETRYABLE):
+        return _Retryable(exchange.connection_error(exc))
+    # h11's complaint about a header quotes the header's value, which may be a secret.
+    return exchange.connection_error(exc, detail=not isinstance(exc, httpx.LocalProtocolError))
+
+
+def _timeout(seconds: float | None) -> httpx.Timeout:
+    connect = DEFAULT_CONNECT_TIMEOUT if seconds is None else min(seconds, DEFAULT_CONNECT_TIMEOUT)
+    return httpx.Timeout(seconds, connect=connect)
+
+
+def _read_timeout(response: httpx.Response) -> float | None:
+    timeouts = response.request.extensions.get("timeout", {})
+    read: float | None = timeouts.get("read")
+    return read

@@ -18,9 +18,10 @@ from .._constants import (
     DEFAULT_RUN_TIMEOUT,
     ENV_FOLDER_ID,
 )
+from .._deadline import check_timeout, resolve_timeout
 from .._exceptions import ConfigurationError
 from .._request import is_ai_studio, normalise_base_url
-from ..types.misc import UNDEFINED, UndefinedOr
+from ..types.misc import UndefinedOr
 from ._transport import Transport
 from .chat import Chat
 
@@ -60,7 +61,7 @@ class ChatSDK:
             raise ConfigurationError(f"folder_id must be a non-empty str, got {folder_id!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
-        self._default_timeout = _check_timeout(timeout, "timeout")
+        self._default_timeout = check_timeout(timeout)
         self.folder_id = (folder_id or os.environ.get(ENV_FOLDER_ID, "")).strip() or None
         self.base_url = normalise_base_url(base_url or DEFAULT_BASE_URL)
         self._ai_studio = is_ai_studio(self.base_url)
@@ -79,11 +80,8 @@ class ChatSDK:
         return self._transport.max_retries
 
     def _timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
-        if timeout is not UNDEFINED:
-            return _check_timeout(timeout, "timeout")
-        if self._default_timeout is not None:
-            return self._default_timeout
-        return DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
+        fallback = DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
+        return resolve_timeout(timeout, self._default_timeout, fallback)
 
     def close(self) -> None:
         """Close the connection pool (not a caller-owned `http_client`)."""
@@ -105,13 +103,3 @@ class ChatSDK:
             f"{type(self).__name__}(folder_id={self.folder_id!r}, base_url={self.base_url!r}, "
             f"auth={self._transport.auth!r})"
         )
-
-
-def _check_timeout(value: object, name: str) -> float | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
-        raise ConfigurationError(
-            f"{name} must be a positive number of seconds or None, got {value!r}"
-        )
-    return float(value)
