@@ -37,7 +37,10 @@ class AsyncChatCompletions:
     async def list(
         self, *, timeout: UndefinedOr[float | None] = UNDEFINED
     ) -> tuple[AsyncChatModel, ...]:
-        """Return every chat model the folder can use (`gpt://` models; other kinds are left out).
+        """Return every chat model the folder can use.
+
+        On AI Studio these are the `gpt://` models (embedding models and other kinds are left
+        out); an OpenAI-compatible server's plain model names are kept as they are.
 
         Args:
             timeout: a total deadline in seconds (default: the SDK's `timeout`, else 60).
