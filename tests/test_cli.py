@@ -22,6 +22,9 @@ import ycloud_chat
 
 GOOD_KEY = "sk-good-key-1234"
 WRONG_KEY = "sk-wrong-key-5678"
+# The variable that holds the key for the local server, named with --api-key-env.
+KEY_ENV = "CHAT_TEST_KEY"
+KEY_ARGS = ("--api-key-env", KEY_ENV)
 FOLDER = "b1gtestfolder"
 DELTAS = ["Hello", ", ", "wor", "ld!"]
 ANSWER = "".join(DELTAS)
@@ -30,6 +33,8 @@ SERVER_REQUEST_ID = "srv-req-42"
 # Prompts that make the server end its stream in a special way.
 FINISH_REASONS = {"please truncate": "length", "please filter": "content_filter"}
 STALL_PROMPT = "please stall"
+# A prompt the server answers with 401 unless some key came with it.
+AUTH_PROMPT = "please authenticate"
 
 
 @dataclass
@@ -70,6 +75,8 @@ class ChatHandler(BaseHTTPRequestHandler):
             self.send_json(404, {"error": {"message": f"no route {self.path}"}})
         elif headers.get("authorization") == f"Bearer {WRONG_KEY}":
             self.send_json(401, {"error": {"message": "Unknown api key"}})
+        elif body["messages"][-1]["content"] == AUTH_PROMPT and "authorization" not in headers:
+            self.send_json(401, {"error": {"message": "Missing api key"}})
         elif body["stream"]:
             self.send_stream(body)
         else:
@@ -168,8 +175,8 @@ def clean_env(**values: str) -> dict[str, str]:
 
 @pytest.fixture
 def env(server: ChatServer) -> dict[str, str]:
-    """Good credentials, a folder, and the local server as the base URL."""
-    return clean_env(YC_API_KEY=GOOD_KEY, YC_FOLDER_ID=FOLDER, YC_BASE_URL=server.base_url)
+    """The good key (in KEY_ENV, sent with KEY_ARGS), a folder, and the local server."""
+    return clean_env(**{KEY_ENV: GOOD_KEY}, YC_FOLDER_ID=FOLDER, YC_BASE_URL=server.base_url)
 
 
 def run_cli(
@@ -204,7 +211,7 @@ def assert_clean_failure(result: subprocess.CompletedProcess[str], exit_code: in
 
 
 def test_prompt_as_arguments_streams_the_answer(server: ChatServer, env: dict[str, str]) -> None:
-    result = run_cli("Why", "is", "the sky", "blue?", env=env)
+    result = run_cli(*KEY_ARGS, "Why", "is", "the sky", "blue?", env=env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == ANSWER + "\n"
@@ -285,22 +292,141 @@ def test_model_options_build_the_uri(
 
 
 def test_base_url_option_and_iam_token(server: ChatServer) -> None:
-    env = clean_env(YC_IAM_TOKEN="t1.iam-token", YC_FOLDER_ID=FOLDER)
+    env = clean_env(MY_TOKEN=" t1.iam-token\n", YC_FOLDER_ID=FOLDER)
 
-    result = run_cli("--base-url", server.base_url, "Hi", env=env)
+    result = run_cli("--base-url", server.base_url, "--api-key-env", "MY_TOKEN", "Hi", env=env)
 
     assert result.returncode == 0, result.stderr
     [request] = server.received
     assert request.headers["authorization"] == "Bearer t1.iam-token"
 
 
+@pytest.mark.parametrize("how", ["option", "environment"])
+@pytest.mark.parametrize("mode", [[], ["--json"]], ids=["stream", "json"])
+def test_yc_credentials_never_reach_a_custom_base_url(
+    server: ChatServer, how: str, mode: list[str]
+) -> None:
+    env = clean_env(YC_API_KEY=GOOD_KEY, YC_IAM_TOKEN="t1.iam", YC_TOKEN="t1.tok")
+    args = ["--base-url", server.base_url] if how == "option" else []
+    if how == "environment":
+        env["YC_BASE_URL"] = server.base_url
+
+    result = run_cli(*args, *mode, "Hi", env=env)
+
+    assert result.returncode == 0, result.stderr
+    [request] = server.received
+    assert "authorization" not in request.headers
+    for secret in (GOOD_KEY, "t1.iam", "t1.tok"):
+        assert secret not in json.dumps(request.headers)
+
+
+def test_api_key_env_wins_over_yc_variables(server: ChatServer, env: dict[str, str]) -> None:
+    env.update(YC_API_KEY=WRONG_KEY, YC_IAM_TOKEN="t1.iam")
+
+    result = run_cli(*KEY_ARGS, "Hi", env=env)
+
+    assert result.returncode == 0, result.stderr
+    [request] = server.received
+    assert request.headers["authorization"] == f"Bearer {GOOD_KEY}"
+
+
+def test_a_401_without_a_key_hints_at_api_key_env(server: ChatServer, env: dict[str, str]) -> None:
+    env["YC_API_KEY"] = GOOD_KEY
+
+    result = run_cli(AUTH_PROMPT, env=env)
+
+    line = assert_clean_failure(result, 1)
+    assert "401" in line
+    assert "Missing api key" in line
+    assert "--api-key-env" in line
+    assert GOOD_KEY not in result.stdout + result.stderr
+    [request] = server.received
+    assert "authorization" not in request.headers
+
+    result = run_cli(*KEY_ARGS, AUTH_PROMPT, env=env)
+
+    assert result.returncode == 0, result.stderr
+    assert server.received[-1].headers["authorization"] == f"Bearer {GOOD_KEY}"
+
+
+@pytest.mark.parametrize("value", [None, "", "  \n"], ids=["unset", "empty", "blank"])
+def test_api_key_env_naming_an_empty_variable_is_a_usage_error(
+    server: ChatServer, env: dict[str, str], value: str | None
+) -> None:
+    del env[KEY_ENV]
+    if value is not None:
+        env[KEY_ENV] = value
+
+    result = run_cli(*KEY_ARGS, "Hi", env=env)
+
+    line = assert_clean_failure(result, 2)
+    assert f"the environment variable {KEY_ENV} is empty or unset" in line
+    assert "hint: set YC_API_KEY" not in line
+    assert result.stdout == ""
+    assert server.received == []
+
+
+@pytest.mark.parametrize("name", [GOOD_KEY, "", "1KEY", "MY KEY", "KEY=x"])
+def test_api_key_env_takes_a_variable_name(
+    server: ChatServer, env: dict[str, str], name: str
+) -> None:
+    result = run_cli("--api-key-env", name, "Hi", env=env)
+
+    line = assert_clean_failure(result, 2)
+    assert "--api-key-env takes the name of an environment variable" in line
+    assert GOOD_KEY not in result.stdout + result.stderr
+    assert server.received == []
+
+
+@pytest.mark.parametrize(
+    ("key", "problem"),
+    [
+        ("sk-good\nkey-1234", "a line break at position 8"),
+        ("sk-good\r\nX-Evil: 1234", "a line break at position 8"),
+        ("sk-good\x1bkey-1234", "a control character at position 8"),
+        ("sk-good-\u043aey-1234", "a non-ASCII character at position 9"),  # Cyrillic "к"
+    ],
+    ids=["newline", "header-injection", "control", "cyrillic-look-alike"],
+)
+def test_key_unfit_for_a_header_is_a_usage_error_that_hides_it(
+    server: ChatServer, env: dict[str, str], key: str, problem: str
+) -> None:
+    env[KEY_ENV] = key
+
+    result = run_cli(*KEY_ARGS, "Hi", env=env)
+
+    line = assert_clean_failure(result, 2)
+    assert f"the environment variable {KEY_ENV} has {problem}" in line
+    output = result.stdout + result.stderr
+    for start in range(len(key) - 3):
+        assert key[start : start + 4] not in output
+    assert server.received == []
+
+
+def test_api_key_env_on_ai_studio_still_needs_a_folder() -> None:
+    result = run_cli(*KEY_ARGS, "Hi", env=clean_env(**{KEY_ENV: GOOD_KEY}))
+
+    line = assert_clean_failure(result, 2)
+    assert "YC_FOLDER_ID" in line
+    assert GOOD_KEY not in result.stdout + result.stderr
+
+
+def test_help_explains_where_credentials_go() -> None:
+    result = run_cli("--help", env=clean_env())
+
+    assert result.returncode == 0
+    assert "--api-key-env NAME" in result.stdout
+    assert "sent to AI Studio only" in result.stdout
+
+
 def test_json_prints_the_whole_result(server: ChatServer, env: dict[str, str]) -> None:
-    result = run_cli("--json", "Hi", env=env)
+    result = run_cli(*KEY_ARGS, "--json", "Hi", env=env)
 
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
     [request] = server.received
     assert request.body["stream"] is False
+    assert request.headers["authorization"] == f"Bearer {GOOD_KEY}"
     data = json.loads(result.stdout)
     assert data["text"] == ANSWER
     assert data["status"] == "final"
@@ -325,18 +451,22 @@ def test_unusual_finish_is_noted_on_stderr(env: dict[str, str], prompt: str, not
 
 
 @pytest.mark.parametrize("mode", [[], ["--json"]], ids=["stream", "json"])
-def test_wrong_key_is_a_clean_error(server: ChatServer, mode: list[str]) -> None:
-    env = clean_env(YC_API_KEY=WRONG_KEY, YC_FOLDER_ID=FOLDER, YC_BASE_URL=server.base_url)
+def test_wrong_key_is_a_clean_error(
+    server: ChatServer, env: dict[str, str], mode: list[str]
+) -> None:
+    env[KEY_ENV] = WRONG_KEY
 
-    result = run_cli(*mode, "Hi", env=env)
+    result = run_cli(*KEY_ARGS, *mode, "Hi", env=env)
 
     line = assert_clean_failure(result, 1)
     assert "401" in line
     assert "Unknown api key" in line
     assert SERVER_REQUEST_ID in line
+    assert "hint" not in line
     assert result.stdout == ""
     assert WRONG_KEY not in result.stdout + result.stderr
-    assert len(server.received) == 1  # a 401 is not retried
+    [request] = server.received  # a 401 is not retried
+    assert request.headers["authorization"] == f"Bearer {WRONG_KEY}"
 
 
 def test_missing_credentials_is_a_usage_error() -> None:

@@ -1,7 +1,8 @@
 """Credentials: explicit or discovered from the environment, turned into an Authorization header.
 
-Secrets live only inside these objects and the header they build; `repr` and `str` never
-show them.
+Secrets live only inside these objects and the header they build; `repr`, `str` and error
+messages never show them. A secret must be printable ASCII without spaces (it goes into a
+header), which is checked up front rather than left to fail inside httpx.
 """
 
 from __future__ import annotations
@@ -20,10 +21,55 @@ __all__ = [
     "EnvTokenAuth",
     "IAMTokenAuth",
     "NoAuth",
+    "env_secret",
     "resolve_auth",
 ]
 
 _IAM_TOKEN_PREFIX = re.compile(r"^t\d\.")
+_HEADER_RULE = "only printable ASCII without spaces can be sent in an HTTP header"
+
+
+def _check_secret(secret: str, what: str) -> str:
+    """Return `secret` stripped, or raise CredentialsError if it cannot go into a header.
+
+    `what` names the secret in the message ("the API key"); the secret itself never
+    appears there.
+    """
+    secret = secret.strip()
+    if not secret:
+        raise CredentialsError(f"{what} is empty")
+    for position, char in enumerate(secret, start=1):
+        if not "!" <= char <= "~":
+            problem = f"{what} has {_describe(char)} at position {position}"
+            if not char.isascii():
+                problem += " (a look-alike letter from another alphabet?)"
+            raise CredentialsError(f"{problem}: {_HEADER_RULE}")
+    return secret
+
+
+def _describe(char: str) -> str:
+    """Name the kind of a character that is not allowed in a header, without showing it."""
+    if char in "\r\n":
+        return "a line break"
+    if char == " ":
+        return "a space"
+    if char == "\t":
+        return "a tab"
+    if char.isascii():
+        return "a control character"
+    return "a non-ASCII character"
+
+
+def env_secret(variable: str, environ: Mapping[str, str] | None = None) -> str:
+    """Return the variable's value, stripped; CredentialsError if it is unset, blank or unusable.
+
+    The error names the variable and the problem, never the value.
+    """
+    env = os.environ if environ is None else environ
+    value = env.get(variable, "")
+    if not value.strip():
+        raise CredentialsError(f"the environment variable {variable} is empty or unset")
+    return _check_secret(value, f"the environment variable {variable}")
 
 
 class BaseAuth:
@@ -41,16 +87,14 @@ class BaseAuth:
 
 class _SecretAuth(BaseAuth):
     _scheme = ""
+    _what = "secret"
 
     def __init__(self, secret: str) -> None:
         if not isinstance(secret, str):
             raise CredentialsError(
                 f"{type(self).__name__} takes a str, got {type(secret).__name__}"
             )
-        secret = secret.strip()
-        if not secret:
-            raise CredentialsError(f"{type(self).__name__} got an empty secret")
-        self.__secret = secret
+        self.__secret = _check_secret(secret, f"the {self._what}")
 
     def authorization(self) -> str:
         """Return `<scheme> <secret>`."""
@@ -67,24 +111,28 @@ class APIKeyAuth(_SecretAuth):
     """An AI Studio API key, sent as `Authorization: Api-Key <key>`."""
 
     _scheme = "Api-Key"
+    _what = "API key"
 
 
 class IAMTokenAuth(_SecretAuth):
     """An IAM token, sent as `Authorization: Bearer <token>`."""
 
     _scheme = "Bearer"
+    _what = "IAM token"
 
 
 class BearerTokenAuth(_SecretAuth):
     """Any bearer token, such as an OpenAI-compatible server's API key."""
 
     _scheme = "Bearer"
+    _what = "bearer token"
 
 
 class EnvTokenAuth(BaseAuth):
     """A bearer token read from an environment variable on every request (for rotation).
 
     `environ` is read instead of `os.environ` when given (as `resolve_auth(environ=...)` does).
+    Each value read is checked like any other secret: a bad one raises CredentialsError.
     """
 
     def __init__(
@@ -95,11 +143,7 @@ class EnvTokenAuth(BaseAuth):
 
     def authorization(self) -> str:
         """Return `Bearer <token>` with the variable's current value."""
-        env = os.environ if self._environ is None else self._environ
-        token = env.get(self.variable, "").strip()
-        if not token:
-            raise CredentialsError(f"the environment variable {self.variable} is empty or unset")
-        return f"Bearer {token}"
+        return f"Bearer {env_secret(self.variable, self._environ)}"
 
     def __repr__(self) -> str:
         return f"EnvTokenAuth(variable={self.variable!r})"
@@ -126,36 +170,47 @@ def resolve_auth(
     is_ai_studio: bool,
     environ: Mapping[str, str] | None = None,
 ) -> BaseAuth:
-    """Pick the credentials: the `auth` argument, else YC_API_KEY, YC_IAM_TOKEN, YC_TOKEN.
+    """Pick the credentials for a server: the `auth` argument, else (AI Studio only) YC_*.
 
-    A string that looks like an IAM token (`t1.`...) is sent as a Bearer token; any other
-    string, and YC_API_KEY, is an API key on AI Studio and a Bearer token on other
-    (OpenAI-compatible) servers. With nothing found, AI Studio is an error and other
-    servers get no header.
+    A string `auth` that looks like an IAM token (`t1.`...) is sent as a Bearer token; any
+    other string is an API key on AI Studio and a Bearer token on other servers.
+
+    Without `auth`, AI Studio uses YC_API_KEY, then YC_IAM_TOKEN, then YC_TOKEN, and finding
+    none is an error. Any other server gets no Authorization header: the YC_* variables are
+    AI Studio credentials and are never sent anywhere else.
     """
-    env = os.environ if environ is None else environ
     if isinstance(auth, BaseAuth):
         return auth
     if isinstance(auth, str):
-        secret = auth.strip()
-        if _IAM_TOKEN_PREFIX.match(secret):
-            return IAMTokenAuth(secret)
-        return APIKeyAuth(secret) if is_ai_studio else BearerTokenAuth(secret)
+        return _auth_from_string(auth, is_ai_studio=is_ai_studio)
     if auth is not None:
         raise CredentialsError(
             "auth must be a str, an auth object such as APIKeyAuth, or None; "
             f"got {type(auth).__name__}"
         )
+    if not is_ai_studio:
+        return NoAuth()
+    return _ai_studio_auth_from_env(environ)
+
+
+def _auth_from_string(secret: str, *, is_ai_studio: bool) -> BaseAuth:
+    """An IAM token if it looks like one, else the server's kind of key."""
+    if _IAM_TOKEN_PREFIX.match(secret.strip()):
+        return IAMTokenAuth(secret)
+    return APIKeyAuth(secret) if is_ai_studio else BearerTokenAuth(secret)
+
+
+def _ai_studio_auth_from_env(environ: Mapping[str, str] | None) -> BaseAuth:
+    """The first of YC_API_KEY, YC_IAM_TOKEN, YC_TOKEN that is set and not blank."""
+    env = os.environ if environ is None else environ
     if env.get(ENV_API_KEY, "").strip():
-        key = env[ENV_API_KEY]
-        return APIKeyAuth(key) if is_ai_studio else BearerTokenAuth(key)
+        return APIKeyAuth(env_secret(ENV_API_KEY, env))
     if env.get(ENV_IAM_TOKEN, "").strip():
-        return IAMTokenAuth(env[ENV_IAM_TOKEN])
+        return IAMTokenAuth(env_secret(ENV_IAM_TOKEN, env))
     if env.get(ENV_TOKEN, "").strip():
+        env_secret(ENV_TOKEN, env)  # a bad token fails now, not at the first request
         return EnvTokenAuth(ENV_TOKEN, environ=environ)
-    if is_ai_studio:
-        raise CredentialsError(
-            f"no credentials: pass auth= or set {ENV_API_KEY} (an API key), "
-            f"{ENV_IAM_TOKEN} or {ENV_TOKEN} (an IAM token)"
-        )
-    return NoAuth()
+    raise CredentialsError(
+        f"no credentials: pass auth= or set {ENV_API_KEY} (an API key), "
+        f"{ENV_IAM_TOKEN} or {ENV_TOKEN} (an IAM token)"
+    )

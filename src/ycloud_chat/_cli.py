@@ -3,9 +3,11 @@
     $ export YC_API_KEY=... YC_FOLDER_ID=...
     $ ycloud-chat "Why is the sky blue?"
     $ git diff | ycloud-chat --system "Review this patch" --json
+    $ ycloud-chat --base-url http://127.0.0.1:8080/v1 --api-key-env MY_KEY "Hi"
 
 Credentials come from the environment only, so they never show up in the shell history
-or the process list.
+or the process list. The YC_* variables go to AI Studio only; another server gets the key
+in the variable named by `--api-key-env`, or no key at all.
 """
 
 from __future__ import annotations
@@ -13,10 +15,18 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 
-from ._constants import ENV_API_KEY, ENV_FOLDER_ID
-from ._exceptions import ConfigurationError, CredentialsError, YCloudChatError
+from ._auth import env_secret
+from ._constants import ENV_API_KEY, ENV_FOLDER_ID, ENV_IAM_TOKEN, ENV_TOKEN
+from ._exceptions import (
+    AuthenticationError,
+    ConfigurationError,
+    CredentialsError,
+    YCloudChatError,
+)
+from ._request import is_ai_studio
 from ._sync.client import ChatSDK
 from ._sync.model import ChatModel
 from ._sync.tool_call import ToolCall
@@ -28,11 +38,24 @@ __all__ = ["build_parser", "main"]
 
 PROG = "ycloud-chat"
 ENV_BASE_URL = "YC_BASE_URL"
+# What a shell can export; anything else given to --api-key-env is likely the key itself.
+_VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE, what a shell reports for a killed pipe writer
+
+_EPILOG = f"""\
+credentials come from the environment only:
+  AI Studio reads {ENV_API_KEY} (an API key), else {ENV_IAM_TOKEN} or {ENV_TOKEN}
+  (an IAM token). These are sent to AI Studio only: any other server
+  (--base-url) gets no key, unless --api-key-env names the variable that
+  holds one:
+
+    export MY_KEY=...
+    {PROG} --base-url http://127.0.0.1:8080/v1 --api-key-env MY_KEY "Hi"
+"""
 
 _STATUS_NOTES = {
     ChatModelStatus.TRUNCATED_FINAL: "the answer was cut short by --max-tokens or the context size",
@@ -44,10 +67,10 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the command's argument parser."""
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Ask a chat model on Yandex AI Studio (or any OpenAI-compatible server) "
+        description="Ask a chat model on Yandex AI Studio (or any OpenAI-compatible server)\n"
         "and stream its answer.",
-        epilog=f"Credentials come from the environment: {ENV_API_KEY} (an API key), "
-        "YC_IAM_TOKEN or YC_TOKEN (an IAM token).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
         "prompt", nargs="*", help="the question; read from stdin when absent or '-'"
@@ -69,6 +92,12 @@ def build_parser() -> argparse.ArgumentParser:
         default=os.environ.get(ENV_BASE_URL) or None,
         metavar="URL",
         help=f"API root URL (default: ${ENV_BASE_URL}, else AI Studio)",
+    )
+    parser.add_argument(
+        "--api-key-env",
+        metavar="NAME",
+        help="the environment variable holding the key (kept out of argv); the only way "
+        "to send a key to a server other than AI Studio",
     )
     parser.add_argument(
         "--folder-id", metavar="ID", help=f"AI Studio folder (default: ${ENV_FOLDER_ID})"
@@ -100,9 +129,12 @@ def main(argv: list[str] | None = None) -> int:
             parser.error("the prompt is empty: pass it as an argument or on stdin")
         return ask(args, prompt)
     except CredentialsError as exc:
-        return fail(f"{exc} (hint: set {ENV_API_KEY} and {ENV_FOLDER_ID})", EXIT_USAGE)
+        hint = "" if args.api_key_env else f" (hint: set {ENV_API_KEY} and {ENV_FOLDER_ID})"
+        return fail(f"{exc}{hint}", EXIT_USAGE)
     except ConfigurationError as exc:
         return fail(str(exc), EXIT_USAGE)
+    except AuthenticationError as exc:
+        return fail(f"{exc}{api_key_env_hint(args)}", EXIT_API_ERROR)
     except YCloudChatError as exc:
         return fail(str(exc), EXIT_API_ERROR)
     except KeyboardInterrupt:
@@ -125,6 +157,7 @@ def ask(args: argparse.Namespace, prompt: str) -> int:
         messages.insert(0, TextMessage(role="system", text=args.system))
     with ChatSDK(
         folder_id=args.folder_id,
+        auth=api_key_from_env(args.api_key_env),
         base_url=args.base_url,
         timeout=args.timeout,
     ) as sdk:
@@ -138,6 +171,28 @@ def ask(args: argparse.Namespace, prompt: str) -> int:
     if note:
         print(f"{PROG}: note: {note}", file=sys.stderr)
     return 0
+
+
+def api_key_from_env(variable: str | None) -> str | None:
+    """The key in the variable named by --api-key-env (None without the option).
+
+    A name that is not a variable name is not echoed: it may well be the key itself.
+    """
+    if variable is None:
+        return None
+    if not _VARIABLE_NAME.fullmatch(variable):
+        raise ConfigurationError(
+            "--api-key-env takes the name of an environment variable "
+            "(letters, digits and _), not the key itself"
+        )
+    return env_secret(variable)
+
+
+def api_key_env_hint(args: argparse.Namespace) -> str:
+    """A hint for a 401 from a server that got no key because the YC_* ones are not sent."""
+    if args.api_key_env or args.base_url is None or is_ai_studio(args.base_url):
+        return ""
+    return " (hint: YC_* credentials are sent to AI Studio only; pass --api-key-env NAME)"
 
 
 def stream_answer(model: ChatModel, messages: list[TextMessage]) -> ChatModelStatus:

@@ -33,8 +33,9 @@ class ChatSDK:
 
     Args:
         folder_id: the AI Studio folder; defaults to `YC_FOLDER_ID`.
-        auth: an API key or IAM token (str), or an auth object such as `APIKeyAuth`;
-            defaults to `YC_API_KEY`, then `YC_IAM_TOKEN`, then `YC_TOKEN`.
+        auth: an API key or IAM token (str), or an auth object such as `APIKeyAuth`. On
+            AI Studio it defaults to `YC_API_KEY`, then `YC_IAM_TOKEN`, then `YC_TOKEN`;
+            those are never sent to another server, which gets only an explicit `auth`.
         base_url: the API root; AI Studio by default, or any OpenAI-compatible server.
         timeout: the default timeout in seconds for calls that give none.
         max_retries: how many times a failed request is retried (connection errors,
