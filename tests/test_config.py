@@ -3,7 +3,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +14,15 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 import ycloud_chat
-from ycloud_chat import ChatModelConfig, FunctionTool, ReasoningMode
-from ycloud_chat.types.config import response_format_to_wire
+from ycloud_chat import UNDEFINED, ChatModelConfig, FunctionTool, ReasoningMode
+from ycloud_chat.types import config as config_module
+from ycloud_chat.types.config import (
+    ReasoningModeInput,
+    ResponseFormatInput,
+    ToolChoiceInput,
+    ToolsInput,
+    response_format_to_wire,
+)
 
 CASSETTES = Path(__file__).parent / "cassettes"
 
@@ -501,3 +508,231 @@ def test_configure_tool_choice_for_a_dropped_tool(sdk: ycloud_chat.ChatSDK) -> N
     with pytest.raises(ycloud_chat.ConfigurationError, match="'nope'"):
         model.configure(tool_choice="nope")
     assert model.configure(tools=None, tool_choice="auto").config.tools is None
+
+
+# --- the wire fragment ----------------------------------------------------------------------
+
+
+def test_wire_fragment_in_protocol_order() -> None:
+    config = ChatModelConfig(
+        extra_query={"top_p": 0.9, "seed": 7},
+        tool_choice="calc",
+        parallel_tool_calls=False,
+        tools=[CALC],
+        reasoning_mode="Medium",
+        response_format="json",
+        max_tokens=64,
+        temperature=0,
+    )
+    fragment = config.wire_fragment()
+    assert list(fragment) == [
+        "temperature",
+        "max_tokens",
+        "response_format",
+        "reasoning_effort",
+        "tools",
+        "parallel_tool_calls",
+        "tool_choice",
+        "top_p",
+        "seed",
+    ]
+    assert fragment["response_format"] == {"type": "json_object"}
+    assert fragment["reasoning_effort"] == "medium"
+    assert fragment["tools"] == [CALC.to_wire()]
+    assert fragment["tool_choice"] == {"type": "function", "function": {"name": "calc"}}
+    assert ChatModelConfig().wire_fragment() == {}
+
+
+def test_wire_fragment_is_read_only() -> None:
+    fragment = ChatModelConfig(temperature=1).wire_fragment()
+    with pytest.raises(TypeError):
+        fragment["temperature"] = 2  # type: ignore[index]
+    assert ChatModelConfig(temperature=1).wire_fragment() == {"temperature": 1.0}
+
+
+def test_response_format_is_converted_once_per_validation(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Any] = []
+
+    def counting(value: Any) -> dict[str, Any]:
+        calls.append(value)
+        return response_format_to_wire(value)
+
+    monkeypatch.setattr(config_module, "response_format_to_wire", counting)
+    config = ChatModelConfig(response_format=Numbers)
+    assert calls == [Numbers]
+    for _ in range(3):
+        assert config.wire_fragment()["response_format"]["json_schema"]["name"] == "Numbers"
+    assert calls == [Numbers]
+    config.replace(temperature=1)
+    assert calls == [Numbers, Numbers]
+
+
+def test_wire_fragment_shares_nothing_with_the_config() -> None:
+    schema = {"type": "object", "properties": {"a": {"type": "integer"}}}
+    tool = FunctionTool(name="t", parameters={"type": "object", "properties": {}})
+    config = ChatModelConfig(
+        extra_query={"top_p": 0.5, "stop": ["\n"]},
+        response_format={"schema": schema, "name": "S"},
+        tools=[tool],
+    )
+    assert config.extra_query is not None
+    config.extra_query["model"] = "x"
+    config.extra_query["stop"].append("END")
+    assert isinstance(config.response_format, dict)
+    config.response_format["schema"]["properties"]["b"] = {}
+    tool.parameters["properties"]["p"] = {}
+    fragment = config.wire_fragment()
+    assert "model" not in fragment
+    assert fragment["stop"] == ["\n"]
+    assert fragment["response_format"]["json_schema"]["schema"] == schema
+    assert fragment["tools"][0]["function"]["parameters"] == {"type": "object", "properties": {}}
+
+
+def test_wire_fragment_of_an_unvalidated_config() -> None:
+    config = ChatModelConfig.model_construct(temperature=0.5, extra_query={"seed": 1})
+    assert config.wire_fragment() == {"temperature": 0.5, "seed": 1}
+
+
+def test_response_format_errors_name_the_field() -> None:
+    with pytest.raises(ValidationError) as info:
+        ChatModelConfig(response_format={"schema": SCHEMA})
+    (error,) = info.value.errors()
+    assert error["loc"] == ("response_format",)
+    assert error["msg"].startswith('Value error, a response_format schema needs a "name"')
+
+
+def test_response_format_class_without_a_json_schema() -> None:
+    class Unschemable(BaseModel):
+        callback: Callable[[], int]
+
+    with pytest.raises(ValueError, match="Unschemable has no JSON schema"):
+        response_format_to_wire(Unschemable)
+    with pytest.raises(ycloud_chat.ConfigurationError) as info:
+        ChatModelConfig().replace(response_format=Unschemable)
+    assert str(info.value).startswith(
+        "invalid model configuration: response_format: response_format class Unschemable "
+        "has no JSON schema"
+    )
+    assert "\n" not in str(info.value)
+
+
+def test_model_copy_validates_and_keeps_the_fragment_current() -> None:
+    config = ChatModelConfig(temperature=0.5, max_tokens=10)
+    copied = config.model_copy(update={"max_tokens": 20})
+    assert copied.max_tokens == 20
+    assert copied.wire_fragment() == {"temperature": 0.5, "max_tokens": 20}
+    assert copied == ChatModelConfig(temperature=0.5, max_tokens=20)
+    assert config.wire_fragment() == {"temperature": 0.5, "max_tokens": 10}
+    with pytest.raises(ValidationError, match="max_tokens"):
+        config.model_copy(update={"max_tokens": 0})
+    assert config.model_copy() == config
+    assert config.model_copy(deep=True) == config
+
+
+# --- replace() ------------------------------------------------------------------------------
+
+
+def test_replace_keeps_undefined_and_resets_none() -> None:
+    config = ChatModelConfig(
+        temperature=0.3, max_tokens=100, tools=[CALC], tool_choice="calc", extra_query={"seed": 1}
+    )
+    changed = config.replace(
+        temperature=UNDEFINED, max_tokens=200, tool_choice=None, extra_query=None
+    )
+    assert type(changed) is ChatModelConfig
+    assert changed.temperature == 0.3
+    assert changed.max_tokens == 200
+    assert changed.tools == (CALC,)
+    assert changed.tool_choice is None
+    assert changed.extra_query is None
+    assert changed.wire_fragment() == {
+        "temperature": 0.3,
+        "max_tokens": 200,
+        "tools": [CALC.to_wire()],
+    }
+    assert config.max_tokens == 100
+    assert config.replace() == config
+    assert config.replace(max_tokens=UNDEFINED) == config
+
+
+def test_replace_validates_and_normalises() -> None:
+    changed = ChatModelConfig().replace(reasoning_mode="HIGH", temperature=1, tools=WEATHER_WIRE)
+    assert changed.reasoning_mode is ReasoningMode.HIGH
+    assert changed.temperature == 1.0
+    assert changed.tools is not None
+    assert changed.tools[0].name == "weather"
+
+
+@pytest.mark.parametrize(
+    ("changes", "message"),
+    [
+        (
+            {"temperature": 2.5},
+            "invalid model configuration: temperature: temperature must be from 0 to 2, got 2.5",
+        ),
+        (
+            {"temperature": -1, "max_tokens": 0},
+            "invalid model configuration: temperature: temperature must be from 0 to 2, got -1; "
+            "max_tokens: max_tokens must be a positive integer, got 0",
+        ),
+        (
+            {"temprature": 1},
+            "invalid model configuration: temprature: Extra inputs are not permitted",
+        ),
+        (
+            {"tool_choice": "calc"},
+            "invalid model configuration: configure(): tool_choice names the tool 'calc', "
+            "which is not among the tools (none are configured)",
+        ),
+        (
+            {"response_format": "yaml"},
+            "invalid model configuration: response_format: "
+            "response_format as a string must be \"json\", got 'yaml'",
+        ),
+        (
+            {"tools": [{"type": "function", "function": {"name": ""}}]},
+            "invalid model configuration: tools: tools[0] is not a valid tool: "
+            "name: String should have at least 1 character",
+        ),
+        (
+            {"extra_query": {"stream": True}},
+            "invalid model configuration: extra_query: extra_query may not set 'stream': "
+            "model, messages and stream belong to the SDK",
+        ),
+    ],
+)
+def test_replace_raises_one_line_configuration_error(changes: dict[str, Any], message: str) -> None:
+    config = ChatModelConfig(temperature=1.0)
+    with pytest.raises(ycloud_chat.ConfigurationError) as info:
+        config.replace(**changes)
+    assert str(info.value) == message
+    assert "\n" not in str(info.value)
+    assert not isinstance(info.value, ValidationError)
+    assert info.value.__cause__ is None
+    assert config == ChatModelConfig(temperature=1.0)
+
+
+def test_replace_revalidates_a_config_changed_in_place() -> None:
+    config = ChatModelConfig(extra_query={"seed": 1})
+    assert config.extra_query is not None
+    config.extra_query["model"] = "x"
+    with pytest.raises(ycloud_chat.ConfigurationError, match="extra_query may not set 'model'"):
+        config.replace(temperature=1)
+
+
+# --- the input type aliases (checked by mypy as well as at run time) ------------------------
+
+
+def test_input_aliases_accept_what_the_config_accepts() -> None:
+    modes: list[ReasoningModeInput] = ["low", "medium", "high", ReasoningMode.HIGH]
+    formats: list[ResponseFormatInput] = ["json", {"schema": SCHEMA, "name": "S"}, Numbers, Point]
+    tools: list[ToolsInput] = [CALC, WEATHER_WIRE, [CALC, WEATHER_WIRE], (CALC,)]
+    choices: list[ToolChoiceInput] = ["auto", "none", "required", "calc", CALC]
+    for mode in modes:
+        assert ChatModelConfig().replace(reasoning_mode=mode).reasoning_mode is not None
+    for response_format in formats:
+        assert ChatModelConfig().replace(response_format=response_format).wire_fragment()
+    for tool in tools:
+        assert ChatModelConfig().replace(tools=tool).tools
+    for choice in choices:
+        assert ChatModelConfig(tools=[CALC]).replace(tool_choice=choice).tool_choice

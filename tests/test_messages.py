@@ -430,7 +430,7 @@ def test_bad_message_in_a_generator_names_its_index() -> None:
 
 
 def test_result_without_choices_is_an_invalid_message() -> None:
-    empty = parse_completion({"choices": []}, CONTEXT)
+    empty = ChatModelResult[ToolCall](choices=())
     with pytest.raises(InvalidMessageError):
         coerce_messages(empty)
     raises_at(["q", empty], "messages[1]")

@@ -32,6 +32,7 @@ from ycloud_chat._request import (
     new_request_id,
     normalise_base_url,
 )
+from ycloud_chat.types import config as config_module
 
 CASSETTES = Path(__file__).parent / "cassettes"
 MESSAGES = [{"role": "user", "content": "hi"}]
@@ -351,3 +352,53 @@ def test_body_matches_recorded_stream_request() -> None:
         stream=True,
     )
     assert body == recorded
+
+
+def test_body_ignores_extra_query_changed_after_configure(monkeypatch: pytest.MonkeyPatch) -> None:
+    # the reviewer's case: `m.config.extra_query["model"] = "x"` reached the wire
+    monkeypatch.delenv("YC_FOLDER_ID", raising=False)
+    with ycloud_chat.ChatSDK(folder_id="f", auth="k") as sdk:
+        model = sdk.chat.completions("yandexgpt").configure(extra_query={"top_p": 0.5})
+    assert model.config.extra_query is not None
+    model.config.extra_query["model"] = "x"
+    model.config.extra_query["stream"] = True
+    model.config.extra_query["top_p"] = 1.0
+    body = build_chat_body(model.uri, MESSAGES, model.config, stream=False)
+    assert body == {
+        "model": "gpt://f/yandexgpt/latest",
+        "messages": MESSAGES,
+        "stream": False,
+        "top_p": 0.5,
+    }
+
+
+def test_body_does_no_conversion_per_request(monkeypatch: pytest.MonkeyPatch) -> None:
+    config = ChatModelConfig(response_format=Numbers, tools=[CALC], extra_query={"seed": 1})
+    expected = build_chat_body("uri", MESSAGES, config, stream=True)
+
+    def fail(*args: Any) -> Any:
+        raise AssertionError("converted on the request path")
+
+    monkeypatch.setattr(config_module, "response_format_to_wire", fail)
+    monkeypatch.setattr(FunctionTool, "to_wire", fail)
+    monkeypatch.setattr(Numbers, "model_json_schema", fail)
+    body = build_chat_body("uri", MESSAGES, config, stream=True)
+    assert body == expected
+    assert list(body) == ["model", "messages", "stream", "response_format", "tools", "seed"]
+    assert body["response_format"]["json_schema"]["name"] == "Numbers"
+
+
+def test_bodies_from_one_config_are_independent() -> None:
+    config = ChatModelConfig(temperature=0.5, extra_query={"seed": 1})
+    first = build_chat_body("uri", MESSAGES, config, stream=False)
+    first["temperature"] = 2.0
+    del first["seed"]
+    second = build_chat_body("uri", MESSAGES, config, stream=True)
+    assert second == {
+        "model": "uri",
+        "messages": MESSAGES,
+        "stream": True,
+        "temperature": 0.5,
+        "seed": 1,
+    }
+    assert config.wire_fragment() == {"temperature": 0.5, "seed": 1}

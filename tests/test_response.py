@@ -68,8 +68,8 @@ def completion(*choices: dict[str, Any], **extra: Any) -> dict[str, Any]:
 
 
 def choice(
-    content: str | None = "Hello",
-    finish_reason: str | None = "stop",
+    content: Any = "Hello",
+    finish_reason: Any = "stop",
     index: int = 0,
     **message: Any,
 ) -> dict[str, Any]:
@@ -825,3 +825,184 @@ def test_model_ids_keep_gpt_and_scheme_less_ids() -> None:
 def test_bad_model_lists(body: Any) -> None:
     with pytest.raises(APIResponseValidationError, match="model list"):
         parse_model_ids(body, context())
+
+
+# --- malformed bodies: always APIResponseValidationError, never a built-in error ------------
+
+
+def assert_invalid(info: pytest.ExceptionInfo[APIResponseValidationError], body: Any) -> None:
+    assert type(info.value) is APIResponseValidationError
+    assert info.value.body == body
+    assert info.value.status_code == 200
+    assert info.value.request_id == "rid"
+    assert "\n" not in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("body", "match"),
+    [
+        (completion(choice(), usage={"prompt_tokens": "n/a"}), "usage.prompt_tokens"),
+        (completion(choice(), usage={"total_tokens": [3]}), "usage.total_tokens"),
+        (completion(choice(), usage={"completion_tokens": float("inf")}), "completion_tokens"),
+        (completion(choice(), created=1e20), "created"),
+        (completion(choice(), created=1e15), "created"),
+        (completion(choice(), created=float("nan")), "created"),
+        (completion(choice(), id=5), "id"),
+        (completion(choice(), model=["m"]), "model"),
+        (completion(choice(content=5)), "content"),
+        (completion(choice(content={"text": "x"})), "content"),
+        (completion(choice(content=[{"type": "text", "text": 5}])), "content"),
+        (completion(choice(content=[5])), "content"),
+        (completion(choice(reasoning_content=5)), "reasoning_content"),
+        (completion(choice(role=1)), "role"),
+        (completion(choice(finish_reason=["stop"])), "finish_reason"),
+        (completion({**choice(), "index": None}), "index"),
+        (completion({**choice(), "index": "0"}), "index"),
+        (completion({**choice(), "index": True}), "index"),
+        (completion(choice(tool_calls="call")), "shape"),
+        (completion(choice(tool_calls=[{"function": "f"}])), "shape"),
+    ],
+)
+def test_malformed_completion(body: dict[str, Any], match: str) -> None:
+    with pytest.raises(APIResponseValidationError, match=match) as info:
+        parse_completion(body, context())
+    assert_invalid(info, body)
+    assert info.value.message.startswith("the chat completion does not have the expected shape")
+    assert isinstance(info.value.__cause__, (TypeError, ValueError, AttributeError))
+
+
+def test_completion_without_choices_fails_at_parse_time() -> None:
+    body = completion()
+    with pytest.raises(APIResponseValidationError, match="no choices") as info:
+        parse_completion(body, context())
+    assert_invalid(info, body)
+
+
+def test_sdk_errors_inside_the_parser_are_not_rewrapped() -> None:
+    body = completion(choice(), {"index": 1})
+    with pytest.raises(APIResponseValidationError) as info:
+        parse_completion(body, context())
+    assert info.value.message == "a chat completion choice has no message"
+    assert info.value.__cause__ is None
+
+
+@pytest.mark.parametrize(
+    ("content", "text"),
+    [
+        ([{"type": "text", "text": "Hello, "}, {"type": "text", "text": "world"}], "Hello, world"),
+        ([{"type": "image_url", "image_url": {"url": "data:..."}}, {"text": "!"}], "!"),
+        ([], ""),
+    ],
+)
+def test_list_content_joins_the_text_parts(content: list[Any], text: str) -> None:
+    result = parse_completion(completion(choice(content)), context())
+    assert result.text == text
+    assert isinstance(result.text, str)
+
+
+def test_list_reasoning_content_joins_the_text_parts() -> None:
+    body = completion(choice("42", reasoning_content=[{"type": "text", "text": "think"}]))
+    assert parse_completion(body, context()).reasoning_text == "think"
+
+
+@pytest.mark.parametrize(
+    ("item", "match"),
+    [
+        ({"index": 0, "delta": "text"}, "delta"),
+        ({"index": 0, "delta": ["text"]}, "delta"),
+        ({"index": None, "delta": {"content": "x"}}, "index"),
+        ({"index": "0", "delta": {"content": "x"}}, "index"),
+        ({"index": 0, "delta": {"content": 5}}, "content"),
+        ({"index": 0, "delta": {"content": [{"type": "text"}]}}, "content"),
+        ({"index": 0, "delta": {"reasoning_content": {"a": 1}}}, "reasoning_content"),
+        ({"index": 0, "delta": {"role": 7}}, "role"),
+        ({"index": 0, "delta": {}, "finish_reason": 1}, "finish_reason"),
+        ({"index": 0, "delta": {"tool_calls": ["call"]}}, "shape"),
+        ({"index": 0, "delta": {"tool_calls": [{"index": None}]}}, "index"),
+        ({"index": 0, "delta": {"tool_calls": [{"index": 0, "function": "f"}]}}, "shape"),
+        ({"index": 0, "delta": {"tool_calls": 5}}, "shape"),
+    ],
+)
+def test_malformed_stream_choice(item: dict[str, Any], match: str) -> None:
+    acc = StreamAccumulator(context())
+    data = chunk(item)
+    with pytest.raises(APIResponseValidationError, match=match) as info:
+        acc.feed(data)
+    assert_invalid(info, data)
+    assert info.value.message.startswith("a stream chunk does not have the expected shape")
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        chunk(usage={"prompt_tokens": "n/a"}),
+        chunk(delta(content="x"), usage={"total_tokens": {"n": 1}}),
+        chunk(delta(content="x"), created=1e20),
+        chunk(delta(content="x"), id=["x"]),
+        {"choices": 5},
+    ],
+)
+def test_malformed_stream_chunk(data: dict[str, Any]) -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        StreamAccumulator(context()).feed_data(json.dumps(data))
+    assert_invalid(info, data)
+
+
+def test_null_index_among_several_choices() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(0, content="a"), delta(1, content="b")))
+    with pytest.raises(APIResponseValidationError, match="index"):
+        acc.feed(chunk({"index": None, "delta": {"content": "c"}}))
+
+
+def test_tool_call_with_a_bad_name_at_finish() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(tool_calls=[{"index": 0, "id": "c", "function": {"name": 5}}])))
+    with pytest.raises(APIResponseValidationError, match="shape"):
+        acc.feed(chunk(delta(finish="tool_calls")))
+
+
+def test_list_content_in_a_stream() -> None:
+    acc = StreamAccumulator(context())
+    first = feed(acc, chunk(delta(content=[{"type": "text", "text": "Hel"}])))
+    second = feed(acc, chunk(delta(content=[{"type": "text", "text": "lo"}], finish="stop")))
+    assert (first.text, first.delta) == ("Hel", "Hel")
+    assert (second.text, second.delta) == ("Hello", "lo")
+
+
+@pytest.mark.parametrize("error", [{}, "", False, 0, []])
+def test_any_error_value_is_a_stream_error(error: Any) -> None:
+    acc = StreamAccumulator(context())
+    data = {"error": error, "choices": [delta(content="x")]}
+    with pytest.raises(StreamError, match="the server sent an error event in the stream") as info:
+        acc.feed_data(json.dumps(data))
+    assert info.value.body == data
+    assert acc.last is None
+
+
+def test_null_error_is_no_error() -> None:
+    result = feed(StreamAccumulator(context()), {**chunk(delta(content="x")), "error": None})
+    assert result.text == "x"
+
+
+def test_stream_error_is_not_rewrapped_as_a_validation_error() -> None:
+    acc = StreamAccumulator(context())
+    with pytest.raises(StreamError) as info:
+        acc.feed({"error": {"message": "boom"}, "choices": "not a list"})
+    assert not isinstance(info.value, APIResponseValidationError)
+    assert info.value.message == "boom"
+
+
+def test_deeply_nested_json_is_a_validation_error() -> None:
+    deep = "[" * 100_000 + "]" * 100_000
+    with pytest.raises(APIResponseValidationError, match="not JSON"):
+        StreamAccumulator(context()).feed_data(deep)
+    with pytest.raises(APIResponseValidationError, match="not JSON"):
+        decode_json(deep.encode(), context())
+
+
+def test_decode_json_keeps_the_status() -> None:
+    with pytest.raises(APIResponseValidationError) as info:
+        decode_json(b"\xff\xfe", context(), status_code=202)
+    assert info.value.status_code == 202
+    assert info.value.request_id == "rid"

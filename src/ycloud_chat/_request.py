@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from ._auth import BaseAuth
 from ._constants import AI_STUDIO_HOST, HEADER_CLIENT_REQUEST_ID, USER_AGENT
 from ._exceptions import ConfigurationError, CredentialsError
-from .types.config import ChatModelConfig, response_format_to_wire
+from .types.config import ChatModelConfig
 
 __all__ = [
     "build_chat_body",
@@ -89,21 +89,4 @@ def build_chat_body(
     stream: bool,
 ) -> dict[str, Any]:
     """The chat-completions body, keys in the order the service documents, each only when set."""
-    body: dict[str, Any] = {"model": uri, "messages": messages, "stream": stream}
-    if config.temperature is not None:
-        body["temperature"] = config.temperature
-    if config.max_tokens is not None:
-        body["max_tokens"] = config.max_tokens
-    if config.response_format is not None:
-        body["response_format"] = response_format_to_wire(config.response_format)
-    if config.reasoning_mode is not None:
-        body["reasoning_effort"] = config.reasoning_mode.value
-    if config.tools:
-        body["tools"] = [tool.to_wire() for tool in config.tools]
-    if config.parallel_tool_calls is not None:
-        body["parallel_tool_calls"] = config.parallel_tool_calls
-    if config.tool_choice is not None:
-        body["tool_choice"] = config.tool_choice
-    if config.extra_query:
-        body.update(config.extra_query)
-    return body
+    return {"model": uri, "messages": messages, "stream": stream, **config.wire_fragment()}

@@ -32,6 +32,10 @@ __all__ = [
 
 _MAX_ERROR_TEXT = 500
 
+# What reading a body of the wrong shape raises; parsers turn these into
+# APIResponseValidationError instead of checking every field of every chunk up front.
+_SHAPE_ERRORS = (TypeError, ValueError, AttributeError, LookupError, OverflowError)
+
 
 class ResponseContext(Generic[ToolCallT]):
     """What every parser needs besides the JSON: the tool-call class and the call's ids."""
@@ -79,7 +83,10 @@ class ResponseContext(Generic[ToolCallT]):
 
 def _created(value: Any) -> datetime | None:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value, tz=timezone.utc)
+        try:
+            return datetime.fromtimestamp(value, tz=timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise ValueError(f"created is not a usable unix time: {value!r}") from None
     return None
 
 
@@ -89,41 +96,100 @@ def _usage(value: Any) -> ChatUsage | None:
     details = value.get("completion_tokens_details")
     reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
     return ChatUsage.model_construct(
-        prompt_tokens=int(value.get("prompt_tokens") or 0),
-        completion_tokens=int(value.get("completion_tokens") or 0),
-        total_tokens=int(value.get("total_tokens") or 0),
+        prompt_tokens=_count(value, "prompt_tokens"),
+        completion_tokens=_count(value, "completion_tokens"),
+        total_tokens=_count(value, "total_tokens"),
         reasoning_tokens=reasoning if isinstance(reasoning, int) else None,
     )
+
+
+def _count(usage: Mapping[str, Any], key: str) -> int:
+    value = usage.get(key) or 0
+    try:
+        return int(value)
+    except (TypeError, ValueError, OverflowError):
+        raise ValueError(f"usage.{key} is not a number of tokens: {value!r}") from None
+
+
+def _index(raw: Mapping[str, Any], default: int) -> int:
+    value = raw.get("index", default)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    raise ValueError(f"an index is not an integer: {value!r}")
+
+
+def _string(value: Any, name: str) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    raise ValueError(f"{name} is not a string: {value!r}")
+
+
+def _text(value: Any, name: str) -> str:
+    """Message text: a string, null, or a list of parts whose text parts are joined."""
+    if isinstance(value, str):
+        return value
+    if value is None:
+        return ""
+    if isinstance(value, list):
+        return "".join(_part_text(part, name) for part in value)
+    raise ValueError(f"{name} is neither a string nor a list of parts: {value!r}")
+
+
+def _part_text(part: Any, name: str) -> str:
+    if isinstance(part, Mapping):
+        kind = part.get("type", "text")
+        if kind != "text":
+            return ""  # an image or another part with no text to show
+        text = part.get("text")
+        if isinstance(text, str):
+            return text
+    raise ValueError(f"{name} has a part that is not a content part: {part!r}")
+
+
+def _malformed(what: str, error: Exception) -> str:
+    return _one_line(f"{what} does not have the expected shape: {error}")
 
 
 def parse_completion(data: Any, context: ResponseContext[ToolCallT]) -> ChatModelResult[ToolCallT]:
     """Parse a non-stream chat completion body."""
     if not isinstance(data, Mapping) or not isinstance(data.get("choices"), list):
         raise context.invalid("the chat completion has no choices list", body=data)
+    if not data["choices"]:
+        raise context.invalid("the chat completion has no choices", body=data)
+    try:
+        return _parse_completion(data, context)
+    except _SHAPE_ERRORS as exc:
+        raise context.invalid(_malformed("the chat completion", exc), body=data) from exc
+
+
+def _parse_completion(
+    data: Mapping[str, Any], context: ResponseContext[ToolCallT]
+) -> ChatModelResult[ToolCallT]:
     choices: list[ChatChoice[ToolCallT]] = []
     for raw in data["choices"]:
         message = raw.get("message") if isinstance(raw, Mapping) else None
         if not isinstance(message, Mapping):
             raise context.invalid("a chat completion choice has no message", body=data)
-        finish_reason = raw.get("finish_reason")
+        finish_reason = _string(raw.get("finish_reason"), "finish_reason")
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
+        reasoning = message.get("reasoning_content")
         choices.append(
             ChatChoice.model_construct(
-                index=raw.get("index", len(choices)),
-                role=message.get("role") or "assistant",
-                text=message.get("content") or "",
+                index=_index(raw, len(choices)),
+                role=_string(message.get("role"), "role") or "assistant",
+                text=_text(message.get("content"), "content"),
                 status=ChatModelStatus.from_finish_reason(finish_reason),
                 finish_reason=finish_reason,
                 tool_calls=tool_calls,
-                reasoning_text=message.get("reasoning_content"),
+                reasoning_text=None if reasoning is None else _text(reasoning, "reasoning_content"),
             )
         )
     return ChatModelResult.model_construct(
         choices=tuple(choices),
         usage=_usage(data.get("usage")),
-        id=data.get("id"),
-        model=data.get("model"),
+        id=_string(data.get("id"), "id"),
+        model=_string(data.get("model"), "model"),
         created=_created(data.get("created")),
         request_id=context.request_id,
         server_request_id=context.server_request_id,
@@ -212,7 +278,7 @@ class StreamAccumulator(Generic[ToolCallT]):
             return None
         try:
             chunk = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):
             raise self._context.invalid(
                 f"a stream event is not JSON: {data[:_MAX_ERROR_TEXT]!r}", body=data
             ) from None
@@ -222,11 +288,18 @@ class StreamAccumulator(Generic[ToolCallT]):
         """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""
         if not isinstance(chunk, Mapping):
             raise self._context.invalid("a stream chunk is not a JSON object", body=chunk)
-        if chunk.get("error"):
+        # Any error value, even `{}` or "", is an error event; only a missing or null one is not.
+        if chunk.get("error") is not None:
             raise self._stream_error(chunk)
+        try:
+            return self._feed(chunk)
+        except _SHAPE_ERRORS as exc:
+            raise self._context.invalid(_malformed("a stream chunk", exc), body=chunk) from exc
+
+    def _feed(self, chunk: Mapping[str, Any]) -> ChatModelResult[ToolCallT] | None:
         if self._id is None:
-            self._id = chunk.get("id")
-            self._model = chunk.get("model")
+            self._id = _string(chunk.get("id"), "id")
+            self._model = _string(chunk.get("model"), "model")
             self._created = _created(chunk.get("created"))
         usage = _usage(chunk.get("usage"))
         if usage is not None:
@@ -260,24 +333,27 @@ class StreamAccumulator(Generic[ToolCallT]):
         for position, raw in enumerate(raw_choices):
             if not isinstance(raw, Mapping):
                 raise self._context.invalid("a stream choice is not a JSON object", body=raw)
-            index = raw.get("index", position)
+            index = _index(raw, position)
             state = self._state(index)
             delta = raw.get("delta") or raw.get("message") or {}
-            if delta.get("role"):
-                state.role = delta["role"]
-            text = delta.get("content") or ""
+            if not isinstance(delta, Mapping):
+                raise ValueError(f"a choice's delta is not an object: {delta!r}")
+            role = _string(delta.get("role"), "role")
+            if role:
+                state.role = role
+            text = _text(delta.get("content"), "content")
             if text:
                 state.text += text
-            reasoning = delta.get("reasoning_content") or ""
+            reasoning = _text(delta.get("reasoning_content"), "reasoning_content")
             if reasoning:
                 state.reasoning = (state.reasoning or "") + reasoning
             for call in delta.get("tool_calls") or ():
-                call_index = call.get("index", len(state.builders))
+                call_index = _index(call, len(state.builders))
                 builder = state.builders.get(call_index)
                 if builder is None:
                     builder = state.builders[call_index] = _ToolCallBuilder(call_index)
                 builder.merge(call)
-            finish_reason = raw.get("finish_reason")
+            finish_reason = _string(raw.get("finish_reason"), "finish_reason")
             if finish_reason is not None:
                 state.finish_reason = finish_reason
                 if state.builders and state.tool_calls is None:
@@ -372,7 +448,7 @@ def decode_json(content: bytes, context: ResponseContext[Any], status_code: int 
     """Decode a JSON body, or raise the error that says it is not JSON."""
     try:
         return json.loads(content)
-    except ValueError:
+    except (ValueError, RecursionError):
         snippet = content[:_MAX_ERROR_TEXT].decode("utf-8", errors="replace")
         raise context.invalid(
             f"the server answered with a body that is not JSON: {snippet!r}",

@@ -4,15 +4,19 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from pydantic import ValidationError
-
-from .._exceptions import ConfigurationError
 from .._messages import coerce_messages
 from .._request import build_chat_body
 from .._response import ResponseContext, decode_json, parse_completion
-from ..types.config import ChatModelConfig
+from ..types.config import (
+    ChatModelConfig,
+    ReasoningModeInput,
+    ResponseFormatInput,
+    ToolChoiceInput,
+    ToolsInput,
+)
 from ..types.messages import MessagesInput
 from ..types.misc import UNDEFINED, UndefinedOr
 from ..types.results import ChatModelResult
@@ -52,12 +56,12 @@ class ChatModel:
         *,
         temperature: UndefinedOr[float | None] = UNDEFINED,
         max_tokens: UndefinedOr[int | None] = UNDEFINED,
-        reasoning_mode: UndefinedOr[Any] = UNDEFINED,
-        response_format: UndefinedOr[Any] = UNDEFINED,
-        tools: UndefinedOr[Any] = UNDEFINED,
+        reasoning_mode: UndefinedOr[ReasoningModeInput | None] = UNDEFINED,
+        response_format: UndefinedOr[ResponseFormatInput | None] = UNDEFINED,
+        tools: UndefinedOr[ToolsInput | None] = UNDEFINED,
         parallel_tool_calls: UndefinedOr[bool | None] = UNDEFINED,
-        tool_choice: UndefinedOr[Any] = UNDEFINED,
-        extra_query: UndefinedOr[dict[str, Any] | None] = UNDEFINED,
+        tool_choice: UndefinedOr[ToolChoiceInput | None] = UNDEFINED,
+        extra_query: UndefinedOr[Mapping[str, Any] | None] = UNDEFINED,
     ) -> ChatModel:
         """Return a new model with some settings changed.
 
@@ -76,22 +80,16 @@ class ChatModel:
                 name, or `{"type": "function", "function": {"name": ...}}`.
             extra_query: extra body keys such as `top_p`, `seed` or `stop`.
         """
-        changes = {
-            "temperature": temperature,
-            "max_tokens": max_tokens,
-            "reasoning_mode": reasoning_mode,
-            "response_format": response_format,
-            "tools": tools,
-            "parallel_tool_calls": parallel_tool_calls,
-            "tool_choice": tool_choice,
-            "extra_query": extra_query,
-        }
-        values = dict(self._config)
-        values.update({name: value for name, value in changes.items() if value is not UNDEFINED})
-        try:
-            config = ChatModelConfig.model_validate(values)
-        except ValidationError as exc:
-            raise ConfigurationError(_describe(exc)) from None
+        config = self._config.replace(
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_mode=reasoning_mode,
+            response_format=response_format,
+            tools=tools,
+            parallel_tool_calls=parallel_tool_calls,
+            tool_choice=tool_choice,
+            extra_query=extra_query,
+        )
         return type(self)(self._sdk, self._uri, config)
 
     def _body(self, messages: MessagesInput, *, stream: bool) -> dict[str, Any]:
@@ -142,12 +140,3 @@ class ChatModel:
             f"{name}={value!r}" for name, value in self._config if value is not None
         )
         return f"{type(self).__name__}(uri={self._uri!r}{', ' if settings else ''}{settings})"
-
-
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "configure()"
-        message = item["msg"].removeprefix("Value error, ")
-        problems.append(f"{where}: {message}")
-    return "invalid model configuration: " + "; ".join(problems)

@@ -8,13 +8,35 @@ import enum
 import json
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
-from pydantic import BaseModel, ConfigDict, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    PrivateAttr,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+from pydantic.errors import PydanticInvalidForJsonSchema
 
+from .._exceptions import ConfigurationError
+from .misc import UNDEFINED
 from .tools import FunctionTool
 
-__all__ = ["ChatModelConfig", "ReasoningMode", "response_format_to_wire"]
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+__all__ = [
+    "ChatModelConfig",
+    "ReasoningMode",
+    "ReasoningModeInput",
+    "ResponseFormatInput",
+    "ToolChoiceInput",
+    "ToolsInput",
+    "response_format_to_wire",
+]
 
 _RESERVED_KEYS = frozenset({"model", "messages", "stream"})
 _TOOL_CHOICE_MODES = ("none", "auto", "required")
@@ -30,14 +52,31 @@ class ReasoningMode(str, enum.Enum):
     HIGH = "high"
 
 
+ReasoningModeInput: TypeAlias = ReasoningMode | Literal["low", "medium", "high"] | str
+"""What `reasoning_mode` accepts: a `ReasoningMode` or its value, in any case."""
+ResponseFormatInput: TypeAlias = Literal["json"] | Mapping[str, Any] | type
+"""What `response_format` accepts: `"json"`, a named JSON-schema dict, or a pydantic model
+class or pydantic dataclass."""
+ToolsInput: TypeAlias = (
+    FunctionTool | Mapping[str, Any] | Sequence[FunctionTool | Mapping[str, Any]]
+)
+"""What `tools` accepts: one tool (or tool dict), or a sequence of them."""
+ToolChoiceInput: TypeAlias = (
+    Literal["none", "auto", "required"] | str | FunctionTool | Mapping[str, Any]
+)
+"""What `tool_choice` accepts: a mode, a configured tool or its name, or the wire dict."""
+
+
 class ChatModelConfig(BaseModel):
     """A chat model's settings; each one that is None is not sent.
 
-    Instances are frozen: `ChatModel.configure()` makes a new one. Every field is validated
-    (and normalised) when the config is made, so a bad value fails before any request.
+    Instances are frozen: `replace()` and `ChatModel.configure()` make new ones. Every field is
+    validated (and normalised) when the config is made, so a bad value fails before any request.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+
+    _wire: dict[str, Any] | None = PrivateAttr(default=None)
 
     temperature: float | None = None
     """Sampling temperature, 0 to 2 (OpenAI's range); lower is more deterministic."""
@@ -91,11 +130,9 @@ class ChatModelConfig(BaseModel):
 
     @field_validator("response_format", mode="before")
     @classmethod
-    def _check_response_format(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        response_format_to_wire(value)
+    def _copy_response_format(cls, value: Any) -> Any:
         # A private copy: the caller changing their dict later must not change this config.
+        # The value itself is checked once, by `_build_wire`, which has to convert it anyway.
         return copy.deepcopy(value) if isinstance(value, Mapping) else value
 
     @field_validator("tools", mode="before")
@@ -158,6 +195,92 @@ class ChatModelConfig(BaseModel):
                 )
         return self
 
+    @model_validator(mode="after")
+    def _build_wire(self) -> ChatModelConfig:
+        # Once here rather than per request: a pydantic class's schema alone costs 100s of µs.
+        self._wire = self._wire_keys()
+        return self
+
+    def _wire_keys(self) -> dict[str, Any]:
+        wire: dict[str, Any] = {}
+        if self.temperature is not None:
+            wire["temperature"] = self.temperature
+        if self.max_tokens is not None:
+            wire["max_tokens"] = self.max_tokens
+        if self.response_format is not None:
+            try:
+                wire["response_format"] = response_format_to_wire(self.response_format)
+            except ValueError as exc:
+                raise _field_error("response_format", self.response_format, exc) from None
+        if self.reasoning_mode is not None:
+            wire["reasoning_effort"] = self.reasoning_mode.value
+        if self.tools:
+            wire["tools"] = [tool.to_wire() for tool in self.tools]
+        if self.parallel_tool_calls is not None:
+            wire["parallel_tool_calls"] = self.parallel_tool_calls
+        if self.tool_choice is not None:
+            wire["tool_choice"] = self.tool_choice
+        if self.extra_query:
+            wire.update(self.extra_query)
+        # Shares nothing, so changing `config.extra_query` (or a tool's parameters, or a
+        # schema dict) later cannot reach the wire.
+        return copy.deepcopy(wire)
+
+    def wire_fragment(self) -> Mapping[str, Any]:
+        """The request-body keys this config sets, in wire order, after the core keys.
+
+        Computed once, when the config is validated; the mapping is read-only.
+        """
+        # Read pydantic's private dict directly: `self._wire` goes through
+        # BaseModel.__getattr__, which costs about 40 times as much on this hot path.
+        wire = (self.__pydantic_private__ or {}).get("_wire")
+        if wire is None:  # made by model_construct(), which skips validation
+            wire = self._wire = self._wire_keys()
+        return MappingProxyType(wire)
+
+    def replace(self, **changes: Any) -> ChatModelConfig:
+        """Return a new config with some settings changed, all of them validated again.
+
+        A value that is `UNDEFINED` keeps the current setting; `None` resets it. An invalid
+        value raises `ConfigurationError` with one line naming every bad setting.
+        """
+        values = dict(self)
+        values.update({name: value for name, value in changes.items() if value is not UNDEFINED})
+        try:
+            return type(self).model_validate(values)
+        except ValidationError as exc:
+            raise ConfigurationError(_describe(exc)) from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the config; values in `update` are validated, unlike on other pydantic models."""
+        if update:
+            # Skipping validation would leave the wire fragment stale.
+            return self.model_validate({**dict(self), **update})
+        return super().model_copy(deep=deep)
+
+
+def _field_error(name: str, value: Any, error: ValueError) -> ValidationError:
+    """A validation error placed on one field, from a check that runs on the whole model."""
+    return ValidationError.from_exception_data(
+        ChatModelConfig.__name__,
+        [{"type": "value_error", "loc": (name,), "input": value, "ctx": {"error": error}}],
+    )
+
+
+def _describe(error: ValidationError) -> str:
+    """One line naming each bad setting and what is wrong with it."""
+    return "invalid model configuration: " + _problems(error, "configure()")
+
+
+def _problems(error: ValidationError, whole: str) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or whole
+        # Collapsed: a message may quote a multi-line value.
+        message = " ".join(item["msg"].removeprefix("Value error, ").split())
+        problems.append(f"{where}: {message}")
+    return "; ".join(problems)
+
 
 def _coerce_tool(item: Any, index: int) -> FunctionTool:
     if isinstance(item, FunctionTool):
@@ -165,6 +288,10 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
     if isinstance(item, Mapping):
         try:
             return FunctionTool.from_wire(dict(item))
+        except ValidationError as exc:
+            raise ValueError(
+                f"tools[{index}] is not a valid tool: {_problems(exc, 'function')}"
+            ) from None
         except ValueError as exc:
             raise ValueError(f"tools[{index}] is not a valid tool: {exc}") from None
     raise ValueError(
@@ -233,17 +360,22 @@ def _schema_dict_to_wire(value: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _pydantic_type_to_wire(value: type) -> dict[str, Any]:
-    if issubclass(value, BaseModel):
-        schema = value.model_json_schema()
-    elif dataclasses.is_dataclass(value) and hasattr(value, "__pydantic_validator__"):
-        from pydantic import TypeAdapter
+    try:
+        if issubclass(value, BaseModel):
+            schema = value.model_json_schema()
+        elif dataclasses.is_dataclass(value) and hasattr(value, "__pydantic_validator__"):
+            from pydantic import TypeAdapter
 
-        schema = TypeAdapter(value).json_schema()
-    else:
+            schema = TypeAdapter(value).json_schema()
+        else:
+            raise ValueError(
+                f"response_format class {value.__name__} is neither a pydantic model "
+                "nor a pydantic dataclass"
+            )
+    except PydanticInvalidForJsonSchema as exc:
         raise ValueError(
-            f"response_format class {value.__name__} is neither a pydantic model "
-            "nor a pydantic dataclass"
-        )
+            f"response_format class {value.__name__} has no JSON schema: {exc.message}"
+        ) from None
     return {
         "type": "json_schema",
         "json_schema": {"schema": schema, "name": value.__name__, "strict": True},

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import enum
+import sys
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any, Generic, TypeVar, overload
@@ -101,8 +102,11 @@ class DeltaChatChoice(ChatChoice[ToolCallT]):
     reasoning_delta: str = ""
 
 
-class ChatModelResult(BaseModel, Generic[ToolCallT]):
+class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT]):
     """The result of a run, or one chunk of a stream: a sequence of choices with shortcuts.
+
+    It is a `collections.abc.Sequence` of its choices (`len`, indexing, `in`, `reversed`,
+    `index`, `count`); iterating it yields the choices, not pydantic's field pairs.
 
     The shortcuts (`text`, `role`, `status`, `finish_reason`, `tool_calls`, `reasoning_text`,
     `delta`, `reasoning_delta`) read the first choice, which is the only one unless the
@@ -122,7 +126,8 @@ class ChatModelResult(BaseModel, Generic[ToolCallT]):
     server_request_id: str | None = None
     """The server's `x-request-id`, when it sent one."""
 
-    # The sequence protocol over choices (BaseModel's own __iter__ yields fields).
+    # The sequence protocol over choices. pydantic's metaclass derives from ABCMeta, so
+    # Sequence is a real base (its mixin supplies `__reversed__`).
     def __len__(self) -> int:
         return len(self.choices)
 
@@ -136,10 +141,19 @@ class ChatModelResult(BaseModel, Generic[ToolCallT]):
         return self.choices[index]
 
     def __iter__(self) -> Iterator[ChatChoice[ToolCallT]]:  # type: ignore[override]
+        # BaseModel's own __iter__ yields (field, value) pairs; a result yields its choices.
         return iter(self.choices)
 
     def __contains__(self, item: object) -> bool:
         return item in self.choices
+
+    def index(self, value: Any, start: int = 0, stop: int = sys.maxsize) -> int:
+        """The position of a choice (`ValueError` if it is not there)."""
+        return self.choices.index(value, start, stop)
+
+    def count(self, value: Any) -> int:
+        """How many of the choices equal `value`."""
+        return self.choices.count(value)
 
     @property
     def alternatives(self) -> tuple[ChatChoice[ToolCallT], ...]:

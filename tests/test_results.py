@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Iterable, Reversible, Sequence, Sized
+
+import pytest
+
+from ycloud_chat import (
+    ChatChoice,
+    ChatModelResult,
+    ChatModelStatus,
+    ChatUsage,
+    DeltaChatChoice,
+    ToolCall,
+)
+
+Result = ChatModelResult[ToolCall]
+FIRST = ChatChoice[ToolCall](index=0, text="a", status=ChatModelStatus.FINAL, finish_reason="stop")
+SECOND = ChatChoice[ToolCall](index=1, text="b", status=ChatModelStatus.TRUNCATED_FINAL)
+
+
+def result(*choices: ChatChoice[ToolCall]) -> Result:
+    return Result(
+        choices=choices,
+        usage=ChatUsage(prompt_tokens=1, completion_tokens=2, total_tokens=3),
+        id="cmpl-1",
+        model="gpt://f/yandexgpt/latest",
+        request_id="rid",
+    )
+
+
+def test_result_is_a_sequence_of_choices() -> None:
+    value = result(FIRST, SECOND)
+    assert isinstance(value, Sequence)
+    for abc in (Collection, Reversible, Sized, Iterable):
+        assert isinstance(value, abc)
+    assert issubclass(ChatModelResult, Sequence)
+    assert issubclass(Result, Sequence)
+    # for type checkers too: a result goes wherever a sequence of choices is wanted
+    choices: Sequence[ChatChoice[ToolCall]] = value
+    assert choices is value
+
+
+def test_sequence_protocol() -> None:
+    value = result(FIRST, SECOND)
+    assert len(value) == 2
+    assert value[0] is FIRST
+    assert value[-1] is SECOND
+    assert value[0:1] == (FIRST,)
+    assert list(value) == [FIRST, SECOND]
+    assert FIRST in value
+    assert ChatChoice[ToolCall](index=0, text="a") not in value
+    assert value.index(SECOND) == 1
+    assert value.count(FIRST) == 1
+    assert value.count(ChatChoice[ToolCall]()) == 0
+    assert list(reversed(value)) == [SECOND, FIRST]
+    with pytest.raises(IndexError):
+        value[2]
+    with pytest.raises(ValueError, match="not in"):
+        value.index(ChatChoice[ToolCall]())
+    assert value.index(SECOND, 1) == 1
+    with pytest.raises(ValueError, match="not in"):
+        value.index(FIRST, 1)
+
+
+def test_empty_result() -> None:
+    value = Result(choices=())
+    assert len(value) == 0
+    assert not value
+    assert list(value) == []
+    assert list(reversed(value)) == []
+    with pytest.raises(IndexError, match="no choices"):
+        _ = value.text
+
+
+def test_public_attributes_are_unchanged() -> None:
+    value = result(FIRST, SECOND)
+    assert value.choices == (FIRST, SECOND)
+    assert value.alternatives == value.choices
+    assert (value.text, value.role, value.status) == ("a", "assistant", ChatModelStatus.FINAL)
+    assert (value.finish_reason, value.tool_calls, value.reasoning_text) == ("stop", None, None)
+    assert (value.delta, value.reasoning_delta) == ("", "")
+    assert value.usage is not None
+    assert value.usage.total_tokens == 3
+    assert (value.id, value.model, value.request_id) == (
+        "cmpl-1",
+        "gpt://f/yandexgpt/latest",
+        "rid",
+    )
+    assert set(Result.model_fields) == {
+        "choices",
+        "usage",
+        "id",
+        "model",
+        "created",
+        "request_id",
+        "server_request_id",
+    }
+
+
+def test_delta_shortcuts_read_a_delta_choice() -> None:
+    choice = DeltaChatChoice[ToolCall](text="ab", delta="b", reasoning_delta="r")
+    value = Result.model_construct(choices=(choice,))
+    assert (value.text, value.delta, value.reasoning_delta) == ("ab", "b", "r")
+
+
+def test_model_dump_and_round_trip() -> None:
+    value = result(FIRST, SECOND)
+    dumped = value.model_dump()
+    assert [choice["text"] for choice in dumped["choices"]] == ["a", "b"]
+    assert dumped["id"] == "cmpl-1"
+    assert dumped["usage"]["total_tokens"] == 3
+    assert Result.model_validate(dumped) == value
+    assert Result.model_validate_json(value.model_dump_json()) == value
+
+
+def test_equality_and_repr() -> None:
+    assert result(FIRST, SECOND) == result(FIRST, SECOND)
+    assert result(FIRST, SECOND) != result(SECOND, FIRST)
+    assert result(FIRST) != (FIRST,)  # type: ignore[comparison-overlap]
+    text = repr(result(FIRST))
+    assert text.startswith("ChatModelResult[ToolCall](choices=(ChatChoice[ToolCall](")
+    assert "id='cmpl-1'" in text
+
+
+def test_frozen_and_copies() -> None:
+    value = result(FIRST, SECOND)
+    with pytest.raises(ValueError, match="frozen"):
+        value.id = "other"  # type: ignore[misc]
+    assert value.model_copy(update={"id": "other"}).id == "other"
+    assert copy.deepcopy(value) == value
+    assert copy.copy(value) == value
