@@ -27,6 +27,7 @@ from ycloud_chat._messages import coerce_messages
 from ycloud_chat._request import (
     build_chat_body,
     build_headers,
+    check_headers,
     is_ai_studio,
     model_uri,
     new_request_id,
@@ -402,3 +403,26 @@ def test_bodies_from_one_config_are_independent() -> None:
         "seed": 1,
     }
     assert config.wire_fragment() == {"temperature": 0.5, "seed": 1}
+
+
+@pytest.mark.parametrize(
+    ("headers", "problem"),
+    [
+        ({"X-Trace": "line\nbreak-secret"}, "X-Trace"),
+        ({"X-Trace": "caf\u00e9-secret"}, "X-Trace"),
+        ({"X-Trace": 42}, "X-Trace"),
+        ({"Bad Name": "v"}, "Bad Name"),
+        ({"": "v"}, "invalid header name"),
+        (["X-Trace"], "dict"),
+    ],
+)
+def test_default_headers_are_checked_without_echoing_values(headers: Any, problem: str) -> None:
+    with pytest.raises(ConfigurationError) as caught:
+        ycloud_chat.ChatSDK(folder_id="f", auth="k", default_headers=headers)
+    assert problem in str(caught.value)
+    assert "secret" not in str(caught.value)
+
+
+def test_default_headers_are_sent() -> None:
+    assert check_headers({"X-Data-Logging-Enabled": "false"}) == {"X-Data-Logging-Enabled": "false"}
+    assert check_headers(None) == {}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Mapping
 from typing import Any
@@ -15,6 +16,7 @@ from .types.config import ChatModelConfig
 __all__ = [
     "build_chat_body",
     "build_headers",
+    "check_headers",
     "is_ai_studio",
     "model_uri",
     "new_request_id",
@@ -59,6 +61,30 @@ def model_uri(name: str, version: str, folder_id: str | None, *, ai_studio: bool
             "(or give a full gpt:// URI)"
         )
     return name
+
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
+
+
+def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Check `default_headers` before any request; an error names the header, never its value."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(
+            f"default_headers must be a dict of str to str, got {type(headers).__name__}"
+        )
+    checked = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise ConfigurationError(f"default_headers has an invalid header name: {name!r}")
+        if not isinstance(value, str) or not _HEADER_VALUE.match(value):
+            raise ConfigurationError(
+                f"default_headers[{name!r}] must be a str of printable ASCII (no line breaks)"
+            )
+        checked[name] = value
+    return checked
 
 
 def new_request_id() -> str:

@@ -20,7 +20,7 @@ from .._constants import (
 )
 from .._deadline import check_timeout, resolve_timeout
 from .._exceptions import ConfigurationError
-from .._request import is_ai_studio, normalise_base_url
+from .._request import check_headers, is_ai_studio, normalise_base_url
 from ..types.misc import UndefinedOr
 from ._transport import Transport
 from .chat import Chat
@@ -70,7 +70,7 @@ class ChatSDK:
             base_url=self.base_url,
             auth=resolve_auth(auth, is_ai_studio=self._ai_studio),
             max_retries=max_retries,
-            default_headers=default_headers,
+            default_headers=check_headers(default_headers),
             http_client=http_client,
         )
         self.chat = Chat(self)
