@@ -1,0 +1,50 @@
+"""Async-only: cancelling a task in the middle of a call releases the connection."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import anyio
+import httpx
+
+from tests.helpers import chunk, sse
+from ycloud_chat import AsyncChatSDK
+
+
+class SlowStream(httpx.AsyncByteStream):
+    """Sends one event, then waits for ever (until cancelled); records that it was closed."""
+
+    def __init__(self) -> None:
+        self.closed = False
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for event in sse(chunk("first")):
+            yield event
+        await anyio.sleep_forever()
+
+    async def aclose(self) -> None:
+        self.closed = True
+
+
+async def test_cancelling_a_stream_midway_closes_the_response() -> None:
+    body = SlowStream()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
+    seen = []
+    async with AsyncChatSDK("f", "k", http_client=httpx.AsyncClient(transport=transport)) as sdk:
+        with anyio.move_on_after(0.2) as scope:
+            async with sdk.chat.completions("m").run_stream("hi") as stream:
+                async for partial in stream:
+                    seen.append(partial.text)
+        assert scope.cancelled_caught
+        assert seen == ["first"]
+        assert body.closed
+
+
+async def test_cancelling_a_run_midway_closes_the_response() -> None:
+    body = SlowStream()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
+    async with AsyncChatSDK("f", "k", http_client=httpx.AsyncClient(transport=transport)) as sdk:
+        with anyio.move_on_after(0.2) as scope:
+            await sdk.chat.completions("m").run("hi")
+        assert scope.cancelled_caught
+        assert body.closed
