@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Collection, Iterable, Reversible, Sequence, Sized
+from typing import Any
 
 import pytest
 
@@ -130,3 +131,29 @@ def test_frozen_and_copies() -> None:
     assert value.model_copy(update={"id": "other"}).id == "other"
     assert copy.deepcopy(value) == value
     assert copy.copy(value) == value
+
+
+def test_fast_construction_equals_pydantic_model_construct() -> None:
+    from ycloud_chat._response import construct
+    from ycloud_chat.types.results import ChatModelStatus, DeltaChatChoice
+
+    fields: dict[str, Any] = {
+        "index": 0,
+        "role": "assistant",
+        "text": "Hello",
+        "status": ChatModelStatus.PARTIAL,
+        "finish_reason": None,
+        "tool_calls": None,
+        "reasoning_text": None,
+        "delta": "lo",
+        "reasoning_delta": "",
+    }
+    assert set(fields) == set(DeltaChatChoice.model_fields)
+    fast = construct(DeltaChatChoice, dict(fields))
+    slow: DeltaChatChoice[ToolCall] = DeltaChatChoice.model_construct(**fields)
+    assert fast == slow
+    assert fast.model_dump() == slow.model_dump()
+    assert fast.model_fields_set == slow.model_fields_set
+    assert repr(fast) == repr(slow)
+    assert fast.model_copy(update={"delta": "x"}).delta == "x"
+    assert fast.delta == "lo"
