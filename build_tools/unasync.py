@@ -57,6 +57,7 @@ NAMES = {
     "async_sleep": "sleep",
     "async_deadline_scope": "deadline_scope",
     "async_cancel_shield": "cancel_shield",
+    "ASYNC_DRAIN_GRACE": "DRAIN_GRACE",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 import anyio
 import httpx
@@ -48,3 +48,44 @@ async def test_cancelling_a_run_midway_closes_the_response() -> None:
             await sdk.chat.completions("m").run("hi")
         assert scope.cancelled_caught
         assert body.closed
+
+
+class SocketLikeStream(httpx.AsyncByteStream):
+    """Sends one event, then waits; closing it wakes the reader with an error, as a socket's."""
+
+    def __init__(self) -> None:
+        self.closed = anyio.Event()
+
+    async def __aiter__(self) -> AsyncIterator[bytes]:
+        for event in sse(chunk("first")):
+            yield event
+        await self.closed.wait()
+        raise httpx.ReadError("connection closed")
+
+    async def aclose(self) -> None:
+        self.closed.set()
+
+
+async def test_closing_a_stream_from_another_task_ends_the_waiting_loop() -> None:
+    body = SocketLikeStream()
+    transport = httpx.MockTransport(lambda request: httpx.Response(200, stream=body))
+    seen = []
+    async with AsyncChatSDK("f", "k", http_client=httpx.AsyncClient(transport=transport)) as sdk:
+        stream = sdk.chat.completions("m").run_stream("hi")
+
+        async def consume() -> None:
+            async for partial in stream:
+                seen.append(partial.text)
+
+        with anyio.fail_after(5):
+            async with anyio.create_task_group() as tasks:
+                tasks.start_soon(consume)
+                await wait_until(lambda: bool(seen))
+                await stream.aclose()
+    assert seen == ["first"]
+    assert body.closed.is_set()
+
+
+async def wait_until(condition: Callable[[], bool]) -> None:
+    while not condition():  # noqa: ASYNC110 - polling a plain list another task appends to
+        await anyio.sleep(0.01)

@@ -59,15 +59,15 @@ def test_zero_seconds_is_already_expired(clock: FakeClock) -> None:
     assert not deadline.allows(0)
 
 
-def test_allows_needs_time_left_after_the_wait(clock: FakeClock) -> None:
+def test_allows_needs_time_for_an_attempt_after_the_wait(clock: FakeClock) -> None:
     deadline = Deadline(5)
     assert deadline.allows(0)
-    assert deadline.allows(4.99)
-    assert not deadline.allows(5)
+    assert deadline.allows(4.49)
+    assert not deadline.allows(4.5)  # MIN_ATTEMPT_TIME (0.5 s) must be left for the attempt
     assert not deadline.allows(6)
     clock.now += 4
-    assert deadline.allows(0.5)
-    assert not deadline.allows(1)
+    assert deadline.allows(0.49)
+    assert not deadline.allows(0.5)
 
 
 def test_explicit_start_clock(clock: FakeClock) -> None:

@@ -8,6 +8,7 @@ right; nothing else in `_async/` touches anyio or an event loop.
 | `async_sleep`         | `sleep`          |
 | `async_deadline_scope`| `deadline_scope` |
 | `async_cancel_shield` | `cancel_shield`  |
+| `ASYNC_DRAIN_GRACE`   | `DRAIN_GRACE`    |
 """
 
 from __future__ import annotations
@@ -17,7 +18,17 @@ import time
 from collections.abc import Iterator
 from contextlib import AbstractContextManager as ContextManager
 
+from ._constants import STREAM_DRAIN_GRACE
+
+# After a stream's `[DONE]`, how long to keep reading to the end of the body so that the
+# connection can go back to the pool. A cancel scope bounds the whole drain on the async face;
+# a blocking read cannot be bounded from outside, so the sync face gives the connection up.
+ASYNC_DRAIN_GRACE = STREAM_DRAIN_GRACE
+DRAIN_GRACE = 0.0
+
 __all__ = [
+    "ASYNC_DRAIN_GRACE",
+    "DRAIN_GRACE",
     "async_cancel_shield",
     "async_deadline_scope",
     "async_sleep",

@@ -23,11 +23,15 @@ STREAM_DRAIN_GRACE = 1.0
 INITIAL_RETRY_DELAY = 0.5
 MAX_RETRY_DELAY = 8.0
 RETRY_JITTER = 0.25
+# A retry is only made when at least this much of the call's deadline is left for it.
+MIN_ATTEMPT_TIME = 0.5
 # A server's Retry-After longer than this is not worth waiting for inside one call.
 MAX_RETRY_AFTER = 60.0
 
+# Enough idle connections for a threaded server (one SDK shared by dozens of threads) to
+# reuse them instead of reconnecting.
 DEFAULT_LIMITS = httpx.Limits(
-    max_connections=100, max_keepalive_connections=20, keepalive_expiry=30
+    max_connections=100, max_keepalive_connections=64, keepalive_expiry=30
 )
 
 USER_AGENT = f"ycloud-chat/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 import time
 
+from ._constants import MIN_ATTEMPT_TIME
 from ._exceptions import ConfigurationError
 from .types.misc import UNDEFINED, UndefinedOr
 
@@ -59,6 +60,10 @@ class Deadline:
         return remaining is not None and remaining <= 0.0
 
     def allows(self, delay: float) -> bool:
-        """True when waiting `delay` seconds still leaves time for an attempt."""
+        """True when waiting `delay` seconds still leaves time for a real attempt.
+
+        An attempt started with almost no time left would only time out, hiding the error
+        that made it necessary.
+        """
         remaining = self.remaining()
-        return remaining is None or delay < remaining
+        return remaining is None or delay + MIN_ATTEMPT_TIME < remaining

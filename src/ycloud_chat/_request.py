@@ -16,6 +16,7 @@ from .types.config import ChatModelConfig
 __all__ = [
     "build_chat_body",
     "build_headers",
+    "check_folder_id",
     "check_headers",
     "is_ai_studio",
     "model_uri",
@@ -65,6 +66,20 @@ def model_uri(name: str, version: str, folder_id: str | None, *, ai_studio: bool
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
+
+
+_FOLDER_ID = re.compile(r"^[\x21-\x7e]+$")
+
+
+def check_folder_id(folder_id: object) -> str | None:
+    """Check a folder id (it travels in model URIs and a header); None stays None."""
+    if folder_id is None:
+        return None
+    if not isinstance(folder_id, str) or not _FOLDER_ID.match(folder_id.strip()):
+        raise ConfigurationError(
+            f"folder_id must be a non-empty str of printable ASCII, got {folder_id!r}"
+        )
+    return folder_id.strip()
 
 
 def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:

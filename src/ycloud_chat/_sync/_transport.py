@@ -21,7 +21,7 @@ from .._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_LIMITS, HEADER_SERVER_
 from .._deadline import Deadline
 from .._exceptions import ClientClosedError, ConfigurationError, YCloudChatError
 from .._exchange import Exchange
-from .._request import build_headers
+from .._request import build_headers, check_headers
 from .._retry import should_retry_status
 
 __all__ = ["Transport"]
@@ -101,8 +101,9 @@ class Transport:
         exchange = Exchange(Deadline(timeout))
         while True:
             remaining = exchange.deadline.remaining()
+            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             request = self._build_request(
-                "POST", path, exchange, json=json, headers=None, timeout=_timeout(timeout)
+                "POST", path, exchange, json=json, headers=None, timeout=_timeout(remaining)
             )
             try:
                 with deadline_scope(remaining):
@@ -152,7 +153,7 @@ class Transport:
             raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
         if headers:
-            all_headers.update(headers)
+            all_headers.update(check_headers(headers))
         return self.client.build_request(
             method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
         )
@@ -164,16 +165,17 @@ class Transport:
         exchange.attempts += 1
         started = time.monotonic()
         try:
-            response = self.client.send(request, stream=True)
+            # A caller-owned client may follow redirects; credentials must not.
+            response = self.client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise _failure(exchange, exc) from exc
+            raise _failure(exchange, exc) from _cause(exc)
         exchange.server_request_id = response.headers.get(HEADER_SERVER_REQUEST_ID)
         content = b""
         try:
             if read_body or response.status_code >= 300:
                 content = self._read(response, exchange)
         except httpx.HTTPError as exc:
-            raise _failure(exchange, exc, response.status_code) from exc
+            raise _failure(exchange, exc, response.status_code) from _cause(exc)
         finally:
             if read_body or response.status_code >= 300:
                 self.close_response(response)
@@ -198,7 +200,7 @@ class Transport:
 
     def _check_event_stream(self, response: httpx.Response, exchange: Exchange) -> None:
         content_type = response.headers.get("content-type", "")
-        if not content_type or content_type.startswith("text/event-stream"):
+        if not content_type or content_type.lower().startswith("text/event-stream"):
             return
         try:
             content = self._read(response, exchange)
@@ -255,8 +257,12 @@ def _failure(exchange: Exchange, exc: httpx.HTTPError, status_code: int = 0) -> 
         return exchange.undecodable_error(status_code, exc)
     if isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_RETRYABLE):
         return _Retryable(exchange.connection_error(exc))
+    return exchange.connection_error(exc, detail=_cause(exc) is not None)
+
+
+def _cause(exc: httpx.HTTPError) -> BaseException | None:
     # h11's complaint about a header quotes the header's value, which may be a secret.
-    return exchange.connection_error(exc, detail=not isinstance(exc, httpx.LocalProtocolError))
+    return None if isinstance(exc, httpx.LocalProtocolError) else exc
 
 
 def _timeout(seconds: float | None) -> httpx.Timeout:

@@ -20,7 +20,7 @@ from .._constants import (
 )
 from .._deadline import check_timeout, resolve_timeout
 from .._exceptions import ConfigurationError
-from .._request import check_headers, is_ai_studio, normalise_base_url
+from .._request import check_folder_id, check_headers, is_ai_studio, normalise_base_url
 from ..types.misc import UndefinedOr
 from ._transport import Transport
 from .chat import Chat
@@ -58,12 +58,12 @@ class ChatSDK:
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
     ) -> None:
-        if folder_id is not None and (not isinstance(folder_id, str) or not folder_id.strip()):
-            raise ConfigurationError(f"folder_id must be a non-empty str, got {folder_id!r}")
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
         self._default_timeout = check_timeout(timeout)
-        self.folder_id = (folder_id or os.environ.get(ENV_FOLDER_ID, "")).strip() or None
+        if folder_id is None:
+            folder_id = os.environ.get(ENV_FOLDER_ID, "").strip() or None
+        self.folder_id = check_folder_id(folder_id)
         self.base_url = normalise_base_url(base_url or DEFAULT_BASE_URL)
         self._ai_studio = is_ai_studio(self.base_url)
         self._transport = Transport(

@@ -9,8 +9,7 @@ from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
-from .._compat import deadline_scope
-from .._constants import STREAM_DRAIN_GRACE
+from .._compat import DRAIN_GRACE, deadline_scope
 from .._exceptions import YCloudChatError
 from .._response import ResponseContext, StreamAccumulator
 from .._sse import ServerSentEvent, SSEDecoder
@@ -70,10 +69,18 @@ class ChatStream:
         return self._iterator
 
     def close(self) -> None:
-        """Stop the stream and release its connection; safe to call more than once."""
-        if self._iterator is not None:
-            self._iterator.close()
-        self._state.release()
+        """Stop the stream and release its connection; safe to call more than once.
+
+        It may be called from another task (or thread, on the sync face) while a loop is
+        waiting for the next chunk: that loop then ends quietly.
+        """
+        try:
+            if self._iterator is not None:
+                self._iterator.close()
+        except (RuntimeError, ValueError):
+            pass  # the generator is running in another task or thread: releasing stops it
+        finally:
+            self._state.release()
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} {self._state.describe()} request_id={self.request_id}>"
@@ -138,6 +145,11 @@ def _generate(state: _StreamState) -> Generator[Result, None]:
                     yield result
                 return
             _drain(body)
+        except YCloudChatError:
+            if not state.closed:
+                raise
+            # The read broke because the stream was closed meanwhile (from another task or
+            # thread): the loop that was waiting just ends.
         finally:
             body.close()
     finally:
@@ -145,13 +157,15 @@ def _generate(state: _StreamState) -> Generator[Result, None]:
 
 
 def _drain(body: Generator[bytes, None]) -> None:
-    """Read what follows `[DONE]`, normally just the end of the body.
+    """Read what follows `[DONE]`, normally just the end of the body, within a short grace.
 
     Reading to the end lets the connection go back to the pool; a server that keeps it open
-    gets a short grace (on the async face; the read timeout on the sync one), then is cut off.
+    (or goes on sending) is cut off when the grace runs out.
     """
+    if DRAIN_GRACE <= 0:
+        return
     try:
-        with deadline_scope(STREAM_DRAIN_GRACE):
+        with deadline_scope(DRAIN_GRACE):
             for _ in body:
                 pass
     except (TimeoutError, YCloudChatError):
