@@ -426,3 +426,15 @@ def test_default_headers_are_checked_without_echoing_values(headers: Any, proble
 def test_default_headers_are_sent() -> None:
     assert check_headers({"X-Data-Logging-Enabled": "false"}) == {"X-Data-Logging-Enabled": "false"}
     assert check_headers(None) == {}
+
+
+class _BrokenAuth(ycloud_chat.BaseAuth):
+    def authorization(self) -> str:
+        return "Bearer SECRET-PART\nInjected: yes"
+
+
+def test_a_custom_auth_with_an_unsendable_value_is_refused_without_echoing_it() -> None:
+    with pytest.raises(CredentialsError, match="_BrokenAuth") as caught:
+        build_headers(_BrokenAuth(), "rid")
+    assert "SECRET" not in str(caught.value)
+    assert caught.value.__cause__ is None

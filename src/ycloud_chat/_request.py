@@ -118,6 +118,12 @@ def build_headers(
         headers.update(default_headers)
     authorization = auth.authorization()
     if authorization is not None:
+        if not isinstance(authorization, str) or not _HEADER_VALUE.match(authorization):
+            # Checked here too because a custom BaseAuth is not checked when it is made.
+            raise CredentialsError(
+                f"{type(auth).__name__} gave an Authorization value that cannot be sent "
+                "in an HTTP header (it must be printable ASCII, without line breaks)"
+            )
         headers["Authorization"] = authorization
     return headers
 
