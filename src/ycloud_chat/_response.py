@@ -15,6 +15,7 @@ from ._exceptions import (
     StreamError,
     status_error_class,
 )
+from ._sse import ServerSentEvent
 from .types.results import (
     ChatChoice,
     ChatModelResult,
@@ -295,6 +296,22 @@ class StreamAccumulator(Generic[ToolCallT]):
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
 
+    def feed_events(
+        self, events: list[ServerSentEvent]
+    ) -> tuple[list[ChatModelResult[ToolCallT]], bool]:
+        """Feed decoded SSE events: the results worth yielding, and whether `[DONE]` came."""
+        results: list[ChatModelResult[ToolCallT]] = []
+        for event in events:
+            if event.event == "error":
+                result = self.feed({"error": _error_payload(event.data)})
+            elif event.data == "[DONE]":
+                return results, True
+            else:
+                result = self.feed_data(event.data)
+            if result is not None:
+                results.append(result)
+        return results, False
+
     def feed_data(self, data: str) -> ChatModelResult[ToolCallT] | None:
         """Decode one SSE `data` payload and feed it; `[DONE]` gives None."""
         if data == "[DONE]":
@@ -417,6 +434,14 @@ class StreamAccumulator(Generic[ToolCallT]):
             request_id=self._context.request_id,
             server_request_id=self._context.server_request_id,
         )
+
+
+def _error_payload(data: str) -> Any:
+    """The body of an `event: error` event: its JSON, else its text."""
+    try:
+        return json.loads(data)
+    except ValueError:
+        return data or "the server sent an error event"
 
 
 def _one_line(text: str) -> str:

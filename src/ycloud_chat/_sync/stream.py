@@ -4,7 +4,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Generator, Iterator
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -12,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 from .._compat import DRAIN_GRACE, deadline_scope
 from .._exceptions import YCloudChatError
 from .._response import ResponseContext, StreamAccumulator
-from .._sse import ServerSentEvent, SSEDecoder
+from .._sse import SSEDecoder
 from ..types.results import ChatModelResult
 from ._transport import Transport
 from .tool_call import ToolCall
@@ -135,13 +134,13 @@ def _generate(state: _StreamState) -> Generator[Result, None]:
         body = state.transport.iter_body(response, exchange)
         try:
             for chunk in body:
-                results, done = _results(decoder.feed(chunk), accumulator)
+                results, done = accumulator.feed_events(decoder.feed(chunk))
                 for result in results:
                     yield result
                 if done:
                     break
             else:
-                for result in _results(decoder.close(), accumulator)[0]:
+                for result in accumulator.feed_events(decoder.close())[0]:
                     yield result
                 return
             _drain(body)
@@ -170,27 +169,3 @@ def _drain(body: Generator[bytes, None]) -> None:
                 pass
     except (TimeoutError, YCloudChatError):
         pass  # the answer is complete; only the connection's reuse is lost
-
-
-def _results(
-    events: list[ServerSentEvent], accumulator: StreamAccumulator[ToolCall]
-) -> tuple[list[Result], bool]:
-    """Feed the events to the accumulator: the results worth yielding, and whether `[DONE]` came."""
-    results: list[Result] = []
-    for event in events:
-        if event.event == "error":
-            result = accumulator.feed({"error": _error_payload(event.data)})
-        elif event.data == "[DONE]":
-            return results, True
-        else:
-            result = accumulator.feed_data(event.data)
-        if result is not None:
-            results.append(result)
-    return results, False
-
-
-def _error_payload(data: str) -> Any:
-    try:
-        return json.loads(data)
-    except ValueError:
-        return data or "the server sent an error event"
