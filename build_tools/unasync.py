@@ -58,6 +58,8 @@ NAMES = {
     "async_deadline_scope": "deadline_scope",
     "async_cancel_shield": "cancel_shield",
     "ASYNC_DRAIN_GRACE": "DRAIN_GRACE",
+    "async_call_function": "call_function",
+    "async_run_all": "run_all",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",
@@ -70,6 +72,13 @@ PROSE = [
     (re.compile(r"\basync for\b"), "for"),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
+    (
+        re.compile(
+            r"An async function is\s+awaited; a blocking one runs in a worker thread,\s+off the "
+            r"event\s+loop\."
+        ),
+        "A plain function is called; an async one runs in an event loop of its own.",
+    ),
     (
         re.compile(r"The async face: the source the sync face is generated from\."),
         "The sync face: plain blocking code, generated from the async source.",

@@ -19,6 +19,11 @@ YCloudChatError
 │   │   └── InternalServerError            >= 500
 │   ├── APIResponseValidationError         a 2xx body that cannot be parsed
 │   └── StreamError                        an error event, or a broken stream, after it started
+├── ToolError                              a tool call could not be answered by the application
+│   ├── ToolArgumentsError (also ValueError) the model's arguments are not JSON or do not validate
+│   ├── ToolRunError                       a tool function raised (the original is `__cause__`)
+│   └── ToolRoundsExceededError            `run_tools` reached `max_rounds`
+└── StructuredOutputError (also ValueError) the answer does not match `response_format`
 ```
 
 Every error that follows a request carries `request_id` (the `x-client-request-id` this SDK
@@ -47,6 +52,11 @@ __all__ = [
     "PermissionDeniedError",
     "RateLimitError",
     "StreamError",
+    "StructuredOutputError",
+    "ToolArgumentsError",
+    "ToolError",
+    "ToolRoundsExceededError",
+    "ToolRunError",
     "UnprocessableEntityError",
     "YCloudChatError",
 ]
@@ -175,6 +185,80 @@ class APIResponseValidationError(APIResponseError):
 
 class StreamError(APIResponseError):
     """The server sent an error event inside a stream, or the stream broke after it started."""
+
+
+class ToolError(YCloudChatError):
+    """A tool call the model made could not be answered.
+
+    `tool_name` and `tool_call_id` name the call; `messages` is the conversation so far
+    (wire dicts, ready to send again) when the error comes from `run_tools`, else empty.
+    """
+
+    def __init__(
+        self, message: str, *, tool_name: str | None = None, tool_call_id: str | None = None
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.tool_name = tool_name
+        self.tool_call_id = tool_call_id
+        self.messages: list[dict[str, Any]] = []
+
+
+class ToolArgumentsError(ToolError, ValueError):
+    """The model wrote tool-call arguments that are not JSON, or that the tool rejects.
+
+    `raw` is the arguments text exactly as the model wrote it; `errors` is pydantic's list of
+    validation errors (empty when the text is not JSON at all).
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        tool_name: str,
+        raw: str,
+        tool_call_id: str | None = None,
+        errors: list[dict[str, Any]] | None = None,
+    ) -> None:
+        super().__init__(message, tool_name=tool_name, tool_call_id=tool_call_id)
+        self.raw = raw
+        self.errors = errors or []
+
+    @property
+    def name(self) -> str | None:
+        """The tool's name (same as `tool_name`)."""
+        return self.tool_name
+
+
+class ToolRunError(ToolError):
+    """A tool function raised; the function's own exception is the `__cause__`."""
+
+
+class ToolRoundsExceededError(ToolError):
+    """`run_tools` ran the model `max_rounds` times and it still asked for tools.
+
+    `result` is the last result (the one with the unanswered-by-the-model tool calls); every
+    call in it has been run and answered in `messages`, so the chat can go on from there.
+    """
+
+    def __init__(self, message: str, *, max_rounds: int, result: Any) -> None:
+        super().__init__(message)
+        self.max_rounds = max_rounds
+        self.result = result
+
+
+class StructuredOutputError(YCloudChatError, ValueError):
+    """The model's answer does not match the configured `response_format`.
+
+    `text` is the answer exactly as the model wrote it; `errors` is pydantic's list of
+    validation errors (one `json_invalid` error when the text is not JSON).
+    """
+
+    def __init__(self, message: str, *, text: str, errors: list[dict[str, Any]]) -> None:
+        super().__init__(message)
+        self.message = message
+        self.text = text
+        self.errors = errors
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from ._content import check_image_detail, check_image_url
 from ._exceptions import ConfigurationError
 from .types.tools import BaseToolCall
 
@@ -106,8 +107,9 @@ def _coerce_dict(item: Mapping[str, Any], index: int, previous: list[Wire]) -> l
         return [wire]
     content = item.get("text", item.get("content"))
     if isinstance(content, list):
-        _check_parts(content, index)
-        return [{"role": _role(item, index, "user"), "content": content}]
+        role = _role(item, index, "user")
+        _check_parts(content, index, role)
+        return [{"role": role, "content": content}]
     if isinstance(content, str):
         return [{"role": _role(item, index, "user"), "content": content}]
     raise InvalidMessageError(
@@ -174,7 +176,9 @@ def _call_id_by_name(name: Any, calls: list[Mapping[str, Any]], where: str) -> s
     return call_id
 
 
-def _check_parts(parts: list[Any], index: int) -> None:
+def _check_parts(parts: list[Any], index: int, role: str) -> None:
+    if not parts:
+        raise InvalidMessageError(f"messages[{index}]['content'] is an empty list of parts")
     for position, part in enumerate(parts):
         where = f"messages[{index}]['content'][{position}]"
         kind = part.get("type") if isinstance(part, Mapping) else None
@@ -182,14 +186,27 @@ def _check_parts(parts: list[Any], index: int) -> None:
             if not isinstance(part.get("text"), str):
                 raise InvalidMessageError(f'{where} is a text part without a str "text"')
         elif kind == "image_url":
-            image = part.get("image_url")
-            url = image.get("url") if isinstance(image, Mapping) else image
-            if not isinstance(url, str) or not url:
+            if role != "user":
                 raise InvalidMessageError(
-                    f'{where} is an image part without {{"image_url": {{"url": ...}}}}'
+                    f"{where} is an image in a {role!r} message; only user messages carry images"
                 )
+            _check_image(part.get("image_url"), where)
         else:
             raise InvalidMessageError(
                 f'{where} must be a {{"type": "text"}} or {{"type": "image_url"}} part, '
-                f"got {part!r}"
+                f"got {part!r}"[:300]
             )
+
+
+def _check_image(image: Any, where: str) -> None:
+    url = image.get("url") if isinstance(image, Mapping) else image
+    if not isinstance(url, str) or not url:
+        raise InvalidMessageError(
+            f'{where} is an image part without {{"image_url": {{"url": ...}}}}'
+        )
+    try:
+        check_image_url(url, where)
+        if isinstance(image, Mapping):
+            check_image_detail(image, where)
+    except ConfigurationError as exc:
+        raise InvalidMessageError(str(exc)) from None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from datetime import datetime, timezone
-from typing import Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
 
@@ -26,6 +26,9 @@ from .types.results import (
 )
 from .types.tools import FunctionCall
 
+if TYPE_CHECKING:
+    from .types.config import ChatModelConfig
+
 __all__ = [
     "StreamAccumulator",
     "error_from_response",
@@ -44,34 +47,47 @@ ModelT = TypeVar("ModelT", bound=BaseModel)
 _set = object.__setattr__
 
 
-def construct(cls: type[ModelT], fields: dict[str, Any]) -> ModelT:
+def construct(
+    cls: type[ModelT], fields: dict[str, Any], private: dict[str, Any] | None = None
+) -> ModelT:
     """`cls.model_construct(**fields)` for a complete dict of already-typed field values.
 
     The same object at a fraction of the cost, for the stream's hot path: pydantic's own
     version also fills defaults and resolves aliases, which a complete dict never needs.
+    `private` holds the private attributes (shared, read-only, by a stream's results).
     """
     instance = cls.__new__(cls)
     _set(instance, "__dict__", fields)
     _set(instance, "__pydantic_fields_set__", set(fields))
     _set(instance, "__pydantic_extra__", None)
-    _set(instance, "__pydantic_private__", None)
+    _set(instance, "__pydantic_private__", private)
     return instance
 
 
 class ResponseContext(Generic[ToolCallT]):
-    """What every parser needs besides the JSON: the tool-call class and the call's ids."""
+    """What every parser needs besides the JSON.
 
-    __slots__ = ("request_id", "server_request_id", "tool_call_type")
+    That is the tool-call class, the call's ids, and the model's tools and `response_format`
+    (tool calls and results are bound to them).
+    """
+
+    __slots__ = ("private", "request_id", "server_request_id", "tool_call_type", "tools")
 
     def __init__(
         self,
         tool_call_type: type[ToolCallT],
         request_id: str | None = None,
         server_request_id: str | None = None,
+        config: ChatModelConfig | None = None,
     ) -> None:
         self.tool_call_type = tool_call_type
         self.request_id = request_id
         self.server_request_id = server_request_id
+        tools = config.tools if config is not None else None
+        self.tools = {tool.name: tool for tool in tools or ()}
+        response_format = config.response_format if config is not None else None
+        # One dict shared by every result of the call: results never change it.
+        self.private: dict[str, Any] = {"_response_format": response_format}
 
     def invalid(
         self, message: str, body: Any = None, status_code: int = 200
@@ -99,6 +115,9 @@ class ResponseContext(Generic[ToolCallT]):
             ),
             raw=dict(raw),
         )
+        tool = self.tools.get(call.function.name)
+        if tool is not None:
+            call._tool = tool
         return cast(ToolCallT, call)
 
 
@@ -167,6 +186,12 @@ def _part_text(part: Any, name: str) -> str:
     raise ValueError(f"{name} has a part that is not a content part: {part!r}")
 
 
+def _reasoning(message: Mapping[str, Any]) -> Any:
+    """The reasoning text: `reasoning_content` (vLLM, llama.cpp, DeepSeek) or `reasoning`."""
+    reasoning = message.get("reasoning_content")
+    return message.get("reasoning") if reasoning is None else reasoning
+
+
 def _malformed(what: str, error: Exception) -> str:
     return _one_line(f"{what} does not have the expected shape: {error}")
 
@@ -194,7 +219,7 @@ def _parse_completion(
         finish_reason = _string(raw.get("finish_reason"), "finish_reason")
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
-        reasoning = message.get("reasoning_content")
+        reasoning = _reasoning(message)
         choices.append(
             ChatChoice.model_construct(
                 index=_index(raw, len(choices)),
@@ -206,14 +231,18 @@ def _parse_completion(
                 reasoning_text=None if reasoning is None else _text(reasoning, "reasoning_content"),
             )
         )
-    return ChatModelResult.model_construct(
-        choices=tuple(choices),
-        usage=_usage(data.get("usage")),
-        id=_string(data.get("id"), "id"),
-        model=_string(data.get("model"), "model"),
-        created=_created(data.get("created")),
-        request_id=context.request_id,
-        server_request_id=context.server_request_id,
+    return construct(
+        ChatModelResult,
+        {
+            "choices": tuple(choices),
+            "usage": _usage(data.get("usage")),
+            "id": _string(data.get("id"), "id"),
+            "model": _string(data.get("model"), "model"),
+            "created": _created(data.get("created")),
+            "request_id": context.request_id,
+            "server_request_id": context.server_request_id,
+        },
+        context.private,
     )
 
 
@@ -362,6 +391,7 @@ class StreamAccumulator(Generic[ToolCallT]):
                 "request_id": self._context.request_id,
                 "server_request_id": self._context.server_request_id,
             },
+            self._context.private,
         )
         return self.last
 
@@ -387,7 +417,7 @@ class StreamAccumulator(Generic[ToolCallT]):
             text = _text(delta.get("content"), "content")
             if text:
                 state.text += text
-            reasoning = _text(delta.get("reasoning_content"), "reasoning_content")
+            reasoning = _text(_reasoning(delta), "reasoning_content")
             if reasoning:
                 state.reasoning = (state.reasoning or "") + reasoning
             for call in delta.get("tool_calls") or ():

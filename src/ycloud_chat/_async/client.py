@@ -20,6 +20,7 @@ from .._deadline import check_timeout, resolve_timeout
 from .._exceptions import ConfigurationError
 from .._request import check_folder_id, check_headers, is_ai_studio, normalise_base_url
 from ..types.misc import UndefinedOr
+from ..types.tools import Tools
 from ._transport import AsyncTransport
 from .chat import AsyncChat
 
@@ -72,6 +73,8 @@ class AsyncChatSDK:
             http_client=http_client,
         )
         self.chat = AsyncChat(self)
+        self.tools = Tools()
+        """Makes function tools: `sdk.tools.function(get_weather)`."""
 
     @property
     def max_retries(self) -> int:

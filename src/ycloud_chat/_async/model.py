@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from .._compat import async_run_all
+from .._exceptions import ConfigurationError, ToolError, ToolRoundsExceededError
 from .._messages import coerce_messages
 from .._request import build_chat_body
 from .._response import ResponseContext, decode_json, parse_completion
@@ -17,7 +19,7 @@ from ..types.config import (
 )
 from ..types.messages import MessagesInput
 from ..types.misc import UNDEFINED, UndefinedOr
-from ..types.results import ChatModelResult
+from ..types.results import ChatModelResult, ToolRun
 from .stream import AsyncChatStream
 from .tool_call import AsyncToolCall
 
@@ -112,8 +114,73 @@ class AsyncChatModel:
             json=body,
             timeout=self._sdk._timeout_for(timeout, run=True),
         )
-        context = ResponseContext(AsyncToolCall, exchange.request_id, exchange.server_request_id)
+        context = ResponseContext(
+            AsyncToolCall, exchange.request_id, exchange.server_request_id, self._config
+        )
         return parse_completion(decode_json(content, context), context)
+
+    async def run_tools(
+        self,
+        messages: MessagesInput,
+        *,
+        max_rounds: int = 8,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+    ) -> ToolRun[AsyncToolCall]:
+        """Run the model, answer its tool calls, and repeat until it answers without tools.
+
+        Every call of a turn is run (concurrently on the async face, in order on the sync
+        face) with the configured tools' Python functions; the answers go back in call order,
+        each matched to its call by id.
+
+        Args:
+            messages: the conversation so far, in any accepted shape.
+            max_rounds: the most times the model is run (a positive integer).
+            timeout: the deadline of each run of the model, as in `run()`.
+
+        Returns:
+            A `ToolRun`: `.result` is the final answer, `.messages` the whole conversation.
+
+        Raises:
+            ToolRunError, ToolArgumentsError, ToolError: a call could not be answered; the
+                error's `messages` holds the conversation up to that turn.
+            ToolRoundsExceededError: the model still asked for tools after `max_rounds` runs
+                (their calls are answered in the error's `messages`).
+        """
+        _check_max_rounds(max_rounds)
+        self._check_runnable_tools()
+        transcript = coerce_messages(messages)
+        for rounds in range(1, max_rounds + 1):
+            result = await self.run(transcript, timeout=timeout)
+            transcript.append(result.to_message())
+            calls = result.tool_calls or ()
+            if not calls:
+                return ToolRun(result=result, messages=transcript, rounds=rounds)
+            try:
+                answers = await async_run_all([call.run for call in calls])
+            except ToolError as error:
+                error.messages = list(transcript)
+                raise
+            transcript.extend(dict(answer) for answer in answers)
+        names = ", ".join(call.function.name for call in calls)
+        exceeded = ToolRoundsExceededError(
+            f"the model still asked for tools ({names}) after {max_rounds} rounds; raise "
+            "max_rounds, or go on from the error's messages",
+            max_rounds=max_rounds,
+            result=result,
+        )
+        exceeded.messages = transcript
+        raise exceeded
+
+    def _check_runnable_tools(self) -> None:
+        tools = self._config.tools
+        if not tools:
+            raise ConfigurationError("run_tools() needs tools: configure(tools=[...]) first")
+        missing = [tool.name for tool in tools if tool.function is None]
+        if missing:
+            raise ConfigurationError(
+                f"run_tools() runs Python functions, but these tools have none: "
+                f"{', '.join(missing)}; make them from functions, or answer with run()"
+            )
 
     def run_stream(
         self, messages: MessagesInput, *, timeout: UndefinedOr[float | None] = UNDEFINED
@@ -132,7 +199,7 @@ class AsyncChatModel:
         """
         body = self._body(messages, stream=True)
         return AsyncChatStream(
-            self._sdk._transport, body, self._sdk._timeout_for(timeout, run=True)
+            self._sdk._transport, body, self._sdk._timeout_for(timeout, run=True), self._config
         )
 
     def __repr__(self) -> str:
@@ -140,3 +207,8 @@ class AsyncChatModel:
             f"{name}={value!r}" for name, value in self._config if value is not None
         )
         return f"{type(self).__name__}(uri={self._uri!r}{', ' if settings else ''}{settings})"
+
+
+def _check_max_rounds(max_rounds: object) -> None:
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+        raise ConfigurationError(f"max_rounds must be a positive integer, got {max_rounds!r}")

@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._exchange import Exchange
+    from ..types.config import ChatModelConfig
 
 __all__ = ["AsyncChatStream"]
 
@@ -33,9 +34,13 @@ class AsyncChatStream:
     """
 
     def __init__(
-        self, transport: AsyncTransport, body: dict[str, Any], timeout: float | None
+        self,
+        transport: AsyncTransport,
+        body: dict[str, Any],
+        timeout: float | None,
+        config: ChatModelConfig | None = None,
     ) -> None:
-        self._state = _StreamState(transport, body, timeout)
+        self._state = _StreamState(transport, body, timeout, config)
         self._iterator: AsyncGenerator[Result, None] | None = None
 
     @property
@@ -92,12 +97,26 @@ class _StreamState:
     `break` is released at once, by reference counting, not later by the garbage collector.
     """
 
-    __slots__ = ("accumulator", "body", "closed", "exchange", "response", "timeout", "transport")
+    __slots__ = (
+        "accumulator",
+        "body",
+        "closed",
+        "config",
+        "exchange",
+        "response",
+        "timeout",
+        "transport",
+    )
 
     def __init__(
-        self, transport: AsyncTransport, body: dict[str, Any], timeout: float | None
+        self,
+        transport: AsyncTransport,
+        body: dict[str, Any],
+        timeout: float | None,
+        config: ChatModelConfig | None,
     ) -> None:
         self.transport = transport
+        self.config = config
         self.body = body
         self.timeout = timeout
         self.response: httpx.Response | None = None
@@ -130,7 +149,9 @@ async def _generate(state: _StreamState) -> AsyncGenerator[Result, None]:
         response = await state.open()
         assert state.exchange is not None
         exchange = state.exchange
-        context = ResponseContext(AsyncToolCall, exchange.request_id, exchange.server_request_id)
+        context = ResponseContext(
+            AsyncToolCall, exchange.request_id, exchange.server_request_id, state.config
+        )
         accumulator = state.accumulator = StreamAccumulator(context)
         decoder = SSEDecoder()
         body = state.transport.iter_body(response, exchange)

@@ -22,6 +22,7 @@ from .._deadline import check_timeout, resolve_timeout
 from .._exceptions import ConfigurationError
 from .._request import check_folder_id, check_headers, is_ai_studio, normalise_base_url
 from ..types.misc import UndefinedOr
+from ..types.tools import Tools
 from ._transport import Transport
 from .chat import Chat
 
@@ -74,6 +75,8 @@ class ChatSDK:
             http_client=http_client,
         )
         self.chat = Chat(self)
+        self.tools = Tools()
+        """Makes function tools: `sdk.tools.function(get_weather)`."""
 
     @property
     def max_retries(self) -> int:

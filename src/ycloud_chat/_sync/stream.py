@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     import httpx
 
     from .._exchange import Exchange
+    from ..types.config import ChatModelConfig
 
 __all__ = ["ChatStream"]
 
@@ -34,8 +35,14 @@ class ChatStream:
     context) starts. Iterating again goes on where the last loop stopped.
     """
 
-    def __init__(self, transport: Transport, body: dict[str, Any], timeout: float | None) -> None:
-        self._state = _StreamState(transport, body, timeout)
+    def __init__(
+        self,
+        transport: Transport,
+        body: dict[str, Any],
+        timeout: float | None,
+        config: ChatModelConfig | None = None,
+    ) -> None:
+        self._state = _StreamState(transport, body, timeout, config)
         self._iterator: Generator[Result, None] | None = None
 
     @property
@@ -92,10 +99,26 @@ class _StreamState:
     `break` is released at once, by reference counting, not later by the garbage collector.
     """
 
-    __slots__ = ("accumulator", "body", "closed", "exchange", "response", "timeout", "transport")
+    __slots__ = (
+        "accumulator",
+        "body",
+        "closed",
+        "config",
+        "exchange",
+        "response",
+        "timeout",
+        "transport",
+    )
 
-    def __init__(self, transport: Transport, body: dict[str, Any], timeout: float | None) -> None:
+    def __init__(
+        self,
+        transport: Transport,
+        body: dict[str, Any],
+        timeout: float | None,
+        config: ChatModelConfig | None,
+    ) -> None:
         self.transport = transport
+        self.config = config
         self.body = body
         self.timeout = timeout
         self.response: httpx.Response | None = None
@@ -128,7 +151,9 @@ def _generate(state: _StreamState) -> Generator[Result, None]:
         response = state.open()
         assert state.exchange is not None
         exchange = state.exchange
-        context = ResponseContext(ToolCall, exchange.request_id, exchange.server_request_id)
+        context = ResponseContext(
+            ToolCall, exchange.request_id, exchange.server_request_id, state.config
+        )
         accumulator = state.accumulator = StreamAccumulator(context)
         decoder = SSEDecoder()
         body = state.transport.iter_body(response, exchange)

@@ -1,10 +1,12 @@
 # GENERATED from src/ycloud_chat/_async/tool_call.py by build_tools/unasync.py: DO NOT EDIT.
 # Edit the async source and run `nox -s unasync`.
-"""`ToolCall`: a tool call the model made, with what this face needs to answer it."""
+"""`ToolCall`: a tool call the model made, and how this face answers it."""
 
 from __future__ import annotations
 
-from ..types.tools import BaseToolCall
+from .._compat import call_function
+from .._exceptions import ToolRunError
+from ..types.tools import BaseToolCall, ToolResultMessage
 
 __all__ = ["ToolCall"]
 
@@ -13,6 +15,31 @@ class ToolCall(BaseToolCall):
     """A call the model asks the application to make: `id`, `type` and `function`.
 
     `function.name` names the tool and `function.arguments` holds its decoded JSON
-    arguments (`function.raw_arguments` the text as the model wrote it). Sending the result
-    back: `{"role": "tool", "tool_call_id": call.id, "content": "..."}`.
+    arguments (`function.raw_arguments` the text as the model wrote it). When the tool was
+    made from a Python function, `run()` calls it and gives the answer to send back;
+    otherwise answer with `call.answer(value)` or `{"role": "tool", "tool_call_id": call.id,
+    "content": "..."}`.
     """
+
+    def run(self) -> ToolResultMessage:
+        """Validate the arguments, call the tool's function, and return the tool message.
+
+        A `str` return value is sent as it is, anything else as JSON.
+        A plain function is called; an async one runs in an event loop of its own.
+
+        Raises:
+            ToolArgumentsError: the arguments are not JSON or do not fit the function.
+            ToolError: the model named an unknown tool, or one made without a function.
+            ToolRunError: the function raised (its exception is the `__cause__`).
+        """
+        function, args, kwargs = self._prepare()
+        try:
+            value = call_function(function, *args, **kwargs)
+            return self.answer(value)
+        except Exception as exc:
+            raise ToolRunError(
+                f"tool {self.function.name!r} (call {self.id!r}) failed: "
+                f"{type(exc).__name__}: {exc}",
+                tool_name=self.function.name,
+                tool_call_id=self.id,
+            ) from exc

@@ -7,7 +7,7 @@ import dataclasses
 import enum
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Literal, TypeAlias
 
@@ -23,7 +23,7 @@ from pydantic.errors import PydanticInvalidForJsonSchema
 
 from .._exceptions import ConfigurationError
 from .misc import UNDEFINED
-from .tools import FunctionTool
+from .tools import FunctionTool, function_tool
 
 if TYPE_CHECKING:
     from typing_extensions import Self
@@ -34,6 +34,7 @@ __all__ = [
     "ReasoningModeInput",
     "ResponseFormatInput",
     "ToolChoiceInput",
+    "ToolInput",
     "ToolsInput",
     "response_format_to_wire",
 ]
@@ -57,10 +58,11 @@ ReasoningModeInput: TypeAlias = ReasoningMode | Literal["low", "medium", "high"]
 ResponseFormatInput: TypeAlias = Literal["json"] | Mapping[str, Any] | type
 """What `response_format` accepts: `"json"`, a named JSON-schema dict, or a pydantic model
 class or pydantic dataclass."""
-ToolsInput: TypeAlias = (
-    FunctionTool | Mapping[str, Any] | Sequence[FunctionTool | Mapping[str, Any]]
-)
-"""What `tools` accepts: one tool (or tool dict), or a sequence of them."""
+ToolInput: TypeAlias = FunctionTool | Mapping[str, Any] | type | Callable[..., Any]
+"""One tool: a `FunctionTool`, a wire tool dict, a pydantic model class or dataclass (its
+fields are the arguments), or a Python function (sync or async) that answers the calls."""
+ToolsInput: TypeAlias = ToolInput | Sequence[ToolInput]
+"""What `tools` accepts: one tool, or a sequence of them."""
 ToolChoiceInput: TypeAlias = (
     Literal["none", "auto", "required"] | str | FunctionTool | Mapping[str, Any]
 )
@@ -140,9 +142,13 @@ class ChatModelConfig(BaseModel):
     def _check_tools(cls, value: Any) -> Any:
         if value is None:
             return None
-        items = [value] if isinstance(value, (FunctionTool, Mapping)) else value
+        single = isinstance(value, (FunctionTool, Mapping, type)) or callable(value)
+        items = [value] if single else value
         if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-            raise ValueError(f"tools must be a FunctionTool or a sequence of them, got {value!r}")
+            raise ValueError(
+                "tools must be a tool (a FunctionTool, a tool dict, a model class or a "
+                f"function) or a sequence of them, got {value!r}"
+            )
         tools = tuple(_coerce_tool(item, index) for index, item in enumerate(items))
         names = [tool.name for tool in tools]
         duplicates = sorted({name for name in names if names.count(name) > 1})
@@ -294,8 +300,14 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
             ) from None
         except ValueError as exc:
             raise ValueError(f"tools[{index}] is not a valid tool: {exc}") from None
+    if isinstance(item, type) or callable(item):
+        try:
+            return function_tool(item)
+        except ConfigurationError as exc:
+            raise ValueError(f"tools[{index}]: {exc}") from None
     raise ValueError(
-        f"tools[{index}] must be a FunctionTool or a tool dict, got {type(item).__name__}"
+        f"tools[{index}] must be a FunctionTool, a tool dict, a pydantic model class, a "
+        f"dataclass or a function, got {type(item).__name__}"
     )
 
 

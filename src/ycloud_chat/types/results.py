@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import enum
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, TypeVar, overload
+from typing import Any, Generic, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, PrivateAttr
 
 from .tools import BaseToolCall
 
@@ -18,9 +19,11 @@ __all__ = [
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "ToolRun",
 ]
 
 ToolCallT = TypeVar("ToolCallT", bound=BaseToolCall)
+ParsedT = TypeVar("ParsedT")
 
 
 class ChatModelStatus(enum.Enum):
@@ -126,6 +129,8 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     server_request_id: str | None = None
     """The server's `x-request-id`, when it sent one."""
 
+    _response_format: Any = PrivateAttr(default=None)
+
     # The sequence protocol over choices. pydantic's metaclass derives from ABCMeta, so
     # Sequence is a real base (its mixin supplies `__reversed__`).
     def __len__(self) -> int:
@@ -208,8 +213,56 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         first = self._first
         return first.reasoning_delta if isinstance(first, DeltaChatChoice) else ""
 
+    @property
+    def parsed(self) -> Any:
+        """The answer checked against the model's `response_format`; None without one.
+
+        A pydantic model class or dataclass gives a validated instance; `"json"` and schema
+        dicts give the decoded JSON. An answer that does not match raises
+        `StructuredOutputError`, which carries the raw `text` and pydantic's `errors`.
+        """
+        response_format = (self.__pydantic_private__ or {}).get("_response_format")
+        if response_format is None:
+            return None
+        return self.parse(response_format)
+
+    @overload
+    def parse(self, response_format: type[ParsedT]) -> ParsedT: ...
+    @overload
+    def parse(self, response_format: Literal["json"] | Mapping[str, Any]) -> Any: ...
+    def parse(self, response_format: Any) -> Any:
+        """Check the first choice's text against `response_format` (as `parsed` does).
+
+        Useful with a class for a typed result: `result.parse(Weather)` is a `Weather`.
+        """
+        from .._structured import parse_structured
+
+        truncated = self._first.status is ChatModelStatus.TRUNCATED_FINAL
+        return parse_structured(self.text, response_format, truncated=truncated)
+
     def to_message(self) -> dict[str, Any]:
         """Return the first choice as an assistant message for the next call's history."""
         from .._messages import choice_to_wire
 
         return choice_to_wire(self._first)
+
+
+@dataclasses.dataclass(frozen=True)
+class ToolRun(Generic[ToolCallT]):
+    """What `run_tools()` gives: the final answer and the whole conversation.
+
+    `messages` holds wire dicts (the messages given, then each assistant turn and the tool
+    answers), ready to continue the chat: `model.run([*run.messages, "And tomorrow?"])`.
+    """
+
+    result: ChatModelResult[ToolCallT]
+    """The model's final result, the first one that asked for no tools."""
+    messages: list[dict[str, Any]]
+    """The conversation: the messages given, every assistant turn and tool answer."""
+    rounds: int
+    """How many times the model was run."""
+
+    @property
+    def text(self) -> str:
+        """The final answer's text."""
+        return self.result.text

@@ -1,35 +1,89 @@
-"""Function tools offered to a model, and the tool calls a model makes."""
+"""Function tools offered to a model, the tool calls a model makes, and their answers.
+
+A `FunctionTool` is made from a JSON-schema dict, a pydantic model class, a dataclass or a
+plain Python function (sync or async); pydantic turns the last three into the schema and
+validates the model's arguments against them. What differs between the faces (awaiting a
+tool, running a turn's calls concurrently) lives in `_async/tool_call.py`.
+"""
 
 from __future__ import annotations
 
+import dataclasses
+import functools
+import inspect
 import json
-from typing import Any
+import typing
+from collections.abc import Callable, Mapping
+from typing import Any, Literal, TypedDict
 
-from pydantic import BaseModel, ConfigDict, Field
+import pydantic
+import pydantic_core
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
 
-__all__ = ["BaseToolCall", "FunctionCall", "FunctionTool", "ToolArgumentsError"]
+from .._docstring import parse_docstring
+from .._exceptions import ConfigurationError, ToolArgumentsError, ToolError
+
+__all__ = [
+    "BaseToolCall",
+    "FunctionCall",
+    "FunctionTool",
+    "ToolArgumentsError",
+    "ToolResultMessage",
+    "Tools",
+    "function_tool",
+]
+
+_DEFAULT_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
+_MAX_RAW_IN_ERROR = 500
 
 
-class ToolArgumentsError(ValueError):
-    """The model produced tool-call arguments that are not valid JSON."""
+class _ArgumentsSpec:
+    """How a tool's arguments are validated: against a type, or a function's signature."""
 
-    def __init__(self, name: str, raw: str, error: json.JSONDecodeError) -> None:
-        super().__init__(
-            f"tool call {name!r} has arguments that are not valid JSON ({error}): {raw!r}"
-        )
-        self.name = name
-        self.raw = raw
+    __slots__ = ("adapter", "kind", "positional", "target")
+
+    def __init__(
+        self,
+        kind: Literal["type", "function"],
+        target: Any,
+        adapter: TypeAdapter[Any],
+        positional: tuple[str, ...] = (),
+    ) -> None:
+        self.kind = kind
+        self.target = target
+        self.adapter = adapter
+        self.positional = positional
+
+    def validate(self, arguments: Any) -> Any:
+        value = self.adapter.validate_python(arguments)
+        if self.kind == "type":
+            return value
+        # Attributes rather than model_dump(): nested models stay instances.
+        return {name: getattr(value, name) for name in type(value).model_fields}
+
+    def split(self, kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
+        """Positional-only parameters cannot be passed by name."""
+        args = [kwargs.pop(name) for name in self.positional if name in kwargs]
+        return args, kwargs
 
 
 class FunctionTool(BaseModel):
-    """A function the model may call: its name, description and JSON-schema parameters."""
+    """A function the model may call: its name, description and JSON-schema parameters.
+
+    Make one directly from a schema, or with `function_tool()` / `sdk.tools.function()` from a
+    pydantic model class, a dataclass or a Python function. A tool made from a function
+    remembers it, so that `call.run()` and `run_tools()` can answer the model's calls.
+    """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     name: str = Field(min_length=1)
     description: str | None = None
-    parameters: dict[str, Any] = Field(default_factory=lambda: {"type": "object", "properties": {}})
+    parameters: dict[str, Any] = Field(default_factory=lambda: dict(_DEFAULT_PARAMETERS))
     strict: bool | None = None
+
+    _function: Callable[..., Any] | None = PrivateAttr(default=None)
+    _arguments: _ArgumentsSpec | None = PrivateAttr(default=None)
 
     def to_wire(self) -> dict[str, Any]:
         """Return the tool as the chat API's `tools` array entry."""
@@ -41,13 +95,236 @@ class FunctionTool(BaseModel):
         return {"type": "function", "function": function}
 
     @classmethod
-    def from_wire(cls, data: dict[str, Any]) -> FunctionTool:
+    def from_wire(cls, data: Mapping[str, Any]) -> FunctionTool:
         """Build a tool from an OpenAI-style `{"type": "function", "function": {...}}` dict."""
         if data.get("type", "function") != "function" or not isinstance(data.get("function"), dict):
             raise ValueError(
                 'a tool dict must look like {"type": "function", "function": {"name": ..., ...}}'
             )
         return cls.model_validate(data["function"])
+
+    @property
+    def function(self) -> Callable[..., Any] | None:
+        """The Python function the tool was made from, if any."""
+        return self._function
+
+    @property
+    def arguments_type(self) -> Any:
+        """What `validate_arguments()` returns: the model class or dataclass, else `dict`."""
+        spec = self._arguments
+        return spec.target if spec is not None and spec.kind == "type" else dict
+
+    def validate_arguments(self, arguments: Any) -> Any:
+        """Validate decoded call arguments against the tool's parameters.
+
+        A tool made from a model class or dataclass gives an instance of it; one made from a
+        function gives the keyword arguments as a dict (values converted by pydantic); one
+        made from a schema dict gives the arguments unchanged (they are not checked against
+        the schema). Invalid arguments raise `ToolArgumentsError` with pydantic's errors.
+        """
+        spec = self._arguments
+        if spec is None:
+            return arguments
+        try:
+            return spec.validate(arguments)
+        except ValidationError as exc:
+            raw = arguments if isinstance(arguments, str) else json.dumps(arguments, default=str)
+            raise ToolArgumentsError(
+                f"the arguments of tool {self.name!r} do not validate: {_describe(exc)}",
+                tool_name=self.name,
+                raw=raw,
+                errors=_errors(exc),
+            ) from None
+
+
+def function_tool(
+    parameters: Callable[..., Any] | type | Mapping[str, Any],
+    *,
+    name: str | None = None,
+    description: str | None = None,
+    strict: bool | None = None,
+) -> FunctionTool:
+    """Make a `FunctionTool` from a function, a model class, a dataclass or a schema dict.
+
+    Args:
+        parameters: a plain Python function (sync or async; its type hints give the schema,
+            its name the tool's name, its docstring the description and the parameters'
+            descriptions), a pydantic model class or dataclass (its fields are the
+            arguments), or a JSON-schema dict of an object (then `name` is required).
+        name: the tool's name; by default the function's or the class's name.
+        description: what the tool does, for the model; by default the docstring.
+        strict: ask the server to keep the arguments strictly to the schema.
+    """
+    if isinstance(parameters, Mapping):
+        return _from_schema(parameters, name, description, strict)
+    if isinstance(parameters, type):
+        return _from_type(parameters, name, description, strict)
+    if callable(parameters):
+        return _from_function(parameters, name, description, strict)
+    raise ConfigurationError(
+        "a tool is made from a function, a pydantic model class, a dataclass or a JSON-schema "
+        f"dict, got {parameters!r}"
+    )
+
+
+class Tools:
+    """`sdk.tools`: makes tools, as in the reference SDK (`sdk.tools.function(...)`)."""
+
+    def function(
+        self,
+        parameters: Callable[..., Any] | type | Mapping[str, Any],
+        *,
+        name: str | None = None,
+        description: str | None = None,
+        strict: bool | None = None,
+    ) -> FunctionTool:
+        """Make a `FunctionTool`; see `function_tool()` for the arguments."""
+        return function_tool(parameters, name=name, description=description, strict=strict)
+
+    def __repr__(self) -> str:
+        return "Tools()"
+
+
+def _build(
+    name: str | None,
+    description: str | None,
+    parameters: dict[str, Any],
+    strict: bool | None,
+    *,
+    function: Callable[..., Any] | None = None,
+    arguments: _ArgumentsSpec | None = None,
+) -> FunctionTool:
+    if not isinstance(name, str) or not name:
+        raise ConfigurationError(f"a tool needs a non-empty name, got {name!r}")
+    if description is not None and not isinstance(description, str):
+        raise ConfigurationError(f"a tool's description must be a str, got {description!r}")
+    if strict is not None and not isinstance(strict, bool):
+        raise ConfigurationError(f"a tool's strict must be True, False or None, got {strict!r}")
+    tool = FunctionTool(name=name, description=description, parameters=parameters, strict=strict)
+    tool._function = function
+    tool._arguments = arguments
+    return tool
+
+
+def _from_schema(
+    schema: Mapping[str, Any], name: str | None, description: str | None, strict: bool | None
+) -> FunctionTool:
+    if name is None:
+        raise ConfigurationError("a tool made from a JSON-schema dict needs name=...")
+    if schema.get("type", "object") != "object":
+        raise ConfigurationError(
+            f"tool {name!r}: the parameters schema must describe an object, got {dict(schema)!r}"
+        )
+    try:
+        json.dumps(schema, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        raise ConfigurationError(f"tool {name!r}: the schema is not JSON: {exc}") from None
+    return _build(name, description, json.loads(json.dumps(schema)), strict)
+
+
+def _class_doc(cls: type) -> str | None:
+    doc = cls.__dict__.get("__doc__")  # not inherited: BaseModel's own docstring is no help
+    if dataclasses.is_dataclass(cls) and doc and doc.startswith(f"{cls.__name__}("):
+        return None  # the signature dataclasses write when there is no docstring
+    return doc
+
+
+def _from_type(
+    cls: type, name: str | None, description: str | None, strict: bool | None
+) -> FunctionTool:
+    if not (issubclass(cls, BaseModel) or dataclasses.is_dataclass(cls)):
+        raise ConfigurationError(
+            f"a tool's parameters class must be a pydantic model or a dataclass, got {cls!r}"
+        )
+    adapter: TypeAdapter[Any] = TypeAdapter(cls)
+    schema = _json_schema(adapter, name or cls.__name__)
+    if description is None:
+        description = parse_docstring(_class_doc(cls)).description
+    schema.pop("description", None)  # it is the tool's description
+    spec = _ArgumentsSpec("type", cls, adapter)
+    return _build(name or cls.__name__, description, schema, strict, arguments=spec)
+
+
+def _from_function(
+    function: Callable[..., Any], name: str | None, description: str | None, strict: bool | None
+) -> FunctionTool:
+    target = function.func if isinstance(function, functools.partial) else function
+    name = name or getattr(target, "__name__", None)
+    if name == "<lambda>":
+        raise ConfigurationError("a tool made from a lambda needs name=...")
+    docstring = parse_docstring(inspect.getdoc(target))
+    model, positional = _signature_model(function, str(name), docstring.parameters)
+    adapter: TypeAdapter[Any] = TypeAdapter(model)
+    schema = _json_schema(adapter, str(name))
+    spec = _ArgumentsSpec("function", model, adapter, positional)
+    description = description if description is not None else docstring.description
+    return _build(name, description, schema, strict, function=function, arguments=spec)
+
+
+def _signature_model(
+    function: Callable[..., Any], name: str, documented: dict[str, str]
+) -> tuple[type[BaseModel], tuple[str, ...]]:
+    try:
+        signature = inspect.signature(function)
+        hints = typing.get_type_hints(
+            function.func if isinstance(function, functools.partial) else function,
+            include_extras=True,
+        )
+    except (TypeError, ValueError, NameError) as exc:
+        raise ConfigurationError(
+            f"tool {name!r}: cannot read the function's signature: {exc}"
+        ) from None
+    fields: dict[str, Any] = {}
+    positional = []
+    for parameter in signature.parameters.values():
+        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+            raise ConfigurationError(
+                f"tool {name!r}: *args and **kwargs cannot be described to a model; "
+                f"give {parameter.name!r} named, typed parameters instead"
+            )
+        if parameter.name.startswith("_"):
+            raise ConfigurationError(
+                f"tool {name!r}: parameter {parameter.name!r} starts with an underscore, "
+                "which a tool's arguments cannot"
+            )
+        if parameter.kind is parameter.POSITIONAL_ONLY:
+            positional.append(parameter.name)
+        default = ... if parameter.default is parameter.empty else parameter.default
+        field = Field(default, description=documented.get(parameter.name))
+        fields[parameter.name] = (hints.get(parameter.name, Any), field)
+    try:
+        model = pydantic.create_model(
+            f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
+        )
+    except (TypeError, ValueError, pydantic.PydanticUserError) as exc:
+        raise ConfigurationError(
+            f"tool {name!r}: its parameters cannot be modelled: {exc}"
+        ) from None
+    return model, tuple(positional)
+
+
+def _json_schema(adapter: TypeAdapter[Any], name: str) -> dict[str, Any]:
+    try:
+        schema = adapter.json_schema()
+    except pydantic.PydanticUserError as exc:
+        raise ConfigurationError(f"tool {name!r} has no JSON schema: {exc.message}") from None
+    schema.pop("title", None)
+    for field in (schema.get("properties") or {}).values():
+        if isinstance(field, dict):
+            field.pop("title", None)  # pydantic's title-cased copy of the name is noise
+    return schema
+
+
+def _errors(error: ValidationError) -> list[dict[str, Any]]:
+    return [dict(item) for item in error.errors(include_url=False, include_context=False)]
+
+
+def _describe(error: ValidationError) -> str:
+    problems = []
+    for item in error.errors(include_url=False):
+        where = ".".join(str(part) for part in item["loc"]) or "arguments"
+        problems.append(f"{where}: {item['msg']}")
+    return "; ".join(problems)
 
 
 class FunctionCall(BaseModel):
@@ -65,8 +342,22 @@ class FunctionCall(BaseModel):
             return {}
         try:
             return json.loads(self.raw_arguments)
-        except json.JSONDecodeError as exc:
-            raise ToolArgumentsError(self.name, self.raw_arguments, exc) from None
+        except (ValueError, RecursionError) as exc:
+            raw = self.raw_arguments
+            shown = raw if len(raw) <= _MAX_RAW_IN_ERROR else raw[:_MAX_RAW_IN_ERROR] + "..."
+            raise ToolArgumentsError(
+                f"tool call {self.name!r} has arguments that are not valid JSON ({exc}): {shown!r}",
+                tool_name=self.name,
+                raw=raw,
+            ) from None
+
+
+class ToolResultMessage(TypedDict):
+    """A tool's answer, ready to send back: `{"role": "tool", "tool_call_id", "content"}`."""
+
+    role: Literal["tool"]
+    tool_call_id: str
+    content: str
 
 
 class BaseToolCall(BaseModel):
@@ -79,3 +370,67 @@ class BaseToolCall(BaseModel):
     function: FunctionCall
     raw: dict[str, Any] = Field(repr=False)
     """The call exactly as the server sent it (merged, for streams); re-sent in history."""
+
+    _tool: FunctionTool | None = PrivateAttr(default=None)
+
+    @property
+    def tool(self) -> FunctionTool | None:
+        """The configured tool this call names, or None if the model named an unknown one."""
+        return (self.__pydantic_private__ or {}).get("_tool")
+
+    def validate_arguments(self) -> Any:
+        """The arguments decoded and validated by the tool (see `FunctionTool.validate_arguments`).
+
+        Without a matching configured tool, the decoded JSON as it is.
+        """
+        tool = self.tool
+        arguments = self.function.arguments
+        if tool is None:
+            return arguments
+        try:
+            return tool.validate_arguments(arguments)
+        except ToolArgumentsError as exc:
+            exc.tool_call_id = self.id
+            exc.raw = self.function.raw_arguments
+            raise
+
+    def answer(self, value: Any) -> ToolResultMessage:
+        """The tool message answering this call with `value`.
+
+        A `str` is sent as it is; anything else as JSON (pydantic models and dataclasses
+        through pydantic's JSON dump).
+        """
+        return {"role": "tool", "tool_call_id": self.id, "content": tool_result_content(value)}
+
+    def _prepare(self) -> tuple[Callable[..., Any], list[Any], dict[str, Any]]:
+        """The function to call and its validated arguments; `ToolError` if there is none."""
+        tool = self.tool
+        name = self.function.name
+        if tool is None:
+            raise ToolError(
+                f"the model called {name!r}, which is not among the configured tools",
+                tool_name=name,
+                tool_call_id=self.id,
+            )
+        spec = tool._arguments
+        if tool.function is None or spec is None or spec.kind != "function":
+            raise ToolError(
+                f"tool {name!r} was not made from a Python function, so it cannot be run "
+                "here: answer the call with call.answer(value)",
+                tool_name=name,
+                tool_call_id=self.id,
+            )
+        args, kwargs = spec.split(self.validate_arguments())
+        return tool.function, args, kwargs
+
+
+def tool_result_content(value: Any) -> str:
+    """A tool's return value as the text of its tool message."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, BaseModel):
+        return value.model_dump_json()
+    try:
+        return pydantic_core.to_json(value).decode()
+    except pydantic_core.PydanticSerializationError as exc:
+        raise TypeError(f"a tool returned a value that cannot be sent as JSON: {exc}") from None
