@@ -11,6 +11,7 @@ from ._async.model import AsyncChatModel
 from ._async.stream import AsyncChatStream
 from ._async.tool_call import AsyncToolCall
 from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
+from ._content import image_part, text_part
 from ._exceptions import (
     APIConnectionError,
     APIResponseError,
@@ -28,6 +29,10 @@ from ._exceptions import (
     PermissionDeniedError,
     RateLimitError,
     StreamError,
+    StructuredOutputError,
+    ToolError,
+    ToolRoundsExceededError,
+    ToolRunError,
     UnprocessableEntityError,
     YCloudChatError,
 )
@@ -52,6 +57,8 @@ from .types import (
     ReasoningMode,
     TextMessage,
     ToolArgumentsError,
+    ToolRun,
+    function_tool,
 )
 
 __all__ = [
@@ -100,10 +107,18 @@ __all__ = [
     "RateLimitError",
     "ReasoningMode",
     "StreamError",
+    "StructuredOutputError",
     "TextMessage",
     "ToolArgumentsError",
     "ToolCall",
+    "ToolError",
+    "ToolRoundsExceededError",
+    "ToolRun",
+    "ToolRunError",
     "UnprocessableEntityError",
     "YCloudChatError",
     "__version__",
+    "function_tool",
+    "image_part",
+    "text_part",
 ]

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from .._compat import async_call_function
 from .._exceptions import ToolRunError
-from ..types.tools import BaseToolCall, ToolResultMessage
+from ..types.messages import ToolResultMessageDict
+from ..types.tools import BaseToolCall
 
 __all__ = ["AsyncToolCall"]
 
@@ -19,7 +20,7 @@ class AsyncToolCall(BaseToolCall):
     "content": "..."}`.
     """
 
-    async def run(self) -> ToolResultMessage:
+    async def run(self) -> ToolResultMessageDict:
         """Validate the arguments, call the tool's function, and return the tool message.
 
         A `str` return value is sent as it is, anything else as JSON.

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 from .._compat import call_function
 from .._exceptions import ToolRunError
-from ..types.tools import BaseToolCall, ToolResultMessage
+from ..types.messages import ToolResultMessageDict
+from ..types.tools import BaseToolCall
 
 __all__ = ["ToolCall"]
 
@@ -21,7 +22,7 @@ class ToolCall(BaseToolCall):
     "content": "..."}`.
     """
 
-    def run(self) -> ToolResultMessage:
+    def run(self) -> ToolResultMessageDict:
         """Validate the arguments, call the tool's function, and return the tool message.
 
         A `str` return value is sent as it is, anything else as JSON.

@@ -1,6 +1,6 @@
 """Pydantic types shared by the sync and async faces: config, messages, tools and results."""
 
-from .config import ChatModelConfig, ReasoningMode
+from .config import ChatModelConfig, ReasoningMode, ToolInput
 from .messages import (
     FunctionResultDict,
     MessageInput,
@@ -14,8 +14,22 @@ from .messages import (
     ToolResultsDict,
 )
 from .misc import UNDEFINED, UndefinedOr, UndefinedType
-from .results import ChatChoice, ChatModelResult, ChatModelStatus, ChatUsage, DeltaChatChoice
-from .tools import BaseToolCall, FunctionCall, FunctionTool, ToolArgumentsError
+from .results import (
+    ChatChoice,
+    ChatModelResult,
+    ChatModelStatus,
+    ChatUsage,
+    DeltaChatChoice,
+    ToolRun,
+)
+from .tools import (
+    BaseToolCall,
+    FunctionCall,
+    FunctionTool,
+    ToolArgumentsError,
+    Tools,
+    function_tool,
+)
 
 __all__ = [
     "UNDEFINED",
@@ -38,8 +52,12 @@ __all__ = [
     "TextMessageProtocol",
     "ToolArgumentsError",
     "ToolCallsMessageDict",
+    "ToolInput",
     "ToolResultMessageDict",
     "ToolResultsDict",
+    "ToolRun",
+    "Tools",
     "UndefinedOr",
     "UndefinedType",
+    "function_tool",
 ]

@@ -14,7 +14,7 @@ import inspect
 import json
 import typing
 from collections.abc import Callable, Mapping
-from typing import Any, Literal, TypedDict
+from typing import Any, Literal
 
 import pydantic
 import pydantic_core
@@ -22,13 +22,13 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, Val
 
 from .._docstring import parse_docstring
 from .._exceptions import ConfigurationError, ToolArgumentsError, ToolError
+from .messages import ToolResultMessageDict
 
 __all__ = [
     "BaseToolCall",
     "FunctionCall",
     "FunctionTool",
     "ToolArgumentsError",
-    "ToolResultMessage",
     "Tools",
     "function_tool",
 ]
@@ -352,14 +352,6 @@ class FunctionCall(BaseModel):
             ) from None
 
 
-class ToolResultMessage(TypedDict):
-    """A tool's answer, ready to send back: `{"role": "tool", "tool_call_id", "content"}`."""
-
-    role: Literal["tool"]
-    tool_call_id: str
-    content: str
-
-
 class BaseToolCall(BaseModel):
     """A call the model asks the application to make; the faces add how to run it."""
 
@@ -394,7 +386,7 @@ class BaseToolCall(BaseModel):
             exc.raw = self.function.raw_arguments
             raise
 
-    def answer(self, value: Any) -> ToolResultMessage:
+    def answer(self, value: Any) -> ToolResultMessageDict:
         """The tool message answering this call with `value`.
 
         A `str` is sent as it is; anything else as JSON (pydantic models and dataclasses
