@@ -76,10 +76,13 @@ class ChatModel:
             reasoning_mode: `"low"`, `"medium"`, `"high"` (any case) or a `ReasoningMode`.
             response_format: `"json"`, a JSON-schema dict with a name, a pydantic model
                 class or a pydantic dataclass.
-            tools: a `FunctionTool` (or tool dict), or a sequence of them.
+            tools: a tool or a sequence of them: a Python function (its hints and docstring
+                give the schema; `run_tools()` and `call.run()` call it), a pydantic model
+                class or dataclass, a `FunctionTool`, or a wire tool dict.
             parallel_tool_calls: whether several tool calls may come in one turn.
-            tool_choice: `"none"`, `"auto"`, `"required"`, a tool, a configured tool's
-                name, or `{"type": "function", "function": {"name": ...}}`.
+            tool_choice: `"none"`, `"auto"`, `"required"` (any case), a configured tool (or
+                the function or class it was made from), its name, or
+                `{"type": "function", "function": {"name": ...}}`.
             extra_query: extra body keys such as `top_p`, `seed` or `stop`.
         """
         config = self._config.replace(

@@ -64,9 +64,15 @@ fields are the arguments), or a Python function (sync or async) that answers the
 ToolsInput: TypeAlias = ToolInput | Sequence[ToolInput]
 """What `tools` accepts: one tool, or a sequence of them."""
 ToolChoiceInput: TypeAlias = (
-    Literal["none", "auto", "required"] | str | FunctionTool | Mapping[str, Any]
+    Literal["none", "auto", "required"]
+    | str
+    | FunctionTool
+    | Mapping[str, Any]
+    | type
+    | Callable[..., Any]
 )
-"""What `tool_choice` accepts: a mode, a configured tool or its name, or the wire dict."""
+"""What `tool_choice` accepts: a mode, a configured tool (or the function or class it was
+made from) or its name, or the wire dict."""
 
 
 class ChatModelConfig(BaseModel):
@@ -314,6 +320,11 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
 def _normalise_tool_choice(value: Any) -> ToolChoice:
     if isinstance(value, FunctionTool):
         return {"type": "function", "function": {"name": value.name}}
+    if not isinstance(value, (str, Mapping)) and callable(value):
+        # The function or class a configured tool was made from stands for that tool.
+        name = getattr(value, "__name__", None)
+        if isinstance(name, str) and name != "<lambda>":
+            return {"type": "function", "function": {"name": name}}
     if isinstance(value, str):
         word = value.strip()
         if word.lower() in _TOOL_CHOICE_MODES:
