@@ -32,6 +32,7 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
 _DETAILS = ("auto", "low", "high")
 _DATA_URL_HEAD = re.compile(r"^data:image/[\w.+-]+;base64,$")
 _URL_SCHEMES = ("http://", "https://")
+_URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|data:)", re.IGNORECASE)
 
 
 class _ImageURL(TypedDict, total=False):
@@ -61,7 +62,7 @@ def text_part(text: str) -> TextPart:
 
 
 def image_part(
-    source: bytes | str | os.PathLike[str],
+    source: bytes | bytearray | memoryview | str | os.PathLike[str],
     *,
     media_type: str | None = None,
     detail: Literal["auto", "low", "high"] | None = None,
@@ -79,7 +80,7 @@ def image_part(
     """
     if detail is not None and detail not in _DETAILS:
         raise ConfigurationError(f'detail must be "auto", "low" or "high", got {detail!r}')
-    if isinstance(source, str) and source.startswith((*_URL_SCHEMES, "data:")):
+    if isinstance(source, str) and _URL.match(source):
         url = source
     elif isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
@@ -123,9 +124,10 @@ def check_image_url(url: Any, where: str) -> None:
     """Raise `ConfigurationError` unless `url` is an http(s) URL or a base64 image data URL."""
     if not isinstance(url, str) or not url:
         raise ConfigurationError(f"{where} has no URL")
-    if url.startswith(_URL_SCHEMES):
+    scheme = url[:8].lower()
+    if scheme.startswith(_URL_SCHEMES):
         return
-    if url.startswith("data:"):
+    if scheme.startswith("data:"):
         # Only the header is checked: decoding a large image on every request costs.
         head = url[: url.find(",") + 1]
         if not _DATA_URL_HEAD.match(head) or len(url) == len(head):

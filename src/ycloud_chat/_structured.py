@@ -29,7 +29,9 @@ def parse_structured(text: str, response_format: Any, *, truncated: bool = False
     payload = _unfenced(text)
     if isinstance(response_format, type):
         return _validate(_adapter(response_format), payload, text, response_format, truncated)
-    if isinstance(response_format, (str, Mapping)):
+    if isinstance(response_format, Mapping) or (
+        isinstance(response_format, str) and response_format.strip().lower() == "json"
+    ):
         try:
             return pydantic_core.from_json(payload)
         except ValueError as exc:

@@ -169,6 +169,23 @@ class ChatModelConfig(BaseModel):
             raise ValueError(f"parallel_tool_calls must be True, False or None, got {value!r}")
         return value
 
+    @model_validator(mode="before")
+    @classmethod
+    def _tool_choice_by_source(cls, values: Any) -> Any:
+        # tool_choice=get_weather names the configured tool made from get_weather, whatever
+        # name that tool was given.
+        if not isinstance(values, dict):
+            return values
+        choice = values.get("tool_choice")
+        if choice is None or isinstance(choice, (str, Mapping, FunctionTool)):
+            return values
+        tools = values.get("tools")
+        items = tools if isinstance(tools, Sequence) and not isinstance(tools, str) else [tools]
+        for tool in items:
+            if isinstance(tool, FunctionTool) and choice in (tool.function, tool.source):
+                return {**values, "tool_choice": tool}
+        return values
+
     @field_validator("tool_choice", mode="before")
     @classmethod
     def _check_tool_choice(cls, value: Any) -> Any:

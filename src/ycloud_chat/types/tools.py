@@ -38,28 +38,47 @@ _MAX_RAW_IN_ERROR = 500
 
 
 class _ArgumentsSpec:
-    """How a tool's arguments are validated: against a type, or a function's signature."""
+    """How a tool's arguments are validated: against a type, or a function's signature.
 
-    __slots__ = ("adapter", "kind", "positional", "target")
+    A signature becomes a pydantic model whose fields have neutral names and the parameters'
+    names as aliases, so that a parameter may be called `json` or `model_config`.
+    """
+
+    __slots__ = ("adapter", "kind", "names", "positional", "source", "target")
 
     def __init__(
         self,
         kind: Literal["type", "function"],
+        source: Any,
         target: Any,
-        adapter: TypeAdapter[Any],
+        names: Mapping[str, str] | None = None,
         positional: tuple[str, ...] = (),
     ) -> None:
         self.kind = kind
+        self.source = source
         self.target = target
-        self.adapter = adapter
+        self.adapter: TypeAdapter[Any] = TypeAdapter(target)
+        self.names = dict(names or {})
         self.positional = positional
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, _ArgumentsSpec):
+            return NotImplemented
+        return (self.kind, self.source, self.positional) == (
+            other.kind,
+            other.source,
+            other.positional,
+        )
+
+    def __hash__(self) -> int:
+        return hash((self.kind, id(self.source)))
 
     def validate(self, arguments: Any) -> Any:
         value = self.adapter.validate_python(arguments)
         if self.kind == "type":
             return value
         # Attributes rather than model_dump(): nested models stay instances.
-        return {name: getattr(value, name) for name in type(value).model_fields}
+        return {parameter: getattr(value, field) for field, parameter in self.names.items()}
 
     def split(self, kwargs: dict[str, Any]) -> tuple[list[Any], dict[str, Any]]:
         """Positional-only parameters cannot be passed by name."""
@@ -107,6 +126,12 @@ class FunctionTool(BaseModel):
     def function(self) -> Callable[..., Any] | None:
         """The Python function the tool was made from, if any."""
         return self._function
+
+    @property
+    def source(self) -> Any:
+        """What the tool was made from: a function, a model class or a dataclass, or None."""
+        spec = self._arguments
+        return spec.source if spec is not None else None
 
     @property
     def arguments_type(self) -> Any:
@@ -236,62 +261,61 @@ def _from_type(
         raise ConfigurationError(
             f"a tool's parameters class must be a pydantic model or a dataclass, got {cls!r}"
         )
-    adapter: TypeAdapter[Any] = TypeAdapter(cls)
-    schema = _json_schema(adapter, name or cls.__name__)
+    if name is None:
+        name = cls.__name__
+    spec = _ArgumentsSpec("type", cls, cls)
+    schema = _json_schema(spec.adapter, name)
     if description is None:
         description = parse_docstring(_class_doc(cls)).description
     schema.pop("description", None)  # it is the tool's description
-    spec = _ArgumentsSpec("type", cls, adapter)
-    return _build(name or cls.__name__, description, schema, strict, arguments=spec)
+    return _build(name, description, schema, strict, arguments=spec)
 
 
 def _from_function(
     function: Callable[..., Any], name: str | None, description: str | None, strict: bool | None
 ) -> FunctionTool:
     target = function.func if isinstance(function, functools.partial) else function
-    name = name or getattr(target, "__name__", None)
+    if name is None:
+        name = getattr(target, "__name__", None)
     if name == "<lambda>":
         raise ConfigurationError("a tool made from a lambda needs name=...")
     docstring = parse_docstring(inspect.getdoc(target))
-    model, positional = _signature_model(function, str(name), docstring.parameters)
-    adapter: TypeAdapter[Any] = TypeAdapter(model)
-    schema = _json_schema(adapter, str(name))
-    spec = _ArgumentsSpec("function", model, adapter, positional)
+    spec = _signature_spec(function, str(name), docstring.parameters)
+    schema = _json_schema(spec.adapter, str(name))
     description = description if description is not None else docstring.description
     return _build(name, description, schema, strict, function=function, arguments=spec)
 
 
-def _signature_model(
+def _signature_spec(
     function: Callable[..., Any], name: str, documented: dict[str, str]
-) -> tuple[type[BaseModel], tuple[str, ...]]:
+) -> _ArgumentsSpec:
+    partial = function if isinstance(function, functools.partial) else None
     try:
         signature = inspect.signature(function)
-        hints = typing.get_type_hints(
-            function.func if isinstance(function, functools.partial) else function,
-            include_extras=True,
-        )
+        hints = typing.get_type_hints(partial.func if partial else function, include_extras=True)
     except (TypeError, ValueError, NameError) as exc:
         raise ConfigurationError(
             f"tool {name!r}: cannot read the function's signature: {exc}"
         ) from None
+    bound = set(partial.keywords) if partial else set()  # fixed by the caller, not the model
     fields: dict[str, Any] = {}
+    names: dict[str, str] = {}
     positional = []
     for parameter in signature.parameters.values():
-        if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
-            raise ConfigurationError(
-                f"tool {name!r}: *args and **kwargs cannot be described to a model; "
-                f"give {parameter.name!r} named, typed parameters instead"
-            )
-        if parameter.name.startswith("_"):
-            raise ConfigurationError(
-                f"tool {name!r}: parameter {parameter.name!r} starts with an underscore, "
-                "which a tool's arguments cannot"
-            )
+        if parameter.name in bound:
+            continue
+        _check_parameter(parameter, name)
         if parameter.kind is parameter.POSITIONAL_ONLY:
             positional.append(parameter.name)
         default = ... if parameter.default is parameter.empty else parameter.default
-        field = Field(default, description=documented.get(parameter.name))
-        fields[parameter.name] = (hints.get(parameter.name, Any), field)
+        field = Field(default, alias=parameter.name)
+        description = documented.get(parameter.name)
+        if description:
+            # Set only when documented: description=None would hide one from Annotated.
+            field = Field(default, alias=parameter.name, description=description)
+        field_name = f"argument_{len(fields)}"
+        fields[field_name] = (hints.get(parameter.name, Any), field)
+        names[field_name] = parameter.name
     try:
         model = pydantic.create_model(
             f"{name}_arguments", __config__=ConfigDict(extra="forbid"), **fields
@@ -300,7 +324,20 @@ def _signature_model(
         raise ConfigurationError(
             f"tool {name!r}: its parameters cannot be modelled: {exc}"
         ) from None
-    return model, tuple(positional)
+    return _ArgumentsSpec("function", function, model, names, tuple(positional))
+
+
+def _check_parameter(parameter: inspect.Parameter, name: str) -> None:
+    if parameter.kind in (parameter.VAR_POSITIONAL, parameter.VAR_KEYWORD):
+        raise ConfigurationError(
+            f"tool {name!r}: *args and **kwargs cannot be described to a model; "
+            f"give {parameter.name!r} named, typed parameters instead"
+        )
+    if parameter.name.startswith("_"):
+        raise ConfigurationError(
+            f"tool {name!r}: parameter {parameter.name!r} starts with an underscore, "
+            "which a tool's arguments cannot"
+        )
 
 
 def _json_schema(adapter: TypeAdapter[Any], name: str) -> dict[str, Any]:
@@ -423,6 +460,6 @@ def tool_result_content(value: Any) -> str:
     if isinstance(value, BaseModel):
         return value.model_dump_json()
     try:
-        return pydantic_core.to_json(value).decode()
+        return pydantic_core.to_json(value, inf_nan_mode="null").decode()
     except pydantic_core.PydanticSerializationError as exc:
         raise TypeError(f"a tool returned a value that cannot be sent as JSON: {exc}") from None
