@@ -287,3 +287,19 @@ def test_bad_scripts_fail_at_once() -> None:
     with pytest.raises(ValueError, match="at least one"):
         fake.reply_tool_calls()
     assert fake.replies == []
+
+
+async def test_yc_base_url_points_a_default_sdk_at_the_served_fake(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeChatAPI()
+    fake.reply("from the environment")
+    with fake.serve() as base_url:
+        monkeypatch.setenv("YC_BASE_URL", base_url)
+        async with AsyncChatSDK(folder_id="folder1") as sdk:
+            assert sdk.base_url == base_url
+            result = await sdk.chat.completions("yandexgpt").run("Hi")
+        async with AsyncChatSDK(folder_id="folder1", base_url="http://other.test/v1") as sdk:
+            assert sdk.base_url == "http://other.test/v1"  # an explicit base_url wins
+    assert result.text == "from the environment"
+    assert fake.last_request.model == "gpt://folder1/yandexgpt/latest"
