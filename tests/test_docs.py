@@ -7,21 +7,28 @@ A page scripts other answers with a hidden comment before an example, run with `
 scope and invisible on the site:
 
     <!-- docs-test: fake.fail(429, "Too many requests", times=3) -->
+
+Examples that are tests themselves (the testing page) define `test_*` functions without
+arguments: they are called after the page's examples ran, async ones with anyio.
 """
 
 from __future__ import annotations
 
+import inspect
 import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
 
+import anyio
 import pytest
 
 from ycloud_chat.testing import FakeChatAPI
 
 DOCS = Path(__file__).parent.parent / "docs"
-EXAMPLE = re.compile(r"^(?P<indent>[ \t]*)```python[^\n]*\n(?P<code>.*?)^(?P=indent)```", re.S | re.M)
+EXAMPLE = re.compile(
+    r"^(?P<indent>[ \t]*)```python[^\n]*\n(?P<code>.*?)^(?P=indent)```", re.S | re.M
+)
 SETUP = re.compile(r"<!--\s*docs-test:(?P<code>.*?)-->", re.S)
 DEFAULT_ANSWER = "Hello! I am a fake model."
 MODELS = ["gpt://b1g-docs-folder/yandexgpt/latest", "gpt://b1g-docs-folder/yandexgpt-lite/latest"]
@@ -33,7 +40,8 @@ def snippets(page: Path) -> list[tuple[str, int, str]]:
     found = [("example", m.start(), textwrap.dedent(m["code"])) for m in EXAMPLE.finditer(text)]
     found += [("setup", m.start(), textwrap.dedent(m["code"])) for m in SETUP.finditer(text)]
     return [
-        (kind, text.count("\n", 0, start) + 1, code) for kind, start, code in sorted(found, key=lambda f: f[1])
+        (kind, text.count("\n", 0, start) + 1, code)
+        for kind, start, code in sorted(found, key=lambda f: f[1])
     ]
 
 
@@ -73,5 +81,8 @@ def test_examples_run(page: str, fake: FakeChatAPI, capsys: pytest.CaptureFixtur
             fake.replies.extend(fallbacks)
             continue
         exec(compile(code, f"docs/{page}:{line}", "exec"), namespace)
+    for name, test in list(namespace.items()):
+        if name.startswith("test_") and callable(test) and not inspect.signature(test).parameters:
+            anyio.run(test) if inspect.iscoroutinefunction(test) else test()
     capsys.readouterr()
     assert fake.unused == [], "a hidden setup scripted answers that no example asked for"

@@ -235,6 +235,12 @@ class FakeChatAPI:
         """Answer `GET /models` with these ids (e.g. `"gpt://<folder>/yandexgpt/latest"`)."""
         return self._add(Reply("models", model_ids=tuple(model_ids)), options)
 
+    def reset(self) -> None:
+        """Forget every scripted reply and recorded request (for a fake shared by tests)."""
+        with self._lock:
+            self.replies.clear()
+            self.requests.clear()
+
     @property
     def last_request(self) -> RecordedRequest:
         """The latest request received; AssertionError when there is none."""
