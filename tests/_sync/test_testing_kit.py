@@ -304,3 +304,22 @@ def test_yc_base_url_points_a_default_sdk_at_the_served_fake(
             assert sdk.base_url == "http://other.test/v1"  # an explicit base_url wins
     assert result.text == "from the environment"
     assert fake.last_request.model == "gpt://folder1/yandexgpt/latest"
+
+
+def test_a_failing_predicate_is_reported_by_the_served_fake() -> None:
+    fake = FakeChatAPI()
+    fake.reply("never", when=lambda messages: messages[5]["content"] == "x")
+    with served_sdk(fake) as sdk:
+        with pytest.raises(BadRequestError, match="could not answer: IndexError"):
+            sdk.chat.completions("yandexgpt").run("Hi")
+
+
+def test_reset_forgets_replies_and_requests() -> None:
+    fake = FakeChatAPI()
+    fake.reply("first", times=None)
+    with make_sdk(fake) as sdk:
+        sdk.chat.completions("yandexgpt").run("Hi")
+        fake.reset()
+        assert (fake.replies, fake.requests) == ([], [])
+        fake.reply("second")
+        assert (sdk.chat.completions("yandexgpt").run("Hi")).text == "second"

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 
 from .._compat import async_sleep, sleep
-from ._wire import FakeToolCall, MessagesPredicate, Planned, Reply, StreamShape, Usage
+from ._wire import FakeToolCall, MessagesPredicate, Planned, Reply, StreamShape, Usage, refusal
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -399,9 +399,7 @@ def _parse_json(content: bytes) -> Any:
 
 
 def _unmatched(record: RecordedRequest) -> Planned:
-    message = (
+    return refusal(
         f"FakeChatAPI has no scripted reply for {record.method} {record.path}"
         f" (model {record.model!r}); script one with fake.reply(...) and friends"
     )
-    body = json.dumps({"error": {"message": message, "code": 400}}).encode()
-    return Planned(400, [("content-type", "application/json")], [body], stream=False)

@@ -10,9 +10,11 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ._fake import RecordedRequest
+from ._wire import Planned, refusal
+
 if TYPE_CHECKING:
-    from ._fake import FakeChatAPI, RecordedRequest
-    from ._wire import Planned
+    from ._fake import FakeChatAPI
 
 __all__ = ["serve"]
 
@@ -85,9 +87,15 @@ class _Handler(BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length") or 0)
         content = self.rfile.read(length) if length else b""
         headers = dict(self.headers.items())
-        planned, record = self.server.fake.answer(
-            self.command, urlsplit(self.path).path, headers, content
-        )
+        try:
+            planned, record = self.server.fake.answer(
+                self.command, urlsplit(self.path).path, headers, content
+            )
+        except Exception as error:  # a `when=` predicate that failed: say so to the client
+            planned, record = (
+                refusal(f"FakeChatAPI could not answer: {error!r}"),
+                RecordedRequest(self.command, self.path, headers, None),
+            )
         if planned.delay and self.server.stopping.wait(planned.delay):
             self.close_connection = True
             return

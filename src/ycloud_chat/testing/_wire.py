@@ -12,7 +12,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-__all__ = ["FakeToolCall", "Planned", "Reply", "StreamShape"]
+__all__ = ["FakeToolCall", "Planned", "Reply", "StreamShape", "refusal"]
 
 StreamShape = Literal["openai", "ai_studio"]
 MessagesPredicate = Callable[[list[dict[str, Any]]], bool]
@@ -164,6 +164,12 @@ class Planned:
     stream: bool
     delay: float = 0.0
     chunk_delay: float = 0.0
+
+
+def refusal(message: str) -> Planned:
+    """A 400 answer with the service's error body, for a request the fake cannot answer."""
+    body = _dumps({"error": {"message": message, "code": 400}}).encode("utf-8")
+    return Planned(400, list(_JSON_HEADERS), [body], stream=False)
 
 
 class _Writer:
