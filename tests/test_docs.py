@@ -19,10 +19,13 @@ import re
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import anyio
 import pytest
 
+import ycloud_chat
+import ycloud_chat.testing
 from ycloud_chat.testing import FakeChatAPI
 
 DOCS = Path(__file__).parent.parent / "docs"
@@ -63,6 +66,27 @@ def fake(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeChatAPI]:
             monkeypatch.delenv(name, raising=False)
         monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
         yield fake
+
+
+def docstring_examples() -> dict[str, str]:
+    """The fenced examples in the docstrings that the API reference shows."""
+    objects: list[Any] = [ycloud_chat, ycloud_chat.testing]
+    objects += [getattr(module, name) for module in objects for name in module.__all__]
+    objects += [member for obj in objects if inspect.isclass(obj) for member in vars(obj).values()]
+    examples = {}
+    for obj in objects:
+        for match in EXAMPLE.finditer(inspect.getdoc(obj) or ""):
+            examples[f"{getattr(obj, '__qualname__', obj.__name__)}"] = match["code"]
+    return examples
+
+
+DOCSTRING_EXAMPLES = docstring_examples()
+
+
+@pytest.mark.parametrize("name", sorted(DOCSTRING_EXAMPLES))
+def test_docstring_examples_run(name: str, fake: FakeChatAPI) -> None:
+    code = textwrap.dedent(DOCSTRING_EXAMPLES[name])
+    exec(compile(code, f"the docstring of {name}", "exec"), {"__name__": "__main__"})
 
 
 def test_the_examples_cover_the_guide() -> None:

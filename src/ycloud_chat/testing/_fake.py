@@ -117,17 +117,24 @@ class FakeChatAPI:
     `with fake.serve() as base_url:`.
 
     ```python
+    from ycloud_chat import ChatSDK
+    from ycloud_chat.testing import FakeChatAPI
+
     fake = FakeChatAPI()
     fake.reply("Hello!")
-    with ChatSDK(folder_id="f", auth="key", http_client=fake.client()) as sdk:
+    with fake.client() as client, ChatSDK(folder_id="f", auth="k", http_client=client) as sdk:
         assert sdk.chat.completions("yandexgpt").run("Hi").text == "Hello!"
     assert fake.requests[0].messages == [{"role": "user", "content": "Hi"}]
     ```
+
+    Attributes:
+        replies: the scripted replies, in the order they are tried.
+        requests: every request received, in order, as a `RecordedRequest`.
     """
 
     replies: list[Reply] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
-    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def reply(
         self,
