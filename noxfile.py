@@ -12,7 +12,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "tests"]
+nox.options.sessions = ["lint", "typecheck", "docs", "tests"]
 nox.options.error_on_missing_interpreters = True
 
 ROOT = Path(__file__).parent
@@ -64,6 +64,23 @@ def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and the build tools."""
     session.install("-e", ".", *group("typecheck"))
     session.run("mypy")
+    session.chdir(ROOT / "examples" / "django_app")  # its modules are named from there
+    session.run("mypy", ".")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Run every example of the docs against the testing kit, then build the site strictly."""
+    session.install(".", *group("docs"))
+    session.run("pytest", "-q", "tests/test_docs.py")
+    session.run(
+        "mkdocs",
+        "build",
+        "--strict",
+        "--site-dir",
+        str(ROOT / "site"),
+        env={"NO_MKDOCS_2_WARNING": "1"},
+    )
 
 
 @nox.session(python=PYTHONS)

@@ -42,6 +42,7 @@ HEADER_SERVER_TRACE_ID = "x-server-trace-id"
 HEADER_PROJECT = "OpenAI-Project"
 
 ENV_FOLDER_ID = "YC_FOLDER_ID"
+ENV_BASE_URL = "YC_BASE_URL"
 ENV_API_KEY = "YC_API_KEY"
 ENV_IAM_TOKEN = "YC_IAM_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_TOKEN = "YC_TOKEN"  # noqa: S105

@@ -16,6 +16,7 @@ from .._constants import (
     DEFAULT_LIST_TIMEOUT,
     DEFAULT_MAX_RETRIES,
     DEFAULT_RUN_TIMEOUT,
+    ENV_BASE_URL,
     ENV_FOLDER_ID,
 )
 from .._deadline import check_timeout, resolve_timeout
@@ -37,7 +38,8 @@ class ChatSDK:
         auth: an API key or IAM token (str), or an auth object such as `APIKeyAuth`. On
             AI Studio it defaults to `YC_API_KEY`, then `YC_IAM_TOKEN`, then `YC_TOKEN`;
             those are never sent to another server, which gets only an explicit `auth`.
-        base_url: the API root; AI Studio by default, or any OpenAI-compatible server.
+        base_url: the API root: AI Studio or any OpenAI-compatible server; defaults to
+            `YC_BASE_URL`, else AI Studio.
         timeout: the default timeout in seconds for calls that give none.
         max_retries: how many times a failed request is retried (connection errors,
             408, 409, 429 and 5xx); 0 disables retries.
@@ -65,7 +67,8 @@ class ChatSDK:
         if folder_id is None:
             folder_id = os.environ.get(ENV_FOLDER_ID, "").strip() or None
         self.folder_id = check_folder_id(folder_id)
-        self.base_url = normalise_base_url(base_url or DEFAULT_BASE_URL)
+        base_url = base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+        self.base_url = normalise_base_url(base_url)
         self._ai_studio = is_ai_studio(self.base_url)
         self._transport = Transport(
             base_url=self.base_url,

@@ -1,0 +1,1 @@
+"""The chat app: views that ask a model through ycloud-chat."""

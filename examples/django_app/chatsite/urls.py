@@ -1,0 +1,5 @@
+"""URLs of the example site."""
+
+from django.urls import include, path
+
+urlpatterns = [path("", include("chat.urls"))]
