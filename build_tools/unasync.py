@@ -59,7 +59,7 @@ NAMES = {
     "async_cancel_shield": "cancel_shield",
     "ASYNC_DRAIN_GRACE": "DRAIN_GRACE",
     "async_call_function": "call_function",
-    "async_run_all": "run_all",
+    "async_settle_all": "settle_all",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",
@@ -72,13 +72,6 @@ PROSE = [
     (re.compile(r"\basync for\b"), "for"),
     (re.compile(r"\bawait "), ""),
     (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
-    (
-        re.compile(
-            r"An async function is\s+awaited; a blocking one runs in a worker thread,\s+off the "
-            r"event\s+loop\."
-        ),
-        "A plain function is called; an async one runs in an event loop of its own.",
-    ),
     (
         re.compile(r"The async face: the source the sync face is generated from\."),
         "The sync face: plain blocking code, generated from the async source.",

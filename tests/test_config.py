@@ -692,7 +692,7 @@ def test_replace_validates_and_normalises() -> None:
         (
             {"tools": [{"type": "function", "function": {"name": ""}}]},
             "invalid model configuration: tools: tools[0] is not a valid tool: "
-            "name: String should have at least 1 character",
+            "name: a tool's name must be 1 to 64 letters, digits, '_' or '-', got ''",
         ),
         (
             {"extra_query": {"stream": True}},

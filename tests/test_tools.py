@@ -29,7 +29,7 @@ from ycloud_chat import (
     ToolError,
     function_tool,
 )
-from ycloud_chat._compat import async_call_function, async_run_all, call_function, run_all
+from ycloud_chat._compat import async_call_function, async_settle_all, call_function, settle_all
 from ycloud_chat._response import ResponseContext
 from ycloud_chat.types.tools import Tools, tool_result_content
 
@@ -451,7 +451,7 @@ def test_parameter_names_that_basemodel_uses_work(name: str) -> None:
 @pytest.mark.parametrize(
     ("kwargs", "match"),
     [
-        ({"name": 5}, "non-empty name, got 5"),
+        ({"name": 5}, "name must be 1 to 64 letters, digits, '_' or '-', got 5"),
         ({"description": 5}, "description must be a str, got 5"),
         ({"strict": "yes"}, "strict must be True, False or None, got 'yes'"),
     ],
@@ -465,7 +465,7 @@ def test_bad_name_description_or_strict(source: Any, kwargs: dict[str, Any], mat
 
 
 def test_an_empty_name_is_rejected() -> None:
-    with pytest.raises(ConfigurationError, match="non-empty name"):
+    with pytest.raises(ConfigurationError, match="name must be 1 to 64 letters"):
         function_tool(SCHEMA, name="")
 
 
@@ -749,12 +749,12 @@ def test_tool_choice_a_function_tool_object() -> None:
     [
         ("sometimes", "names the tool 'sometimes', which is not among the tools"),
         ("search", r"not among the tools \('get_weather', 'Location'\)"),
-        (search, "names the tool 'search'"),
+        (search, "which no configured tool was made from"),
         (function_tool(search), "names the tool 'search'"),
         ({"type": "function", "function": {"name": "search"}}, "names the tool 'search'"),
         ("", "tool_choice must be"),
         (5, "tool_choice must be"),
-        (lambda: None, "tool_choice must be"),
+        (lambda: None, "which no configured tool was made from"),
         (["auto"], "tool_choice must be"),
         ({"type": "function"}, "tool_choice must be"),
         ({"type": "function", "function": {"name": 3}}, "tool_choice must be"),
@@ -767,9 +767,24 @@ def test_tool_choice_rejected(choice: Any, match: str) -> None:
     assert str(info.value).startswith("invalid model configuration: ")
 
 
-def test_tool_choice_name_without_tools_is_rejected() -> None:
+def test_tool_choice_without_tools_is_rejected() -> None:
     with pytest.raises(ConfigurationError, match="none are configured"):
+        ChatModelConfig().replace(tool_choice="get_weather")
+    with pytest.raises(ConfigurationError, match="which no configured tool was made from"):
         ChatModelConfig().replace(tool_choice=get_weather)
+
+
+def test_tool_choice_by_function_follows_the_tool_made_from_it() -> None:
+    renamed = function_tool(get_weather, name="forecast")
+    config = ChatModelConfig(tools=[renamed], tool_choice=get_weather)
+    assert config.tool_choice == {"type": "function", "function": {"name": "forecast"}}
+
+    def impostor() -> None:
+        """Has the same name as a configured tool, but is another function."""
+
+    impostor.__name__ = "forecast"
+    with pytest.raises(ConfigurationError, match="which no configured tool was made from"):
+        ChatModelConfig(tools=[renamed]).replace(tool_choice=impostor)
 
 
 @pytest.fixture
@@ -834,7 +849,7 @@ def test_tools_from_the_same_function_are_equal() -> None:
 # --- running functions: the compat shims --------------------------------------------------
 
 
-async def test_async_run_all_runs_concurrently_in_order() -> None:
+async def test_async_settle_all_runs_concurrently_in_order() -> None:
     started = anyio.Event()
     order: list[str] = []
 
@@ -849,12 +864,12 @@ async def test_async_run_all_runs_concurrently_in_order() -> None:
         return "second"
 
     with anyio.fail_after(5):
-        results = await async_run_all([waits_for_the_other, sets_the_event])
+        results = await async_settle_all([waits_for_the_other, sets_the_event])
     assert results == ["first", "second"]
     assert order == ["second", "first"]
 
 
-async def test_async_run_all_raises_the_first_failure_in_order_after_all_finished() -> None:
+async def test_async_settle_all_gives_every_outcome_after_all_finished() -> None:
     late_may_fail = anyio.Event()
     finished: list[str] = []
 
@@ -878,13 +893,34 @@ async def test_async_run_all_raises_the_first_failure_in_order_after_all_finishe
         return "slow"
 
     functions: list[Callable[[], Awaitable[str]]] = [ok, fails_late, fails_early, slow]
-    with anyio.fail_after(5), pytest.raises(ValueError, match="first in order"):
-        await async_run_all(functions)
+    with anyio.fail_after(5):
+        outcomes = await async_settle_all(functions)
     assert sorted(finished) == ["early", "late", "ok", "slow"]
+    assert outcomes[0] == "ok"
+    assert outcomes[3] == "slow"
+    assert isinstance(outcomes[1], ValueError)
+    assert isinstance(outcomes[2], KeyError)
 
 
-async def test_async_run_all_of_nothing() -> None:
-    assert await async_run_all([]) == []
+class Abort(BaseException):
+    """Not an Exception: must come out as it is, not wrapped in an exception group."""
+
+
+@pytest.mark.parametrize("count", [1, 3])
+async def test_async_settle_all_raises_a_base_exception_unwrapped(count: int) -> None:
+    async def aborts() -> str:
+        raise Abort("stop")
+
+    async def fine() -> str:
+        return "fine"
+
+    functions: list[Callable[[], Awaitable[str]]] = [aborts, *[fine] * (count - 1)]
+    with pytest.raises(Abort, match="stop"):
+        await async_settle_all(functions)
+
+
+async def test_async_settle_all_of_nothing() -> None:
+    assert await async_settle_all([]) == []
 
 
 async def test_async_call_function_runs_blocking_functions_in_a_worker_thread() -> None:
@@ -904,7 +940,7 @@ async def test_async_call_function_runs_blocking_functions_in_a_worker_thread() 
     assert partial_product == 20
 
 
-def test_run_all_is_sequential_and_raises_the_first_error() -> None:
+def test_settle_all_is_sequential_and_gives_every_outcome() -> None:
     calls: list[int] = []
 
     def step(n: int) -> Callable[[], int]:
@@ -914,15 +950,36 @@ def test_run_all_is_sequential_and_raises_the_first_error() -> None:
 
         return run
 
-    assert run_all([step(1), step(2), step(3)]) == [10, 20, 30]
+    assert settle_all([step(1), step(2), step(3)]) == [10, 20, 30]
     assert calls == [1, 2, 3]
 
     def boom() -> int:
         raise RuntimeError("boom")
 
-    with pytest.raises(RuntimeError, match="boom"):
-        run_all([step(4), boom, step(5)])
-    assert calls[:4] == [1, 2, 3, 4]
+    outcomes = settle_all([step(4), boom, step(5)])
+    assert calls[3:] == [4, 5]
+    assert outcomes[0] == 40
+    assert isinstance(outcomes[1], RuntimeError)
+    assert outcomes[2] == 50
+
+
+async def test_awaitables_returned_by_sync_functions_are_awaited_on_both_faces() -> None:
+    async def double(x: int) -> int:
+        return 2 * x
+
+    def wrapper(x: int) -> Any:  # a sync decorator around an async function
+        return double(x)
+
+    assert await async_call_function(wrapper, 4) == 8
+    assert call_function(wrapper, 5) == 10
+
+
+async def test_an_async_function_on_the_sync_face_inside_a_running_loop() -> None:
+    # As in a notebook: sync code called from a thread that already runs an event loop.
+    async def triple(x: int) -> int:
+        return 3 * x
+
+    assert call_function(triple, 3) == 9
 
 
 class AsyncCallable:
@@ -939,3 +996,29 @@ def test_call_function_runs_an_async_function_in_its_own_loop() -> None:
     assert call_function(functools.partial(double, 5)) == 10
     assert call_function(AsyncCallable(), 1) == 2
     assert call_function(lambda x: x - 1, 1) == 0
+
+
+class Greeter:
+    """Greets people."""
+
+    def __call__(self, who: str) -> str:
+        return f"hello {who}"
+
+    def method(self, who: str) -> str:
+        """Says hi."""
+        return f"hi {who}"
+
+
+def test_a_callable_object_is_a_tool_named_after_its_class() -> None:
+    tool = function_tool(Greeter())
+    assert tool.name == "Greeter"
+    assert tool.parameters["required"] == ["who"]
+    assert tool.validate_arguments({"who": "Ann"}) == {"who": "Ann"}
+
+
+def test_an_unbound_method_is_refused_and_a_bound_one_works() -> None:
+    with pytest.raises(ConfigurationError, match="parameter 'self' would be asked of the model"):
+        function_tool(Greeter.method)
+    tool = function_tool(Greeter().method)
+    assert (tool.name, tool.description) == ("method", "Says hi.")
+    assert list(tool.parameters["properties"]) == ["who"]

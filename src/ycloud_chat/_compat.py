@@ -10,7 +10,7 @@ right; nothing else in `_async/` touches anyio or an event loop.
 | `async_cancel_shield` | `cancel_shield`  |
 | `ASYNC_DRAIN_GRACE`   | `DRAIN_GRACE`    |
 | `async_call_function` | `call_function`  |
-| `async_run_all`       | `run_all`        |
+| `async_settle_all`    | `settle_all`     |
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import inspect
+import sys
 import time
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
@@ -39,12 +40,12 @@ __all__ = [
     "async_call_function",
     "async_cancel_shield",
     "async_deadline_scope",
-    "async_run_all",
+    "async_settle_all",
     "async_sleep",
     "call_function",
     "cancel_shield",
     "deadline_scope",
-    "run_all",
+    "settle_all",
     "sleep",
 ]
 
@@ -99,49 +100,115 @@ def _is_async(function: Callable[..., Any]) -> bool:
 
 
 async def async_call_function(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Await an async function; run a blocking one in a worker thread, off the event loop."""
+    """Await an async function; run a blocking one in a worker thread, off the event loop.
+
+    What a blocking function returns is awaited too when it is awaitable (a sync wrapper
+    around an async function).
+    """
     if _is_async(function):
         return await function(*args, **kwargs)
     import anyio.to_thread
 
-    return await anyio.to_thread.run_sync(functools.partial(function, *args, **kwargs))
+    def call() -> tuple[Any]:
+        # Boxed: trio refuses a worker-thread function that returns a coroutine.
+        return (function(*args, **kwargs),)
+
+    (value,) = await anyio.to_thread.run_sync(call)
+    return await value if inspect.isawaitable(value) else value
 
 
 def call_function(function: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Call a function; an async one runs to completion in an event loop of its own."""
-    if _is_async(function):
-        import anyio
+    """Call a function; an async one runs to completion in an event loop of its own.
 
-        return anyio.run(functools.partial(function, *args, **kwargs))
-    return function(*args, **kwargs)
-
-
-async def async_run_all(functions: Sequence[Callable[[], Awaitable[T]]]) -> list[T]:
-    """Run the functions concurrently; their results in order, or the first one's error.
-
-    Every function runs to its end even when another fails (none is cancelled halfway);
-    the error raised is that of the first failing function in the given order.
+    When this thread already runs an event loop (a notebook, or sync code called from async
+    code), that event loop runs in a helper thread, since a thread runs one loop at a time.
     """
+    value = function(*args, **kwargs)
+    if not inspect.isawaitable(value):
+        return value
+    return _await_in_new_loop(value)
+
+
+def _await_in_new_loop(awaitable: Awaitable[T]) -> T:
     import anyio
 
-    outcomes: list[Any] = [None] * len(functions)
-    failed: list[bool] = [False] * len(functions)
+    async def wait() -> T:
+        return await awaitable
+
+    if not _event_loop_running():
+        return anyio.run(wait)
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(1, thread_name_prefix="ycloud-chat-tool") as executor:
+        return executor.submit(anyio.run, wait).result()
+
+
+def _event_loop_running() -> bool:
+    """Whether this thread runs an asyncio or trio event loop."""
+    import asyncio
+
+    try:
+        asyncio.get_running_loop()
+        return True
+    except RuntimeError:
+        pass
+    trio = sys.modules.get("trio")
+    if trio is None:
+        return False
+    try:
+        trio.lowlevel.current_trio_token()
+        return True
+    except RuntimeError:
+        return False
+
+
+async def async_settle_all(functions: Sequence[Callable[[], Awaitable[T]]]) -> list[T | Exception]:
+    """Run the functions concurrently; each one's result or exception, in the given order.
+
+    Every function runs to its end even when another fails (none is cancelled halfway).
+    A `BaseException` (cancellation, KeyboardInterrupt) is raised as it is, not in a group.
+    """
+    if len(functions) == 1:
+        return [await _settled(functions[0])]
+    import anyio
+
+    outcomes: list[T | Exception] = []
 
     async def run_one(position: int) -> None:
-        try:
-            outcomes[position] = await functions[position]()
-        except Exception as exc:
-            outcomes[position], failed[position] = exc, True
+        outcomes[position] = await _settled(functions[position])
 
-    async with anyio.create_task_group() as group:
-        for position in range(len(functions)):
-            group.start_soon(run_one, position)
-    for position, outcome in enumerate(outcomes):
-        if failed[position]:
-            raise outcome
+    outcomes.extend(Exception() for _ in functions)  # placeholders, all replaced
+    try:
+        async with anyio.create_task_group() as group:
+            for position in range(len(functions)):
+                group.start_soon(run_one, position)
+    except BaseException as exc:
+        raise _single(exc) from None
     return outcomes
 
 
-def run_all(functions: Sequence[Callable[[], T]]) -> list[T]:
-    """Run the functions one after another; their results in order, or the first error."""
-    return [function() for function in functions]
+async def _settled(function: Callable[[], Awaitable[T]]) -> T | Exception:
+    try:
+        return await function()
+    except Exception as exc:
+        return exc
+
+
+def _single(error: BaseException) -> BaseException:
+    """The one exception inside an exception group of one (as task groups raise them)."""
+    inner = getattr(error, "exceptions", None)
+    while isinstance(inner, tuple) and len(inner) == 1:
+        error = inner[0]
+        inner = getattr(error, "exceptions", None)
+    return error
+
+
+def settle_all(functions: Sequence[Callable[[], T]]) -> list[T | Exception]:
+    """Run the functions one after another; each one's result or exception, in order."""
+    outcomes: list[T | Exception] = []
+    for function in functions:
+        try:
+            outcomes.append(function())
+        except Exception as exc:
+            outcomes.append(exc)
+    return outcomes

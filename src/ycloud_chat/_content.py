@@ -30,7 +30,7 @@ _SIGNATURES: tuple[tuple[bytes, int, str], ...] = (
     (b"BM", 0, "image/bmp"),
 )
 _DETAILS = ("auto", "low", "high")
-_DATA_URL_HEAD = re.compile(r"^data:image/[\w.+-]+;base64,$")
+_DATA_URL_HEAD = re.compile(r"^data:image/[\w.+-]+;base64,$", re.IGNORECASE)
 _URL_SCHEMES = ("http://", "https://")
 _URL = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.-]*://|data:)", re.IGNORECASE)
 

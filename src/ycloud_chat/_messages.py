@@ -7,6 +7,7 @@ from typing import Any
 
 from ._content import check_image_detail, check_image_url
 from ._exceptions import ConfigurationError
+from ._validation import shorten
 from .types.tools import BaseToolCall
 
 __all__ = ["InvalidMessageError", "choice_to_wire", "coerce_messages"]
@@ -194,7 +195,7 @@ def _check_parts(parts: list[Any], index: int, role: str) -> None:
         else:
             raise InvalidMessageError(
                 f'{where} must be a {{"type": "text"}} or {{"type": "image_url"}} part, '
-                f"got {part!r}"[:300]
+                f"got {shorten(repr(part), 200)}"
             )
 
 

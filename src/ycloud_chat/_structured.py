@@ -12,10 +12,10 @@ import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from ._exceptions import ConfigurationError, StructuredOutputError
+from ._validation import describe_errors, error_list, shorten
 
 __all__ = ["parse_structured"]
 
-_MAX_TEXT_IN_ERROR = 300
 _FENCE = re.compile(r"^```[\w-]*\s*\n(.*?)\n?```$", re.DOTALL)
 
 
@@ -63,20 +63,15 @@ def _validate(
     try:
         return adapter.validate_json(payload)
     except ValidationError as exc:
-        errors: list[dict[str, Any]] = [
-            dict(item) for item in exc.errors(include_url=False, include_context=False)
-        ]
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in item['loc']) or cls.__name__}: {item['msg']}"
-            for item in errors
-        )
-        raise _error(f"does not match {cls.__name__}", problems, text, errors, truncated) from None
+        problems = describe_errors(exc, cls.__name__)
+        error = _error(f"does not match {cls.__name__}", problems, text, error_list(exc), truncated)
+        raise error from None
 
 
 def _error(
     what: str, detail: str, text: str, errors: list[dict[str, Any]], truncated: bool
 ) -> StructuredOutputError:
-    shown = text if len(text) <= _MAX_TEXT_IN_ERROR else text[:_MAX_TEXT_IN_ERROR] + "..."
+    shown = shorten(text)
     hint = " (the answer was cut short by max_tokens)" if truncated else ""
     return StructuredOutputError(
         f"the model's answer {what}{hint}: {detail}; text: {shown!r}", text=text, errors=errors

@@ -297,8 +297,36 @@ async def test_a_failing_tool_raises_with_the_transcript_so_far() -> None:
     assert isinstance(error.__cause__, LookupError)
     assert (error.tool_name, error.tool_call_id) == ("broken", "c2")
     assert "tool 'broken' (call 'c2') failed: LookupError: no such thing: 7" in str(error)
-    assert [m["role"] for m in error.messages] == ["user", "assistant"]
+    # The calls that worked keep their answers; the failed one is left to the caller.
+    assert [m["role"] for m in error.messages] == ["user", "assistant", "tool"]
+    assert error.messages[2] == {"role": "tool", "tool_call_id": "c1", "content": "2"}
     assert len(recorder.requests) == 1
+
+
+async def test_tool_errors_can_be_sent_to_the_model_to_correct_itself() -> None:
+    def broken(x: int) -> int:
+        """Fails for odd numbers."""
+        if x % 2:
+            raise ValueError(f"{x} is odd")
+        return x
+
+    recorder = Recorder(
+        tool_calls_answer(
+            ("c1", "broken", {"x": 7}), ("c2", "broken", {"x": "seven"}), ("c3", "nowhere", {})
+        ),
+        tool_calls_answer(("c4", "broken", {"x": 8})),
+        httpx.Response(200, json=completion("8 it is")),
+    )
+    async with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m").configure(tools=broken)
+        run = await model.run_tools("go", tool_errors="send")
+    assert run.text == "8 it is"
+    assert run.rounds == 3
+    sent = recorder.bodies()[1]["messages"][2:]
+    assert [message["tool_call_id"] for message in sent] == ["c1", "c2", "c3"]
+    assert sent[0]["content"] == "Error: tool 'broken' (call 'c1') failed: ValueError: 7 is odd"
+    assert sent[1]["content"].startswith("Error: the arguments of tool 'broken' do not validate")
+    assert "called 'nowhere', which is not among the configured tools" in sent[2]["content"]
 
 
 async def test_run_tools_stops_after_max_rounds_with_every_call_answered() -> None:
@@ -345,6 +373,8 @@ async def test_run_tools_checks_its_arguments_before_any_request() -> None:
         for bad in (0, -1, 2.5, True, "3"):
             with pytest.raises(ConfigurationError, match="max_rounds must be a positive integer"):
                 await model.configure(tools=add).run_tools("go", max_rounds=bad)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match='tool_errors must be "raise" or "send"'):
+            await model.configure(tools=add).run_tools("go", tool_errors="ignore")  # type: ignore[arg-type]
     assert recorder.requests == []
 
 
@@ -453,3 +483,20 @@ async def test_an_image_part_goes_out_as_a_data_url() -> None:
         "type": "image_url",
         "image_url": {"url": "data:image/png;base64,iVBORw0KGgoAAAAAAAAAAA==", "detail": "low"},
     }
+
+
+async def test_a_tool_calls_turn_has_nothing_to_parse_and_results_pickle() -> None:
+    import pickle
+
+    recorder = Recorder(tool_calls_answer(("c1", "add", {"a": 1, "b": 2})))
+    async with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m").configure(tools=add, response_format=Weather)
+        result = await model.run("go")
+    assert result.parsed is None
+    copy: Result = pickle.loads(pickle.dumps(result))
+    assert copy == result
+    (call,) = copy.tool_calls or ()
+    assert call.tool is not None
+    assert call.tool.function is add
+    assert call.validate_arguments() == {"a": 1, "b": 2}
+    assert pickle.loads(pickle.dumps(model.config)) == model.config

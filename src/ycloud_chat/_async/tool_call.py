@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from .._compat import async_call_function
-from .._exceptions import ToolRunError
 from ..types.messages import ToolResultMessageDict
 from ..types.tools import BaseToolCall
 
@@ -23,8 +22,9 @@ class AsyncToolCall(BaseToolCall):
     async def run(self) -> ToolResultMessageDict:
         """Validate the arguments, call the tool's function, and return the tool message.
 
-        A `str` return value is sent as it is, anything else as JSON.
-        An async function is awaited; a blocking one runs in a worker thread, off the event loop.
+        A `str` return value is sent as it is, anything else as JSON. Sync and async
+        functions both work: the async face runs a blocking function in a worker thread, and
+        the sync face runs an async function in an event loop of its own.
 
         Raises:
             ToolArgumentsError: the arguments are not JSON or do not fit the function.
@@ -36,9 +36,4 @@ class AsyncToolCall(BaseToolCall):
             value = await async_call_function(function, *args, **kwargs)
             return self.answer(value)
         except Exception as exc:
-            raise ToolRunError(
-                f"tool {self.function.name!r} (call {self.id!r}) failed: "
-                f"{type(exc).__name__}: {exc}",
-                tool_name=self.function.name,
-                tool_call_id=self.id,
-            ) from exc
+            raise self._failed(exc) from exc

@@ -5,10 +5,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
-from .._compat import run_all
-from .._exceptions import ConfigurationError, ToolError, ToolRoundsExceededError
+from .._compat import settle_all
+from .._exceptions import ConfigurationError, ToolRoundsExceededError
 from .._messages import coerce_messages
 from .._request import build_chat_body
 from .._response import ResponseContext, decode_json, parse_completion
@@ -22,6 +22,7 @@ from ..types.config import (
 from ..types.messages import MessagesInput
 from ..types.misc import UNDEFINED, UndefinedOr
 from ..types.results import ChatModelResult, ToolRun
+from ..types.tools import answer_calls
 from .stream import ChatStream
 from .tool_call import ToolCall
 
@@ -129,29 +130,34 @@ class ChatModel:
         messages: MessagesInput,
         *,
         max_rounds: int = 8,
+        tool_errors: Literal["raise", "send"] = "raise",
         timeout: UndefinedOr[float | None] = UNDEFINED,
     ) -> ToolRun[ToolCall]:
         """Run the model, answer its tool calls, and repeat until it answers without tools.
 
-        Every call of a turn is run (concurrently on the async face, in order on the sync
-        face) with the configured tools' Python functions; the answers go back in call order,
-        each matched to its call by id.
+        Every call of a turn is run with the configured tools' Python functions
+        (concurrently on the async face, blocking functions in worker threads; in order on
+        the sync face), and the answers go back in call order, each matched to its call by id.
 
         Args:
             messages: the conversation so far, in any accepted shape.
             max_rounds: the most times the model is run (a positive integer).
+            tool_errors: `"raise"` (default) stops at a call that cannot be answered;
+                `"send"` sends the error's text to the model as that call's answer, so that
+                it can correct itself (bad arguments, a failing function, an unknown tool).
             timeout: the deadline of each run of the model, as in `run()`.
 
         Returns:
             A `ToolRun`: `.result` is the final answer, `.messages` the whole conversation.
 
         Raises:
-            ToolRunError, ToolArgumentsError, ToolError: a call could not be answered; the
-                error's `messages` holds the conversation up to that turn.
+            ToolRunError, ToolArgumentsError, ToolError: a call could not be answered. The
+                error's `messages` holds the conversation: the turn with the calls and the
+                answers of the calls that worked; answer `error.tool_call_id` to go on.
             ToolRoundsExceededError: the model still asked for tools after `max_rounds` runs
                 (their calls are answered in the error's `messages`).
         """
-        _check_max_rounds(max_rounds)
+        _check_run_tools_arguments(max_rounds, tool_errors)
         self._check_runnable_tools()
         transcript = coerce_messages(messages)
         for rounds in range(1, max_rounds + 1):
@@ -160,12 +166,12 @@ class ChatModel:
             calls = result.tool_calls or ()
             if not calls:
                 return ToolRun(result=result, messages=transcript, rounds=rounds)
-            try:
-                answers = run_all([call.run for call in calls])
-            except ToolError as error:
-                error.messages = list(transcript)
-                raise
-            transcript.extend(dict(answer) for answer in answers)
+            outcomes = settle_all([call.run for call in calls])
+            answers, failure = answer_calls(calls, outcomes, send_errors=tool_errors == "send")
+            transcript.extend(answers)
+            if failure is not None:
+                failure.messages = transcript
+                raise failure
         names = ", ".join(call.function.name for call in calls)
         exceeded = ToolRoundsExceededError(
             f"the model still asked for tools ({names}) after {max_rounds} rounds; raise "
@@ -214,6 +220,8 @@ class ChatModel:
         return f"{type(self).__name__}(uri={self._uri!r}{', ' if settings else ''}{settings})"
 
 
-def _check_max_rounds(max_rounds: object) -> None:
+def _check_run_tools_arguments(max_rounds: object, tool_errors: object) -> None:
     if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
         raise ConfigurationError(f"max_rounds must be a positive integer, got {max_rounds!r}")
+    if tool_errors not in ("raise", "send"):
+        raise ConfigurationError(f'tool_errors must be "raise" or "send", got {tool_errors!r}')

@@ -5,7 +5,6 @@
 from __future__ import annotations
 
 from .._compat import call_function
-from .._exceptions import ToolRunError
 from ..types.messages import ToolResultMessageDict
 from ..types.tools import BaseToolCall
 
@@ -25,8 +24,9 @@ class ToolCall(BaseToolCall):
     def run(self) -> ToolResultMessageDict:
         """Validate the arguments, call the tool's function, and return the tool message.
 
-        A `str` return value is sent as it is, anything else as JSON.
-        A plain function is called; an async one runs in an event loop of its own.
+        A `str` return value is sent as it is, anything else as JSON. Sync and async
+        functions both work: the async face runs a blocking function in a worker thread, and
+        the sync face runs an async function in an event loop of its own.
 
         Raises:
             ToolArgumentsError: the arguments are not JSON or do not fit the function.
@@ -38,9 +38,4 @@ class ToolCall(BaseToolCall):
             value = call_function(function, *args, **kwargs)
             return self.answer(value)
         except Exception as exc:
-            raise ToolRunError(
-                f"tool {self.function.name!r} (call {self.id!r}) failed: "
-                f"{type(exc).__name__}: {exc}",
-                tool_name=self.function.name,
-                tool_call_id=self.id,
-            ) from exc
+            raise self._failed(exc) from exc

@@ -22,6 +22,7 @@ from pydantic import (
 from pydantic.errors import PydanticInvalidForJsonSchema
 
 from .._exceptions import ConfigurationError
+from .._validation import describe_errors
 from .misc import UNDEFINED
 from .tools import FunctionTool, function_tool
 
@@ -182,8 +183,10 @@ class ChatModelConfig(BaseModel):
         tools = values.get("tools")
         items = tools if isinstance(tools, Sequence) and not isinstance(tools, str) else [tools]
         for tool in items:
-            if isinstance(tool, FunctionTool) and choice in (tool.function, tool.source):
-                return {**values, "tool_choice": tool}
+            if tool is choice or (
+                isinstance(tool, FunctionTool) and choice in (tool.function, tool.source)
+            ):
+                return {**values, "tool_choice": function_tool(tool) if tool is choice else tool}
         return values
 
     @field_validator("tool_choice", mode="before")
@@ -298,17 +301,7 @@ def _field_error(name: str, value: Any, error: ValueError) -> ValidationError:
 
 def _describe(error: ValidationError) -> str:
     """One line naming each bad setting and what is wrong with it."""
-    return "invalid model configuration: " + _problems(error, "configure()")
-
-
-def _problems(error: ValidationError, whole: str) -> str:
-    problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or whole
-        # Collapsed: a message may quote a multi-line value.
-        message = " ".join(item["msg"].removeprefix("Value error, ").split())
-        problems.append(f"{where}: {message}")
-    return "; ".join(problems)
+    return "invalid model configuration: " + describe_errors(error, "configure()")
 
 
 def _coerce_tool(item: Any, index: int) -> FunctionTool:
@@ -319,7 +312,7 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
             return FunctionTool.from_wire(dict(item))
         except ValidationError as exc:
             raise ValueError(
-                f"tools[{index}] is not a valid tool: {_problems(exc, 'function')}"
+                f"tools[{index}] is not a valid tool: {describe_errors(exc, 'function')}"
             ) from None
         except ValueError as exc:
             raise ValueError(f"tools[{index}] is not a valid tool: {exc}") from None
@@ -337,11 +330,6 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
 def _normalise_tool_choice(value: Any) -> ToolChoice:
     if isinstance(value, FunctionTool):
         return {"type": "function", "function": {"name": value.name}}
-    if not isinstance(value, (str, Mapping)) and callable(value):
-        # The function or class a configured tool was made from stands for that tool.
-        name = getattr(value, "__name__", None)
-        if isinstance(name, str) and name != "<lambda>":
-            return {"type": "function", "function": {"name": name}}
     if isinstance(value, str):
         word = value.strip()
         if word.lower() in _TOOL_CHOICE_MODES:
@@ -357,6 +345,8 @@ def _normalise_tool_choice(value: Any) -> ToolChoice:
             and function["name"]
         ):
             return {"type": "function", "function": {"name": function["name"]}}
+    if callable(value):
+        raise ValueError(f"tool_choice is {value!r}, which no configured tool was made from")
     raise ValueError(
         'tool_choice must be "none", "auto", "required", a tool, the name of a configured tool '
         f'or {{"type": "function", "function": {{"name": ...}}}}, got {value!r}'

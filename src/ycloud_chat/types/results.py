@@ -215,14 +215,20 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
 
     @property
     def parsed(self) -> Any:
-        """The answer checked against the model's `response_format`; None without one.
+        """The answer checked against the model's `response_format`.
 
         A pydantic model class or dataclass gives a validated instance; `"json"` and schema
         dicts give the decoded JSON. An answer that does not match raises
         `StructuredOutputError`, which carries the raw `text` and pydantic's `errors`.
+        It is None when there is nothing to parse: without a `response_format`, on a stream
+        chunk before the answer is finished, and on a turn that only asks for tool calls.
+        Each access validates the text again.
         """
         response_format = (self.__pydantic_private__ or {}).get("_response_format")
-        if response_format is None:
+        first = self._first
+        if response_format is None or first.status is ChatModelStatus.PARTIAL:
+            return None
+        if first.tool_calls and not first.text:
             return None
         return self.parse(response_format)
 

@@ -12,16 +12,26 @@ import dataclasses
 import functools
 import inspect
 import json
+import re
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Literal
 
 import pydantic
 import pydantic_core
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, TypeAdapter, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from .._docstring import parse_docstring
-from .._exceptions import ConfigurationError, ToolArgumentsError, ToolError
+from .._exceptions import ConfigurationError, ToolArgumentsError, ToolError, ToolRunError
+from .._validation import describe_errors, error_list, shorten
 from .messages import ToolResultMessageDict
 
 __all__ = [
@@ -35,6 +45,7 @@ __all__ = [
 
 _DEFAULT_PARAMETERS: dict[str, Any] = {"type": "object", "properties": {}}
 _MAX_RAW_IN_ERROR = 500
+_TOOL_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class _ArgumentsSpec:
@@ -73,6 +84,10 @@ class _ArgumentsSpec:
     def __hash__(self) -> int:
         return hash((self.kind, id(self.source)))
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The signature model is made at run time and cannot be pickled: make it again.
+        return (_rebuild_spec, (self.kind, self.source))
+
     def validate(self, arguments: Any) -> Any:
         value = self.adapter.validate_python(arguments)
         if self.kind == "type":
@@ -96,13 +111,21 @@ class FunctionTool(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    name: str = Field(min_length=1)
+    name: str
+    """1 to 64 letters, digits, `_` or `-` (what OpenAI-compatible servers accept)."""
     description: str | None = None
     parameters: dict[str, Any] = Field(default_factory=lambda: dict(_DEFAULT_PARAMETERS))
     strict: bool | None = None
 
     _function: Callable[..., Any] | None = PrivateAttr(default=None)
     _arguments: _ArgumentsSpec | None = PrivateAttr(default=None)
+
+    @field_validator("name")
+    @classmethod
+    def _check_name(cls, name: str) -> str:
+        if not _TOOL_NAME.match(name):
+            raise ValueError(_name_error(name))
+        return name
 
     def to_wire(self) -> dict[str, Any]:
         """Return the tool as the chat API's `tools` array entry."""
@@ -154,11 +177,12 @@ class FunctionTool(BaseModel):
             return spec.validate(arguments)
         except ValidationError as exc:
             raw = arguments if isinstance(arguments, str) else json.dumps(arguments, default=str)
+            problems = describe_errors(exc, "arguments")
             raise ToolArgumentsError(
-                f"the arguments of tool {self.name!r} do not validate: {_describe(exc)}",
+                f"the arguments of tool {self.name!r} do not validate: {problems}",
                 tool_name=self.name,
                 raw=raw,
-                errors=_errors(exc),
+                errors=error_list(exc),
             ) from None
 
 
@@ -219,8 +243,8 @@ def _build(
     function: Callable[..., Any] | None = None,
     arguments: _ArgumentsSpec | None = None,
 ) -> FunctionTool:
-    if not isinstance(name, str) or not name:
-        raise ConfigurationError(f"a tool needs a non-empty name, got {name!r}")
+    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+        raise ConfigurationError(_name_error(name))
     if description is not None and not isinstance(description, str):
         raise ConfigurationError(f"a tool's description must be a str, got {description!r}")
     if strict is not None and not isinstance(strict, bool):
@@ -245,6 +269,10 @@ def _from_schema(
     except (TypeError, ValueError) as exc:
         raise ConfigurationError(f"tool {name!r}: the schema is not JSON: {exc}") from None
     return _build(name, description, json.loads(json.dumps(schema)), strict)
+
+
+def _name_error(name: object) -> str:
+    return f"a tool's name must be 1 to 64 letters, digits, '_' or '-', got {name!r}"
 
 
 def _class_doc(cls: type) -> str | None:
@@ -274,9 +302,11 @@ def _from_type(
 def _from_function(
     function: Callable[..., Any], name: str | None, description: str | None, strict: bool | None
 ) -> FunctionTool:
-    target = function.func if isinstance(function, functools.partial) else function
+    target = _described(function)
     if name is None:
         name = getattr(target, "__name__", None)
+        if not inspect.isroutine(target) and not isinstance(target, type):
+            name = type(target).__name__  # a callable object: its class names it
     if name == "<lambda>":
         raise ConfigurationError("a tool made from a lambda needs name=...")
     docstring = parse_docstring(inspect.getdoc(target))
@@ -286,13 +316,31 @@ def _from_function(
     return _build(name, description, schema, strict, function=function, arguments=spec)
 
 
+def _described(function: Callable[..., Any]) -> Any:
+    """What holds the docstring and type hints: the wrapped function of a partial."""
+    return function.func if isinstance(function, functools.partial) else function
+
+
+def _hints(function: Callable[..., Any]) -> dict[str, Any]:
+    target = _described(function)
+    if not inspect.isroutine(target) and not isinstance(target, type):
+        target = type(target).__call__  # a callable object
+    return typing.get_type_hints(target, include_extras=True)
+
+
+def _rebuild_spec(kind: Literal["type", "function"], source: Any) -> _ArgumentsSpec:
+    if kind == "type":
+        return _ArgumentsSpec("type", source, source)
+    return _signature_spec(source, getattr(_described(source), "__name__", "tool"), {})
+
+
 def _signature_spec(
     function: Callable[..., Any], name: str, documented: dict[str, str]
 ) -> _ArgumentsSpec:
     partial = function if isinstance(function, functools.partial) else None
     try:
         signature = inspect.signature(function)
-        hints = typing.get_type_hints(partial.func if partial else function, include_extras=True)
+        hints = _hints(function)
     except (TypeError, ValueError, NameError) as exc:
         raise ConfigurationError(
             f"tool {name!r}: cannot read the function's signature: {exc}"
@@ -338,6 +386,11 @@ def _check_parameter(parameter: inspect.Parameter, name: str) -> None:
             f"tool {name!r}: parameter {parameter.name!r} starts with an underscore, "
             "which a tool's arguments cannot"
         )
+    if parameter.name in ("self", "cls"):
+        raise ConfigurationError(
+            f"tool {name!r}: parameter {parameter.name!r} would be asked of the model; "
+            "make the tool from the bound method (instance.method) instead"
+        )
 
 
 def _json_schema(adapter: TypeAdapter[Any], name: str) -> dict[str, Any]:
@@ -350,18 +403,6 @@ def _json_schema(adapter: TypeAdapter[Any], name: str) -> dict[str, Any]:
         if isinstance(field, dict):
             field.pop("title", None)  # pydantic's title-cased copy of the name is noise
     return schema
-
-
-def _errors(error: ValidationError) -> list[dict[str, Any]]:
-    return [dict(item) for item in error.errors(include_url=False, include_context=False)]
-
-
-def _describe(error: ValidationError) -> str:
-    problems = []
-    for item in error.errors(include_url=False):
-        where = ".".join(str(part) for part in item["loc"]) or "arguments"
-        problems.append(f"{where}: {item['msg']}")
-    return "; ".join(problems)
 
 
 class FunctionCall(BaseModel):
@@ -381,7 +422,7 @@ class FunctionCall(BaseModel):
             return json.loads(self.raw_arguments)
         except (ValueError, RecursionError) as exc:
             raw = self.raw_arguments
-            shown = raw if len(raw) <= _MAX_RAW_IN_ERROR else raw[:_MAX_RAW_IN_ERROR] + "..."
+            shown = shorten(raw, _MAX_RAW_IN_ERROR)
             raise ToolArgumentsError(
                 f"tool call {self.name!r} has arguments that are not valid JSON ({exc}): {shown!r}",
                 tool_name=self.name,
@@ -431,6 +472,15 @@ class BaseToolCall(BaseModel):
         """
         return {"role": "tool", "tool_call_id": self.id, "content": tool_result_content(value)}
 
+    def _failed(self, error: Exception) -> ToolRunError:
+        """The error for this call's function having raised `error`."""
+        detail = shorten(f"{type(error).__name__}: {error}")
+        return ToolRunError(
+            f"tool {self.function.name!r} (call {self.id!r}) failed: {detail}",
+            tool_name=self.function.name,
+            tool_call_id=self.id,
+        )
+
     def _prepare(self) -> tuple[Callable[..., Any], list[Any], dict[str, Any]]:
         """The function to call and its validated arguments; `ToolError` if there is none."""
         tool = self.tool
@@ -451,6 +501,28 @@ class BaseToolCall(BaseModel):
             )
         args, kwargs = spec.split(self.validate_arguments())
         return tool.function, args, kwargs
+
+
+def answer_calls(
+    calls: Sequence[BaseToolCall], outcomes: Sequence[Any], *, send_errors: bool
+) -> tuple[list[dict[str, Any]], ToolError | None]:
+    """The tool messages for a turn's calls, and the first failure unless errors are sent.
+
+    With `send_errors`, a failed call is answered with its error's text (so that the model
+    can correct itself); otherwise it gets no answer and its error is returned.
+    """
+    answers: list[dict[str, Any]] = []
+    failure: ToolError | None = None
+    for call, outcome in zip(calls, outcomes, strict=True):
+        if not isinstance(outcome, Exception):
+            answers.append(dict(outcome))
+            continue
+        error = outcome if isinstance(outcome, ToolError) else call._failed(outcome)
+        if send_errors:
+            answers.append(dict(call.answer(f"Error: {error.message}")))
+        elif failure is None:
+            failure = error
+    return answers, failure
 
 
 def tool_result_content(value: Any) -> str:
