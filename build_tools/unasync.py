@@ -58,6 +58,7 @@ NAMES = {
     "async_deadline_scope": "deadline_scope",
     "async_cancel_shield": "cancel_shield",
     "ASYNC_DRAIN_GRACE": "DRAIN_GRACE",
+    "async_pooled_transport": "pooled_transport",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",
