@@ -22,6 +22,7 @@ from tests.faults.server import (
     TALLY,
     Fault,
     FaultServer,
+    checked_out,
     closed_port,
     cut_body,
     cut_stream,
@@ -78,9 +79,7 @@ def plan(server: FaultServer, *faults: Fault, max_retries: int = 2) -> ChatSDK:
 
 def in_use(sdk: ChatSDK) -> int:
     """Connections of the SDK's pool that are checked out (a request or response holds them)."""
-    pool = sdk._transport.client._transport._pool  # type: ignore[attr-defined]
-    busy = [conn for conn in pool.connections if not (conn.is_idle() or conn.is_closed())]
-    return len(pool._requests) + len(busy)
+    return checked_out(sdk._transport.client)
 
 
 def no_secret(caplog: pytest.LogCaptureFixture, *objects: Any) -> None:

@@ -20,10 +20,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+import httpx
+
 from tests.helpers import chunk, completion, sse
 
-# What a fault does with one request: write to the socket; return False to close it after.
-Action = Callable[["Connection"], bool]
+# What a fault does with one request: answer on the connection; return False to close it.
+Action = Callable[["Connection", "Received"], bool]
 
 
 @dataclass
@@ -168,7 +170,7 @@ class FaultServer:
                 request = connection.read_request()
                 if request is None:
                     return
-                if not self._next_fault(request).act(connection):
+                if not self._next_fault(request).act(connection, request):
                     return
         except OSError:
             pass  # the client went away mid-answer: that is what some faults provoke
@@ -188,6 +190,13 @@ class FaultServer:
 def _shutdown(sock: socket.socket) -> None:
     with contextlib.suppress(OSError):
         sock.shutdown(socket.SHUT_RDWR)
+
+
+def checked_out(client: httpx.Client | httpx.AsyncClient) -> int:
+    """Connections of a client's pool held by a request or an unclosed response."""
+    pool = client._transport._pool  # type: ignore[attr-defined]
+    busy = [conn for conn in pool.connections if not (conn.is_idle() or conn.is_closed())]
+    return len(pool._requests) + len(busy)
 
 
 def closed_port() -> int:
@@ -222,10 +231,39 @@ def _sse_body(*payloads: Any) -> bytes:
 # The faults. Each returns a `Fault`; their names are what the tally counts.
 
 
-def ok(text: str = "hello") -> Fault:
-    """A normal answer: a JSON completion, or an event stream when the request asks for one."""
+def echo() -> Fault:
+    """Answer each request with its own last message: JSON, or an event stream if asked."""
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
+        body = json.loads(request.body)
+        text = body["messages"][-1]["content"]
+        if body["stream"]:
+            events = _sse_body(chunk(text[:3]), chunk(text[3:], finish_reason="stop"), "[DONE]")
+            return connection.send(200, events, "text/event-stream")
+        return connection.send(200, _json(completion(text)), "application/json")
+
+    return Fault("echo", act)
+
+
+def fail_first_attempt(first: Fault, then: Fault) -> Fault:
+    """Answer each call's first attempt (by its request id) with `first`, retries with `then`."""
+    seen: set[str] = set()
+    lock = threading.Lock()
+
+    def act(connection: Connection, request: Received) -> bool:
+        request_id = request.headers["x-client-request-id"]
+        with lock:
+            retry = request_id in seen
+            seen.add(request_id)
+        return (then if retry else first).act(connection, request)
+
+    return Fault(f"{first.name}_then_{then.name}", act)
+
+
+def ok(text: str = "hello") -> Fault:
+    """A normal answer: a JSON completion."""
+
+    def act(connection: Connection, request: Received) -> bool:
         return connection.send(200, _json(completion(text)), "application/json")
 
     return Fault("ok", act)
@@ -234,18 +272,18 @@ def ok(text: str = "hello") -> Fault:
 def stream_ok() -> Fault:
     """A whole event stream: four chunks, then `[DONE]`."""
     body = _sse_body(*STREAM_EVENTS, "[DONE]")
-    return Fault("stream_ok", lambda c: c.send(200, body, "text/event-stream"))
+    return Fault("stream_ok", lambda c, _: c.send(200, body, "text/event-stream"))
 
 
 def reset() -> Fault:
     """Read the request, then reset the connection without answering."""
-    return Fault("reset", lambda c: c.reset())
+    return Fault("reset", lambda c, _: c.reset())
 
 
 def stall(seconds: float) -> Fault:
     """Wait before sending the headers (the SDK's timeout should give up first)."""
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
         if not connection.wait(seconds):
             return False
         return connection.send(200, _json(completion()), "application/json")
@@ -256,7 +294,7 @@ def stall(seconds: float) -> Fault:
 def trickle(interval: float, total: int = 400) -> Fault:
     """Headers at once, then one byte of body every `interval` seconds."""
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
         body = _json(completion()).ljust(total)
         connection.send_head(200, {"content-type": "application/json", "content-length": "400"})
         for index in range(total):
@@ -271,7 +309,7 @@ def trickle(interval: float, total: int = 400) -> Fault:
 def cut_body() -> Fault:
     """Promise a whole JSON body, send half of it and close."""
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
         body = _json(completion("a long answer " * 20))
         connection.send_head(
             200, {"content-type": "application/json", "content-length": str(len(body))}
@@ -285,7 +323,7 @@ def cut_body() -> Fault:
 def cut_stream() -> Fault:
     """Promise a whole event stream, send its first two events and close."""
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
         whole = _sse_body(*STREAM_EVENTS, "[DONE]")
         half = _sse_body(*STREAM_EVENTS[:2])
         connection.send_head(
@@ -299,13 +337,13 @@ def cut_stream() -> Fault:
 
 def malformed_json() -> Fault:
     """A 200 whose JSON body is broken."""
-    return Fault("malformed_json", lambda c: c.send(200, b'{"id": "r1", "choi', "application/json"))
+    return Fault("malformed_json", lambda c, _: c.send(200, b'{"id": "r1", "choi', "application/json"))
 
 
 def html_error(status: int = 502) -> Fault:
     """An HTML error page, as a proxy in front of the API sends."""
     page = b"<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
-    return Fault(f"html_{status}", lambda c: c.send(status, page, "text/html"))
+    return Fault(f"html_{status}", lambda c, _: c.send(status, page, "text/html"))
 
 
 def error_event() -> Fault:
@@ -313,7 +351,7 @@ def error_event() -> Fault:
     first = _sse_body(chunk("Hel"))
     error = b'event: error\ndata: {"error": {"message": "model crashed", "code": 500}}\n\n'
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
         length = str(len(first) + len(error))
         connection.send_head(200, {"content-type": "text/event-stream", "content-length": length})
         connection.sock.sendall(first)
@@ -330,7 +368,7 @@ def status(code: int, message: str = "busy", **headers: str) -> Fault:
     """An error status with an API error body and any headers (e.g. retry_after='1')."""
     body = _json({"error": {"message": message, "code": code}})
 
-    def act(connection: Connection) -> bool:
+    def act(connection: Connection, request: Received) -> bool:
         return connection.send(code, body, "application/json", x_request_id="srv-1", **headers)
 
     return Fault(f"status_{code}", act)
