@@ -337,7 +337,8 @@ def cut_stream() -> Fault:
 
 def malformed_json() -> Fault:
     """A 200 whose JSON body is broken."""
-    return Fault("malformed_json", lambda c, _: c.send(200, b'{"id": "r1", "choi', "application/json"))
+    body = b'{"id": "r1", "choi'
+    return Fault("malformed_json", lambda c, _: c.send(200, body, "application/json"))
 
 
 def html_error(status: int = 502) -> Fault:
