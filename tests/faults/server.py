@@ -194,7 +194,7 @@ def _shutdown(sock: socket.socket) -> None:
 
 def checked_out(client: httpx.Client | httpx.AsyncClient) -> int:
     """Connections of a client's pool held by a request or an unclosed response."""
-    pool = client._transport._pool  # type: ignore[attr-defined]
+    pool = client._transport._pool  # type: ignore[union-attr]
     busy = [conn for conn in pool.connections if not (conn.is_idle() or conn.is_closed())]
     return len(pool._requests) + len(busy)
 
