@@ -12,7 +12,7 @@ from ycloud_chat._messages import coerce_messages
 from ycloud_chat._sse import ServerSentEvent, SSEDecoder
 
 # Text that fits on one SSE line: anything but the line breaks.
-line_text = st.text(st.characters(exclude_characters="\r\n", exclude_categories=("Cs",)))
+line_text = st.text(st.characters(exclude_characters="\r\n", exclude_categories=["Cs"]))
 event_name = line_text.filter(lambda name: name not in ("", "message"))
 line_end = st.sampled_from([b"\n", b"\r\n", b"\r"])
 
