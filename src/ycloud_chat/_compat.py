@@ -9,6 +9,8 @@ right; nothing else in `_async/` touches anyio or an event loop.
 | `async_deadline_scope`| `deadline_scope` |
 | `async_cancel_shield` | `cancel_shield`  |
 | `ASYNC_DRAIN_GRACE`   | `DRAIN_GRACE`    |
+
+The pooled transports the SDK makes are another such pair, in `_network`.
 """
 
 from __future__ import annotations

@@ -65,10 +65,11 @@ def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTran
 
 def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
     """The sync face's pooled transport, whose network I/O is bounded by the call's deadline."""
-    transport = httpx.HTTPTransport(verify=verify, limits=DEFAULT_LIMITS)
+    context = httpx.create_ssl_context(verify=verify)
+    transport = httpx.HTTPTransport(verify=context, limits=DEFAULT_LIMITS)
     # httpx takes no network backend, so its (still empty) pool is remade with ours.
     transport._pool = httpcore.ConnectionPool(
-        ssl_context=httpx.create_ssl_context(verify=verify),
+        ssl_context=context,
         max_connections=DEFAULT_LIMITS.max_connections,
         max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
         keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
