@@ -260,12 +260,6 @@ def test_an_html_error_page_is_retried_then_quoted(
     settle(sdk, server, caplog, attempts=3, error=caught.value)
 
 
-# httpx's body iterators are nested async generators: one abandoned mid-body (here, at the
-# error event) is finalized by trio with a ResourceWarning (encode/httpx issue 3686). The
-# connection itself is closed at once, which `settle` checks on the server side.
-@pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <async_generator object:pytest.PytestUnraisableExceptionWarning"
-)
 def test_an_error_event_inside_a_stream(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
