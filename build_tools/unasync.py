@@ -60,6 +60,7 @@ NAMES = {
     "ASYNC_DRAIN_GRACE": "DRAIN_GRACE",
     "async_call_function": "call_function",
     "async_settle_all": "settle_all",
+    "async_pooled_transport": "pooled_transport",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",

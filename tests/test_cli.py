@@ -555,3 +555,17 @@ def test_version(command: list[str]) -> None:
 
     assert result.returncode == 0
     assert result.stdout == f"ycloud-chat {ycloud_chat.__version__}\n"
+
+
+def test_plain_http_to_another_host_needs_the_flag(server: ChatServer, env: dict[str, str]) -> None:
+    url = "http://192.0.2.1:9/v1"  # TEST-NET-1: nothing answers there
+
+    result = run_cli("--base-url", url, "Hi", env=env)
+    line = assert_clean_failure(result, 2)
+    assert "allow_insecure_http" in line
+
+    # With the flag the request is made (and fails: nothing answers at a TEST-NET address).
+    flagged = run_cli("--allow-insecure-http", "--base-url", url, "--timeout", "0.5", "Hi", env=env)
+    line = assert_clean_failure(flagged, 1)
+    assert "timed out" in line or "connection failed" in line
+    assert server.received == []

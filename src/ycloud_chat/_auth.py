@@ -182,7 +182,10 @@ def resolve_auth(
     if isinstance(auth, BaseAuth):
         return auth
     if isinstance(auth, str):
-        return _auth_from_string(auth, is_ai_studio=is_ai_studio)
+        try:
+            return _auth_from_string(auth, is_ai_studio=is_ai_studio)
+        except CredentialsError as exc:
+            raise CredentialsError(f"auth: {exc}") from None
     if auth is not None:
         raise CredentialsError(
             "auth must be a str, an auth object such as APIKeyAuth, or None; "

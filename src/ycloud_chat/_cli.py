@@ -100,6 +100,11 @@ def build_parser() -> argparse.ArgumentParser:
         "to send a key to a server other than AI Studio",
     )
     parser.add_argument(
+        "--allow-insecure-http",
+        action="store_true",
+        help="allow a plain http:// --base-url to another host (the key travels unencrypted)",
+    )
+    parser.add_argument(
         "--folder-id", metavar="ID", help=f"AI Studio folder (default: ${ENV_FOLDER_ID})"
     )
     parser.add_argument("--system", metavar="TEXT", help="a system message sent before the prompt")
@@ -160,6 +165,7 @@ def ask(args: argparse.Namespace, prompt: str) -> int:
         auth=api_key_from_env(args.api_key_env),
         base_url=args.base_url,
         timeout=args.timeout,
+        allow_insecure_http=args.allow_insecure_http,
     ) as sdk:
         model = sdk.chat.completions(args.model, model_version=args.model_version)
         model = model.configure(temperature=args.temperature, max_tokens=args.max_tokens)

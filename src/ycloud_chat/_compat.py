@@ -11,6 +11,8 @@ right; nothing else in `_async/` touches anyio or an event loop.
 | `ASYNC_DRAIN_GRACE`   | `DRAIN_GRACE`    |
 | `async_call_function` | `call_function`  |
 | `async_settle_all`    | `settle_all`     |
+
+The pooled transports the SDK makes are another such pair, in `_network`.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ import functools
 import inspect
 import sys
 import time
-from collections.abc import Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any, TypeVar
 
 from ._constants import STREAM_DRAIN_GRACE
+from ._network import bounded_by_deadline
 
 # After a stream's `[DONE]`, how long to keep reading to the end of the body so that the
 # connection can go back to the pool. A cancel scope bounds the whole drain on the async face;
@@ -71,13 +74,14 @@ def async_deadline_scope(seconds: float | None) -> ContextManager[object]:
     return anyio.fail_after(seconds)
 
 
-@contextlib.contextmanager
-def deadline_scope(seconds: float | None) -> Iterator[None]:
-    """Blocking reads cannot be interrupted from outside: each is bounded by its httpx timeout.
+def deadline_scope(seconds: float | None) -> ContextManager[object]:
+    """Bound the block's network I/O by `seconds` in total; no limit for None.
 
-    The transport also checks the deadline between the chunks it reads.
+    A blocking read cannot be interrupted from outside: the network streams of the SDK's own
+    client cap each connect, read and write at what is left of `seconds` instead. The
+    transport also checks the deadline between the chunks it reads.
     """
-    yield
+    return bounded_by_deadline(seconds)
 
 
 def async_cancel_shield() -> ContextManager[object]:

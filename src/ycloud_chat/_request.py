@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import uuid
 from collections.abc import Mapping
@@ -16,6 +17,7 @@ from .types.config import ChatModelConfig
 __all__ = [
     "build_chat_body",
     "build_headers",
+    "check_base_url_scheme",
     "check_folder_id",
     "check_headers",
     "is_ai_studio",
@@ -35,6 +37,34 @@ def normalise_base_url(base_url: str) -> str:
             f"base_url must be an http(s) URL such as https://host/v1, got {base_url!r}"
         )
     return base_url.strip().rstrip("/")
+
+
+def check_base_url_scheme(base_url: str, *, allow_insecure_http: bool) -> None:
+    """Refuse plain `http://` to a host other than this machine, unless the caller opts in.
+
+    Credentials sent over plain HTTP can be read by anyone on the way; on loopback
+    (`localhost`, 127.0.0.0/8, `::1`) nothing leaves the machine.
+    """
+    if not isinstance(allow_insecure_http, bool):
+        raise ConfigurationError(
+            f"allow_insecure_http must be a bool, got {type(allow_insecure_http).__name__}"
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or allow_insecure_http or _is_loopback(parts.hostname or ""):
+        return
+    raise ConfigurationError(
+        f"base_url {base_url!r} is plain http:// to another host, which would send credentials "
+        "unencrypted: use https://, or pass allow_insecure_http=True if you accept that"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def is_ai_studio(base_url: str) -> bool:

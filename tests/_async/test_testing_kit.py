@@ -299,8 +299,8 @@ async def test_yc_base_url_points_a_default_sdk_at_the_served_fake(
         async with AsyncChatSDK(folder_id="folder1") as sdk:
             assert sdk.base_url == base_url
             result = await sdk.chat.completions("yandexgpt").run("Hi")
-        async with AsyncChatSDK(folder_id="folder1", base_url="http://other.test/v1") as sdk:
-            assert sdk.base_url == "http://other.test/v1"  # an explicit base_url wins
+        async with AsyncChatSDK(folder_id="folder1", base_url="https://other.test/v1") as sdk:
+            assert sdk.base_url == "https://other.test/v1"  # an explicit base_url wins
     assert result.text == "from the environment"
     assert fake.last_request.model == "gpt://folder1/yandexgpt/latest"
 

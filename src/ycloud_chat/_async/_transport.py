@@ -6,6 +6,7 @@ what to retry, how long to wait and what each error says are decided by `Exchang
 
 from __future__ import annotations
 
+import copy as copy_module
 import logging
 import time
 from collections.abc import AsyncGenerator, Mapping
@@ -15,10 +16,11 @@ import httpx
 
 from .._auth import BaseAuth
 from .._compat import async_cancel_shield, async_deadline_scope, async_sleep
-from .._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_LIMITS, HEADER_SERVER_REQUEST_ID
+from .._constants import DEFAULT_CONNECT_TIMEOUT, HEADER_SERVER_REQUEST_ID
 from .._deadline import Deadline
 from .._exceptions import ClientClosedError, ConfigurationError, YCloudChatError
 from .._exchange import Exchange
+from .._network import VerifyTypes, async_pooled_transport, check_verify
 from .._request import build_headers, check_headers
 from .._retry import should_retry_status
 
@@ -41,10 +43,15 @@ class AsyncTransport:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         http_client: httpx.AsyncClient | None,
+        verify: VerifyTypes = True,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise ConfigurationError(
                 f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
+            )
+        if http_client is not None and verify is not True:
+            raise ConfigurationError(
+                "verify applies to the client the SDK makes: configure TLS on your http_client"
             )
         self.base_url = base_url
         self.auth = auth
@@ -52,11 +59,18 @@ class AsyncTransport:
         self.default_headers = dict(default_headers or {})
         self._owns_client = http_client is None
         self.client = http_client or httpx.AsyncClient(
-            limits=DEFAULT_LIMITS, follow_redirects=False
+            transport=async_pooled_transport(check_verify(verify)), follow_redirects=False
         )
 
+    def shared(self, *, max_retries: int) -> AsyncTransport:
+        """A transport over the same pool with other settings; closing it leaves the pool open."""
+        copy = copy_module.copy(self)
+        copy.max_retries = max_retries
+        copy._owns_client = False
+        return copy
+
     async def aclose(self) -> None:
-        """Close the connection pool, unless the caller owns the client."""
+        """Close the connection pool, unless the caller (or another SDK) owns the client."""
         if self._owns_client:
             await self.client.aclose()
 

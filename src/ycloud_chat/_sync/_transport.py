@@ -8,6 +8,7 @@ what to retry, how long to wait and what each error says are decided by `Exchang
 
 from __future__ import annotations
 
+import copy as copy_module
 import logging
 import time
 from collections.abc import Generator, Mapping
@@ -17,10 +18,11 @@ import httpx
 
 from .._auth import BaseAuth
 from .._compat import cancel_shield, deadline_scope, sleep
-from .._constants import DEFAULT_CONNECT_TIMEOUT, DEFAULT_LIMITS, HEADER_SERVER_REQUEST_ID
+from .._constants import DEFAULT_CONNECT_TIMEOUT, HEADER_SERVER_REQUEST_ID
 from .._deadline import Deadline
 from .._exceptions import ClientClosedError, ConfigurationError, YCloudChatError
 from .._exchange import Exchange
+from .._network import VerifyTypes, check_verify, pooled_transport
 from .._request import build_headers, check_headers
 from .._retry import should_retry_status
 
@@ -43,20 +45,34 @@ class Transport:
         max_retries: int,
         default_headers: Mapping[str, str] | None,
         http_client: httpx.Client | None,
+        verify: VerifyTypes = True,
     ) -> None:
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise ConfigurationError(
                 f"http_client must be an httpx.Client, got {type(http_client).__name__}"
+            )
+        if http_client is not None and verify is not True:
+            raise ConfigurationError(
+                "verify applies to the client the SDK makes: configure TLS on your http_client"
             )
         self.base_url = base_url
         self.auth = auth
         self.max_retries = max_retries
         self.default_headers = dict(default_headers or {})
         self._owns_client = http_client is None
-        self.client = http_client or httpx.Client(limits=DEFAULT_LIMITS, follow_redirects=False)
+        self.client = http_client or httpx.Client(
+            transport=pooled_transport(check_verify(verify)), follow_redirects=False
+        )
+
+    def shared(self, *, max_retries: int) -> Transport:
+        """A transport over the same pool with other settings; closing it leaves the pool open."""
+        copy = copy_module.copy(self)
+        copy.max_retries = max_retries
+        copy._owns_client = False
+        return copy
 
     def close(self) -> None:
-        """Close the connection pool, unless the caller owns the client."""
+        """Close the connection pool, unless the caller (or another SDK) owns the client."""
         if self._owns_client:
             self.client.close()
 

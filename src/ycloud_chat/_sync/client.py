@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
@@ -20,9 +21,16 @@ from .._constants import (
     ENV_FOLDER_ID,
 )
 from .._deadline import check_timeout, resolve_timeout
-from .._exceptions import ConfigurationError
-from .._request import check_folder_id, check_headers, is_ai_studio, normalise_base_url
-from ..types.misc import UndefinedOr
+from .._network import VerifyTypes
+from .._request import (
+    check_base_url_scheme,
+    check_folder_id,
+    check_headers,
+    is_ai_studio,
+    normalise_base_url,
+)
+from .._retry import check_max_retries
+from ..types.misc import UNDEFINED, UndefinedOr
 from ..types.tools import Tools
 from ._transport import Transport
 from .chat import Chat
@@ -46,8 +54,13 @@ class ChatSDK:
         default_headers: extra headers sent on every request.
         http_client: an `httpx.Client` you own (the SDK never closes it); by default
             the SDK makes one pooled client and closes it in `aclose()`.
+        verify: TLS verification of the client the SDK makes: True (the default), a CA
+            bundle file or folder, an `ssl.SSLContext`, or False to turn it off.
+        allow_insecure_http: allow a plain `http://` base_url to a host other than this
+            machine (credentials would travel unencrypted); loopback is always allowed.
 
-    Use it as a context manager, or call `aclose()` when done.
+    Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
+    many tasks (or threads, on the sync face).
     """
 
     def __init__(
@@ -60,15 +73,17 @@ class ChatSDK:
         max_retries: int = DEFAULT_MAX_RETRIES,
         default_headers: Mapping[str, str] | None = None,
         http_client: httpx.Client | None = None,
+        verify: VerifyTypes = True,
+        allow_insecure_http: bool = False,
     ) -> None:
-        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-            raise ConfigurationError(f"max_retries must be an integer >= 0, got {max_retries!r}")
+        max_retries = check_max_retries(max_retries)
         self._default_timeout = check_timeout(timeout)
         if folder_id is None:
             folder_id = os.environ.get(ENV_FOLDER_ID, "").strip() or None
         self.folder_id = check_folder_id(folder_id)
         base_url = base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
         self.base_url = normalise_base_url(base_url)
+        check_base_url_scheme(self.base_url, allow_insecure_http=allow_insecure_http)
         self._ai_studio = is_ai_studio(self.base_url)
         self._transport = Transport(
             base_url=self.base_url,
@@ -76,10 +91,37 @@ class ChatSDK:
             max_retries=max_retries,
             default_headers=check_headers(default_headers),
             http_client=http_client,
+            verify=verify,
         )
         self.chat = Chat(self)
         self.tools = Tools()
         """Makes function tools: `sdk.tools.function(get_weather)`."""
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+    ) -> ChatSDK:
+        """Return a light copy with other retry or timeout defaults, sharing this connection pool.
+
+        The copy uses the same credentials, headers and connections. This SDK owns the pool:
+        closing the copy leaves it open, closing this SDK closes it for every copy.
+
+        Args:
+            max_retries: how many times a failed request is retried (None keeps this SDK's).
+            timeout: the default timeout in seconds (left out: keep this SDK's; None: the
+                built-in defaults, as in the constructor).
+        """
+        retries = self.max_retries if max_retries is None else check_max_retries(max_retries)
+        default_timeout = self._default_timeout
+        if timeout is not UNDEFINED:
+            default_timeout = check_timeout(timeout)
+        clone = copy.copy(self)
+        clone._default_timeout = default_timeout
+        clone._transport = self._transport.shared(max_retries=retries)
+        clone.chat = Chat(clone)
+        return clone
 
     @property
     def max_retries(self) -> int:

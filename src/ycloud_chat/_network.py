@@ -1,0 +1,157 @@
+"""The pooled transports the SDK makes: TLS settings, and I/O bounded by a call's deadline.
+
+The async face bounds a call with a cancel scope. A blocking read cannot be cancelled from
+outside, so the sync face's network streams cap every connect, read and write at what is left
+of the call's deadline (set by `bounded_by_deadline`), and fail once nothing is left: a server
+that trickles bytes cannot keep a call alive past its deadline.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import os
+import ssl
+import time
+from collections.abc import Iterable, Iterator
+from typing import Any, Union
+
+import httpcore
+import httpx
+
+from ._constants import DEFAULT_LIMITS
+from ._exceptions import ConfigurationError
+
+__all__ = [
+    "VerifyTypes",
+    "async_pooled_transport",
+    "bounded_by_deadline",
+    "check_verify",
+    "pooled_transport",
+]
+
+VerifyTypes = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
+
+# The monotonic time the current thread's call must be over by (None: no deadline).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ycloud_chat_deadline", default=None
+)
+
+
+def check_verify(verify: object) -> ssl.SSLContext | bool:
+    """Turn `verify=` (True, False, a CA bundle file or folder, an SSLContext) into httpx's form."""
+    if isinstance(verify, (bool, ssl.SSLContext)):
+        return verify
+    if not isinstance(verify, (str, os.PathLike)):
+        raise ConfigurationError(
+            "verify must be True, False, a CA bundle path or an ssl.SSLContext, "
+            f"got {type(verify).__name__}"
+        )
+    path = os.fspath(verify)
+    try:
+        if os.path.isdir(path):
+            return ssl.create_default_context(capath=path)
+        return ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"verify={path!r} is not a readable CA bundle: {type(exc).__name__}: {exc}"
+        ) from exc
+
+
+def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTransport:
+    """The async face's pooled transport: deadlines are kept by cancel scopes."""
+    return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS)
+
+
+def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
+    """The sync face's pooled transport, whose network I/O is bounded by the call's deadline."""
+    context = httpx.create_ssl_context(verify=verify)
+    transport = httpx.HTTPTransport(verify=context, limits=DEFAULT_LIMITS)
+    # httpx takes no network backend, so its (still empty) pool is remade with ours.
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=context,
+        max_connections=DEFAULT_LIMITS.max_connections,
+        max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
+        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
+        network_backend=_DeadlineBackend(httpcore.SyncBackend()),
+    )
+    return transport
+
+
+@contextlib.contextmanager
+def bounded_by_deadline(seconds: float | None) -> Iterator[None]:
+    """Within the block, the sync network streams give up after `seconds` in total."""
+    if seconds is None:
+        yield
+        return
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
+    """`timeout` capped at what is left of the deadline; `error` once nothing is left."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        raise error("the call's deadline ran out")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(httpcore.NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(httpcore.NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, httpcore.ConnectTimeout)
+        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)

@@ -1,0 +1,308 @@
+# GENERATED from tests/_async/test_reliability.py by build_tools/unasync.py: DO NOT EDIT.
+# Edit the async source and run `nox -s unasync`.
+"""with_options(), TLS settings, plain-http refusal, bad arguments and the secret sweep."""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from collections.abc import Iterator
+from typing import Any
+
+import certifi
+import httpx
+import pytest
+
+from tests.faults.server import TALLY, FaultServer, echo, status
+from tests.helpers import Recorder
+from ycloud_chat import (
+    APIKeyAuth,
+    AuthenticationError,
+    BearerTokenAuth,
+    ChatSDK,
+    ClientClosedError,
+    ConfigurationError,
+    IAMTokenAuth,
+    InternalServerError,
+)
+
+SECRET = "sk-sweep-SECRET-77aa"
+
+
+@pytest.fixture
+def server() -> Iterator[FaultServer]:
+    with FaultServer() as running:
+        yield running
+
+
+@pytest.fixture(autouse=True)
+def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
+
+
+def pool_of(sdk: ChatSDK) -> Any:
+    return sdk._transport.client._transport._pool  # type: ignore[attr-defined]
+
+
+def test_with_options_shares_the_pool_and_the_original_owns_it(server: FaultServer) -> None:
+    server.plan(status(503), echo())
+    sdk = ChatSDK(auth="k", base_url=server.base_url, max_retries=1, timeout=30)
+    patient = sdk.with_options(max_retries=4)
+    quick = sdk.with_options(timeout=5)
+    assert (patient.max_retries, quick.max_retries, sdk.max_retries) == (4, 1, 1)
+    assert quick._default_timeout == 5.0
+    assert patient._default_timeout == 30.0
+    assert patient._transport.client is sdk._transport.client
+    assert (patient.chat.completions("m").run("one")).text == "one"
+    patient.close()
+    assert (sdk.chat.completions("m").run("two")).text == "two"  # pool still open
+    assert server.open_connections == 1  # one connection, reused by both SDK objects
+    sdk.close()
+    with pytest.raises(ClientClosedError):
+        quick.chat.completions("m").run("three")
+
+
+def test_with_options_max_retries_zero_does_not_retry(server: FaultServer) -> None:
+    server.plan(status(503, "down"))
+    with ChatSDK(auth="k", base_url=server.base_url) as sdk:
+        with pytest.raises(InternalServerError, match="down") as caught:
+            sdk.with_options(max_retries=0).chat.completions("m").run("x")
+    assert caught.value.attempts == 1
+    assert server.requests == 1
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"max_retries": -1}, "max_retries"),
+        ({"max_retries": 1.5}, "max_retries"),
+        ({"max_retries": True}, "max_retries"),
+        ({"timeout": 0}, "timeout"),
+        ({"timeout": float("nan")}, "timeout"),
+        ({"timeout": "5"}, "timeout"),
+    ],
+)
+def test_with_options_rejects_bad_values(kwargs: dict[str, Any], named: str) -> None:
+    with ChatSDK(auth="k", base_url="http://127.0.0.1:9/v1") as sdk:
+        with pytest.raises(ConfigurationError, match=named):
+            sdk.with_options(**kwargs)
+
+
+def test_tls_is_verified_by_default() -> None:
+    with ChatSDK("f", "k") as sdk:
+        context = pool_of(sdk)._ssl_context
+        assert context.verify_mode == ssl.CERT_REQUIRED
+        assert context.check_hostname
+
+
+def test_verify_takes_a_ca_bundle_a_context_or_false() -> None:
+    with ChatSDK("f", "k", verify=certifi.where()) as sdk:
+        assert pool_of(sdk)._ssl_context.verify_mode == ssl.CERT_REQUIRED
+    context = ssl.create_default_context()
+    with ChatSDK("f", "k", verify=context) as sdk:
+        assert pool_of(sdk)._ssl_context is context
+    with ChatSDK("f", "k", verify=False) as sdk:
+        assert pool_of(sdk)._ssl_context.verify_mode == ssl.CERT_NONE
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"verify": "/no/such/bundle.pem"}, r"verify='/no/such/bundle\.pem' is not a readable"),
+        ({"verify": 1}, "verify must be True, False, a CA bundle path"),
+        ({"allow_insecure_http": "yes"}, "allow_insecure_http must be a bool"),
+    ],
+)
+def test_bad_tls_settings_are_named(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(ConfigurationError, match=message):
+        ChatSDK("f", "k", **kwargs)
+
+
+def test_verify_is_for_the_sdks_own_client_only() -> None:
+    with httpx.Client() as client:
+        with pytest.raises(ConfigurationError, match="configure TLS on your http_client"):
+            ChatSDK("f", "k", http_client=client, verify=False)
+
+
+@pytest.mark.parametrize(
+    "base_url", ["http://api.example.com/v1", "http://10.0.0.5:8000/v1", "http://[2001:db8::1]/v1"]
+)
+def test_plain_http_to_another_host_is_refused(base_url: str) -> None:
+    with pytest.raises(ConfigurationError, match="allow_insecure_http=True"):
+        ChatSDK(auth="k", base_url=base_url)
+    with ChatSDK(auth="k", base_url=base_url, allow_insecure_http=True) as sdk:
+        assert sdk.base_url == base_url
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    [
+        "http://localhost:8000/v1",
+        "http://127.0.0.1/v1",
+        "http://127.8.9.10:1/v1",
+        "http://[::1]/v1",
+    ],
+)
+def test_plain_http_on_loopback_is_allowed(base_url: str) -> None:
+    with ChatSDK(auth="k", base_url=base_url) as sdk:
+        assert sdk.base_url == base_url
+
+
+def no_network(request: httpx.Request) -> httpx.Response:
+    raise AssertionError(f"a request was sent: {request.method} {request.url}")
+
+
+BAD_CALLS = [
+    ("x", {"timeout": -1}, "timeout"),
+    ("x", {"timeout": "1"}, "timeout"),
+    ("x", {"timeout": float("inf")}, "timeout"),
+    (42, {}, "messages"),
+    ([], {}, "messages is empty"),
+    ([{"role": "user"}], {}, r"messages\[0\]"),
+    (b"bytes", {}, "messages"),
+    (["ok", object()], {}, r"messages\[1\]"),
+]
+
+
+@pytest.fixture
+def offline_sdk() -> Iterator[ChatSDK]:
+    """An SDK whose every request fails the test: bad input must be caught before sending."""
+    client = httpx.Client(transport=httpx.MockTransport(no_network))
+    with client, ChatSDK("f", "k", http_client=client) as sdk:
+        yield sdk
+
+
+@pytest.mark.parametrize(("messages", "kwargs", "named"), BAD_CALLS)
+def test_bad_run_arguments_are_named_before_any_request(
+    offline_sdk: ChatSDK, messages: Any, kwargs: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        offline_sdk.chat.completions("m").run(messages, **kwargs)
+
+
+@pytest.mark.parametrize(("messages", "kwargs", "named"), BAD_CALLS)
+def test_bad_run_stream_arguments_are_named_before_any_request(
+    offline_sdk: ChatSDK, messages: Any, kwargs: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        offline_sdk.chat.completions("m").run_stream(messages, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"temperature": -1}, "temperature"),
+        ({"temperature": "hot"}, "temperature"),
+        ({"max_tokens": 0}, "max_tokens"),
+        ({"reasoning_mode": "extreme"}, "reasoning_mode"),
+        ({"response_format": 3}, "response_format"),
+        ({"tools": 3}, "tools"),
+        ({"tool_choice": 3}, "tool_choice"),
+        ({"parallel_tool_calls": "yes"}, "parallel_tool_calls"),
+        ({"extra_query": [1]}, "extra_query"),
+    ],
+)
+def test_bad_configure_arguments_are_named(
+    offline_sdk: ChatSDK, kwargs: dict[str, Any], named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        offline_sdk.chat.completions("m").configure(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("name", "version", "named"),
+    [("", "latest", "model_name"), (3, "latest", "model_name"), ("m", "", "model_version")],
+)
+def test_bad_model_names_are_named(
+    offline_sdk: ChatSDK, name: Any, version: Any, named: str
+) -> None:
+    with pytest.raises(ConfigurationError, match=named):
+        offline_sdk.chat.completions(name, model_version=version)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "named"),
+    [
+        ({"base_url": 5}, "base_url"),
+        ({"base_url": "localhost:8000"}, "base_url"),
+        ({"folder_id": "has space"}, "folder_id"),
+        ({"default_headers": {"bad header": "v"}}, "default_headers"),
+        ({"default_headers": {"x-ok": "line\nbreak"}}, "default_headers"),
+        ({"default_headers": ["x"]}, "default_headers"),
+        ({"auth": ""}, "auth"),
+    ],
+)
+def test_bad_sdk_arguments_are_named(kwargs: dict[str, Any], named: str) -> None:
+    kwargs = {"folder_id": "f", "auth": "k", **kwargs}
+    with pytest.raises(ConfigurationError, match=named):
+        ChatSDK(**kwargs)
+
+
+@pytest.mark.parametrize("auth", [SECRET, APIKeyAuth(SECRET), IAMTokenAuth(SECRET)])
+def test_the_secret_shows_nowhere(
+    auth: Any, server: FaultServer, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Everything printable while driving the SDK (success and error paths) lacks the secret."""
+    caplog.set_level(logging.DEBUG)  # every logger: ours, httpx's and httpcore's
+    server.plan(echo(), status(401, "denied"), status(500, "boom"), echo())
+    sdk = ChatSDK("folder", auth, base_url=server.base_url, max_retries=0)
+    copy = sdk.with_options(max_retries=1, timeout=9)
+    model = sdk.chat.completions("m").configure(temperature=0.5)
+    stream = model.run_stream("streamed")
+    printable: list[Any] = [
+        sdk,
+        copy,
+        sdk.chat,
+        sdk.chat.completions,
+        model,
+        stream,
+        sdk._transport,
+        sdk._transport.auth,
+        BearerTokenAuth(SECRET),
+    ]
+    printable.append(model.run("hello"))
+    with pytest.raises(AuthenticationError) as denied:
+        model.run("x")
+    with pytest.raises(InternalServerError) as failed:
+        model.run("y")
+    printable += [denied.value, failed.value]
+    with stream:
+        printable += [partial for partial in stream]
+    printable.append(stream)
+    refusals: list[dict[str, Any]] = [
+        {"auth": SECRET, "base_url": "http://example.com/v1"},
+        {"auth": SECRET, "default_headers": {"x": "\n" + SECRET}},
+        {"auth": "bad\n" + SECRET},
+    ]
+    for kwargs in refusals:
+        with pytest.raises(ConfigurationError) as refused:
+            ChatSDK("f", **kwargs)
+        printable.append(refused.value)
+    sdk.close()
+    texts = [caplog.text] + [text for obj in printable for text in _texts(obj)]
+    leaks = sum(SECRET in text for text in texts)
+    TALLY.secret_leaks += leaks
+    assert leaks == 0
+    assert server.received[0].headers["authorization"].endswith(SECRET)  # it was really sent
+
+
+def _texts(obj: Any) -> Iterator[str]:
+    """Str and repr of an object and of every exception chained to it."""
+    seen: set[int] = set()
+    while obj is not None and id(obj) not in seen:
+        seen.add(id(obj))
+        yield str(obj)
+        yield repr(obj)
+        yield repr(getattr(obj, "args", ""))
+        yield repr(getattr(obj, "body", ""))
+        obj = getattr(obj, "__cause__", None) or getattr(obj, "__context__", None)
+
+
+def test_max_retries_makes_exactly_that_many_retries() -> None:
+    recorder = Recorder(httpx.Response(503, text="busy"))
+    client = httpx.Client(transport=httpx.MockTransport(recorder))
+    with ChatSDK("f", "k", http_client=client, max_retries=3) as sdk:
+        with pytest.raises(InternalServerError) as caught:
+            sdk.chat.completions("m").run("x")
+    assert caught.value.attempts == len(recorder.requests) == 4
+    client.close()
