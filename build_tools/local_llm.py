@@ -403,14 +403,13 @@ def _start(pid_file: Path) -> None:
 
 
 def _stop(pid_file: Path) -> None:
-    if not pid_file.exists():
-        say(f"no {pid_file}: nothing to stop")
-        return
-    pid = int(pid_file.read_text().strip())
-    if _is_llama_server(pid):
-        _terminate(pid)
-        say(f"stopped llama-server (pid {pid})")
-    pid_file.unlink()
+    recorded = pid_file.read_text().strip() if pid_file.exists() else ""
+    if not recorded.isdigit():
+        say(f"no server recorded in {pid_file}: nothing to stop")
+    elif _is_llama_server(int(recorded)):
+        _terminate(int(recorded))
+        say(f"stopped llama-server (pid {recorded})")
+    pid_file.unlink(missing_ok=True)
 
 
 def _is_llama_server(pid: int) -> bool:
