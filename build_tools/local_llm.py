@@ -104,12 +104,13 @@ def ensure_built(cache: Path | None = None) -> Artifacts:
     wanted = artifacts(cache)
     if wanted.server.exists() and wanted.model.exists():
         return wanted
+    cmake = None if wanted.server.exists() else _require_build_tools()  # before any download
     cache.mkdir(parents=True, exist_ok=True)
     with _locked(cache / ".lock"):  # another run may be building right now
         if not wanted.model.exists():
             _fetch_model(cache, wanted.model)
-        if not wanted.server.exists():
-            _build_server(cache, wanted.server)
+        if cmake and not wanted.server.exists():
+            _build_server(cache, wanted.server, cmake)
     return wanted
 
 
@@ -143,8 +144,7 @@ def _fetch_model(cache: Path, target: Path) -> None:
     say(f"model ready: {target}")
 
 
-def _build_server(cache: Path, target: Path) -> None:
-    cmake = _require_build_tools()
+def _build_server(cache: Path, target: Path, cmake: str) -> None:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(dir=cache) as tmp:
         work = Path(tmp)
