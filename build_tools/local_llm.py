@@ -56,6 +56,7 @@ CONTEXT_SIZE = 4096  # shared by the parallel slots
 PARALLEL_SLOTS = 2
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
+PROGRESS_EVERY = 20.0  # seconds between progress lines of the build
 # "[57/208] Building ..." from ninja, "[ 27%] Building ..." from make
 _BUILD_STEP = re.compile(rb"^\[\s*(?P<done>\d+)(?:/(?P<total>\d+)|%)\]")
 
@@ -233,14 +234,14 @@ def _run_logged(command: list[str], log: IO[bytes]) -> None:
     log.flush()
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert process.stdout is not None
-    last_shown = 0.0
+    started = last_shown = time.monotonic()
     for line in process.stdout:
         log.write(line)
         step = _BUILD_STEP.match(line)
-        if step and time.monotonic() - last_shown >= 10:
+        if step and time.monotonic() - last_shown >= PROGRESS_EVERY:
             last_shown = time.monotonic()
             done, total = int(step["done"]), int(step["total"] or 100)
-            say(f"  ... {done * 100 // total}% built")
+            say(f"  ... {done * 100 // total}% built after {last_shown - started:.0f} s")
     if process.wait() != 0:
         log.flush()
         tail = Path(log.name).read_text(errors="replace").splitlines()[-25:]

@@ -68,16 +68,29 @@ async def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
     plain = await model.run(prompt)
 
     pieces = "".join(result.delta for result in results)
-    finishing = [result for result in results if result.status.is_final]
-    assert finishing, "the stream never finished"
     assert results[0].status is ChatModelStatus.PARTIAL
+    assert results[-1].status in (ChatModelStatus.FINAL, ChatModelStatus.TRUNCATED_FINAL)
+    assert all(result.status is ChatModelStatus.PARTIAL for result in results[:-1])
     assert pieces == results[-1].text
-    assert finishing[0].text == pieces
-    assert finishing[0].status in (ChatModelStatus.FINAL, ChatModelStatus.TRUNCATED_FINAL)
     assert pieces == plain.text  # temperature 0 repeats itself exactly
-    usage = [result.usage for result in results if result.usage is not None]
-    assert usage, "the stream reported no usage"
-    assert usage[-1].completion_tokens > 0
+    assert results[-1].status is plain.status
+
+
+async def test_a_stream_asked_for_usage_ends_with_a_usage_chunk(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
+    counted = model.configure(extra_query={"stream_options": {"include_usage": True}})
+    results = await collect(counted, "Name a colour.")
+    plain = await model.run("Name a colour.")
+
+    finishing, last = results[-2], results[-1]
+    assert finishing.status.is_final
+    assert finishing.status is not ChatModelStatus.USAGE
+    assert last.status is ChatModelStatus.USAGE
+    assert last.text == finishing.text == plain.text
+    assert last.finish_reason == finishing.finish_reason
+    assert last.usage is not None
+    assert plain.usage is not None
+    assert last.usage.completion_tokens == plain.usage.completion_tokens
 
 
 async def test_history_built_from_previous_results(sdk: AsyncChatSDK) -> None:
