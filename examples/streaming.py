@@ -15,7 +15,12 @@ from ycloud_chat import ChatSDK
 def main() -> None:
     """Print the deltas as they come, then the time to the first one and the final status."""
     with ChatSDK(base_url=base_url()) as sdk:
-        model = sdk.chat.completions(model_name()).configure(temperature=0, max_tokens=120)
+        model = sdk.chat.completions(model_name()).configure(
+            temperature=0,
+            max_tokens=80,
+            # OpenAI-compatible servers report usage in a last chunk only when asked to.
+            extra_query={"stream_options": {"include_usage": True}},
+        )
         started = time.perf_counter()
         first_piece: float | None = None
         chunks = 0

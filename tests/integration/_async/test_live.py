@@ -48,7 +48,7 @@ async def test_list_models_names_the_served_model(sdk: AsyncChatSDK) -> None:
 
 
 async def test_run_returns_a_final_answer_with_usage(sdk: AsyncChatSDK) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=40)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
     result = await model.run("Say hello in one short sentence.")
     assert result.status in (ChatModelStatus.FINAL, ChatModelStatus.TRUNCATED_FINAL)
     assert result.text.strip()
@@ -62,7 +62,7 @@ async def test_run_returns_a_final_answer_with_usage(sdk: AsyncChatSDK) -> None:
 async def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
     sdk: AsyncChatSDK,
 ) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=30)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=16)
     prompt = "Name three colours."
     results = await collect(model, prompt)
     plain = await model.run(prompt)
@@ -77,7 +77,7 @@ async def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
 
 
 async def test_a_stream_asked_for_usage_ends_with_a_usage_chunk(sdk: AsyncChatSDK) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=12)
     counted = model.configure(extra_query={"stream_options": {"include_usage": True}})
     results = await collect(counted, "Name a colour.")
     plain = await model.run("Name a colour.")
@@ -94,7 +94,7 @@ async def test_a_stream_asked_for_usage_ends_with_a_usage_chunk(sdk: AsyncChatSD
 
 
 async def test_history_built_from_previous_results(sdk: AsyncChatSDK) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=10)
     history: list[MessageInput] = [TextMessage(role="system", text="Answer briefly.")]
     prompt_tokens = []
     for question in ("My name is Ada.", "What is my name?", "Thanks."):

@@ -50,7 +50,7 @@ def test_list_models_names_the_served_model(sdk: ChatSDK) -> None:
 
 
 def test_run_returns_a_final_answer_with_usage(sdk: ChatSDK) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=40)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
     result = model.run("Say hello in one short sentence.")
     assert result.status in (ChatModelStatus.FINAL, ChatModelStatus.TRUNCATED_FINAL)
     assert result.text.strip()
@@ -64,7 +64,7 @@ def test_run_returns_a_final_answer_with_usage(sdk: ChatSDK) -> None:
 def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
     sdk: ChatSDK,
 ) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=30)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=16)
     prompt = "Name three colours."
     results = collect(model, prompt)
     plain = model.run(prompt)
@@ -79,7 +79,7 @@ def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
 
 
 def test_a_stream_asked_for_usage_ends_with_a_usage_chunk(sdk: ChatSDK) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=12)
     counted = model.configure(extra_query={"stream_options": {"include_usage": True}})
     results = collect(counted, "Name a colour.")
     plain = model.run("Name a colour.")
@@ -96,7 +96,7 @@ def test_a_stream_asked_for_usage_ends_with_a_usage_chunk(sdk: ChatSDK) -> None:
 
 
 def test_history_built_from_previous_results(sdk: ChatSDK) -> None:
-    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=10)
     history: list[MessageInput] = [TextMessage(role="system", text="Answer briefly.")]
     prompt_tokens = []
     for question in ("My name is Ada.", "What is my name?", "Thanks."):
