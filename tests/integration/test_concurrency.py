@@ -15,7 +15,7 @@ pytestmark = pytest.mark.integration
 
 @pytest.fixture
 async def sdk(llm_url: str) -> AsyncIterator[AsyncChatSDK]:
-    async with AsyncChatSDK(base_url=llm_url, max_retries=0) as sdk:
+    async with AsyncChatSDK(base_url=llm_url) as sdk:
         yield sdk
 
 

@@ -38,7 +38,9 @@ async def collect(model: AsyncChatModel, prompt: str) -> list[ChatModelResult[As
 
 @pytest.fixture
 async def sdk(llm_url: str) -> AsyncIterator[AsyncChatSDK]:
-    async with AsyncChatSDK(base_url=llm_url, max_retries=0) as sdk:
+    # Default retries, as users get them: llama-server closes the connection after a stream
+    # although it offers keep-alive, so a request right after one may meet a dead socket.
+    async with AsyncChatSDK(base_url=llm_url) as sdk:
         yield sdk
 
 

@@ -40,7 +40,9 @@ def collect(model: ChatModel, prompt: str) -> list[ChatModelResult[ToolCall]]:
 
 @pytest.fixture
 def sdk(llm_url: str) -> Iterator[ChatSDK]:
-    with ChatSDK(base_url=llm_url, max_retries=0) as sdk:
+    # Default retries, as users get them: llama-server closes the connection after a stream
+    # although it offers keep-alive, so a request right after one may meet a dead socket.
+    with ChatSDK(base_url=llm_url) as sdk:
         yield sdk
 
 
