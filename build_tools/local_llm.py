@@ -383,7 +383,8 @@ def _alive(pid: int) -> bool:
 
 def _serve() -> None:
     """Run in the foreground until Ctrl-C or SIGTERM; the base URL goes to stdout."""
-    signal.signal(signal.SIGTERM, _raise_keyboard_interrupt)
+    for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job ignores it
+        signal.signal(signum, _raise_keyboard_interrupt)
     with contextlib.suppress(KeyboardInterrupt), running_server() as base_url:
         print(base_url, flush=True)
         say("press Ctrl-C to stop")
