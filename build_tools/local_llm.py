@@ -73,7 +73,7 @@ class Artifacts:
 
 
 def cache_dir() -> Path:
-    """Where downloads, the build and the binary live: $YCLOUD_CHAT_LLM_CACHE or ~/.cache."""
+    """Where the model, the binary and the logs live: $YCLOUD_CHAT_LLM_CACHE or ~/.cache."""
     configured = os.environ.get(ENV_CACHE)
     if configured:
         return Path(configured).expanduser().resolve()
