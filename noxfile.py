@@ -1,11 +1,17 @@
-"""Developer tasks: `nox` runs lint, typecheck and tests; `nox -s unasync` regenerates sync code."""
+"""Developer tasks: `nox` runs lint, typecheck and tests; `nox -s unasync` regenerates sync code.
+
+`nox -s demo` runs the examples against a local model; `nox -s llm` serves that model.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 import subprocess
+import sys
 import zipfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import nox
@@ -18,6 +24,19 @@ nox.options.error_on_missing_interpreters = True
 ROOT = Path(__file__).parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
 PYPROJECT = nox.project.load_toml(ROOT / "pyproject.toml")
+
+sys.path.insert(0, str(ROOT / "build_tools"))
+import local_llm  # noqa: E402  (build_tools/ is no package; the demo and tests need it in-process)
+
+ENV_LLM_URL = "YCLOUD_CHAT_LLM_URL"  # a running server for the integration tests
+EXAMPLES = [
+    "sync_basic.py",
+    "async_service.py",
+    "streaming.py",
+    "multi_turn.py",
+    "structured_output.py",
+    "cli.py",
+]
 
 
 def _expose_pyenv_interpreters() -> None:
@@ -87,7 +106,55 @@ def docs(session: nox.Session) -> None:
 def tests(session: nox.Session) -> None:
     """The test suite on every supported Python, against the installed package."""
     session.install(".", *group("test"))
-    session.run("pytest", *(session.posargs or ["-q"]))
+    args = session.posargs or ["-q"]
+    with _integration_server(session, args) as url:
+        session.run("pytest", *args, env={ENV_LLM_URL: url})
+
+
+@contextmanager
+def _integration_server(session: nox.Session, pytest_args: list[str]) -> Iterator[str]:
+    """The server the integration tests ask: $YCLOUD_CHAT_LLM_URL, else a local one run here.
+
+    Deselecting them (`-- -m "not integration"`) skips the local server and its first build.
+    """
+    given = os.environ.get(ENV_LLM_URL, "")
+    if given or any("not integration" in arg for arg in pytest_args):
+        yield given
+        return
+    session.log("starting the local model for the integration tests (built on first use)")
+    with _local_model(session) as url:
+        yield url
+
+
+@contextmanager
+def _local_model(session: nox.Session) -> Iterator[str]:
+    """The local model's base URL while it runs; a build problem ends the session clearly."""
+    try:
+        server = local_llm.start_server()
+    except local_llm.LocalLLMError as exc:
+        session.error(f"the local model is not available: {exc}")
+    session.log(f"serving {local_llm.MODEL_ALIAS} at {server.base_url}")
+    try:
+        yield server.base_url
+    finally:
+        server.stop()
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Install the package, bring up a local model (building it once) and run every example."""
+    session.install(".")
+    with _local_model(session) as url:
+        for example in EXAMPLES:
+            session.log(f"example: {example}")
+            session.run("python", f"examples/{example}", url)
+
+
+@nox.session(venv_backend="none")
+def llm(session: nox.Session) -> None:
+    """Serve the local model until Ctrl-C (`nox -s llm -- build` only builds it)."""
+    if local_llm.main(session.posargs or ["serve"]) != 0:
+        session.error("the local model is not available (see the error above)")
 
 
 @nox.session

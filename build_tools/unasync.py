@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DIRS = [
     (ROOT / "src" / "ycloud_chat" / "_async", ROOT / "src" / "ycloud_chat" / "_sync"),
     (ROOT / "tests" / "_async", ROOT / "tests" / "_sync"),
+    (ROOT / "tests" / "integration" / "_async", ROOT / "tests" / "integration" / "_sync"),
 ]
 
 NAMES = {

@@ -1,0 +1,37 @@
+"""What every example shares: where the server is, which model to ask, and a stopwatch."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+ENV_BASE_URL = "YCLOUD_CHAT_BASE_URL"
+ENV_MODEL = "YCLOUD_CHAT_MODEL"
+DEFAULT_MODEL = "smollm2-135m"  # the local model of `nox -s llm` and `nox -s demo`
+
+
+def base_url() -> str:
+    """The server's base URL: the first argument, else $YCLOUD_CHAT_BASE_URL."""
+    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(ENV_BASE_URL, "")
+    if not url:
+        sys.exit(
+            f"usage: python {sys.argv[0]} BASE_URL (or set {ENV_BASE_URL}), "
+            "e.g. http://127.0.0.1:8080/v1; `nox -s llm` starts a local server"
+        )
+    return url
+
+
+def model_name() -> str:
+    """The model to ask: $YCLOUD_CHAT_MODEL, else the local SmolLM2."""
+    return os.environ.get(ENV_MODEL) or DEFAULT_MODEL
+
+
+@contextmanager
+def timed(what: str) -> Iterator[None]:
+    """Print `what` took how long, once the block is done."""
+    started = time.perf_counter()
+    yield
+    print(f"[{what}: {time.perf_counter() - started:.2f} s]", flush=True)

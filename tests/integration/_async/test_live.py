@@ -1,0 +1,161 @@
+"""The SDK against a live server (the local llama.cpp model): every call shape, end to end.
+
+Answers are checked for structure and flow, never for wording: the model is tiny.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+import pytest
+from pydantic import BaseModel
+
+from tests.integration.conftest import MODEL, TOO_LONG
+from ycloud_chat import (
+    AsyncChatModel,
+    AsyncChatSDK,
+    AsyncToolCall,
+    BadRequestError,
+    ChatModelResult,
+    ChatModelStatus,
+    TextMessage,
+)
+from ycloud_chat.types import MessageInput
+
+pytestmark = pytest.mark.integration
+
+
+class Colour(BaseModel):
+    name: str
+    hex_code: str
+
+
+async def collect(model: AsyncChatModel, prompt: str) -> list[ChatModelResult[AsyncToolCall]]:
+    """Every partial result of a stream, which is closed afterwards."""
+    async with model.run_stream(prompt) as stream:
+        return [result async for result in stream]
+
+
+@pytest.fixture
+async def sdk(llm_url: str) -> AsyncIterator[AsyncChatSDK]:
+    # Default retries, as users get them: llama-server closes the connection after a stream
+    # although it offers keep-alive, so a request right after one may meet a dead socket.
+    async with AsyncChatSDK(base_url=llm_url) as sdk:
+        yield sdk
+
+
+async def test_list_models_names_the_served_model(sdk: AsyncChatSDK) -> None:
+    models = await sdk.chat.completions.list()
+    assert MODEL in [model.uri for model in models]
+
+
+async def test_run_returns_a_final_answer_with_usage(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=20)
+    result = await model.run("Say hello in one short sentence.")
+    assert result.status in (ChatModelStatus.FINAL, ChatModelStatus.TRUNCATED_FINAL)
+    assert result.text.strip()
+    assert result.role == "assistant"
+    assert result.usage is not None
+    assert result.usage.completion_tokens > 0
+    assert result.usage.total_tokens == result.usage.prompt_tokens + result.usage.completion_tokens
+    assert result.request_id
+
+
+async def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
+    sdk: AsyncChatSDK,
+) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=16)
+    prompt = "Name three colours."
+    results = await collect(model, prompt)
+    plain = await model.run(prompt)
+
+    pieces = "".join(result.delta for result in results)
+    assert results[0].status is ChatModelStatus.PARTIAL
+    assert results[-1].status in (ChatModelStatus.FINAL, ChatModelStatus.TRUNCATED_FINAL)
+    assert all(result.status is ChatModelStatus.PARTIAL for result in results[:-1])
+    assert pieces == results[-1].text
+    assert pieces == plain.text  # temperature 0 repeats itself exactly
+    assert results[-1].status is plain.status
+
+
+async def test_a_stream_asked_for_usage_ends_with_a_usage_chunk(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=12)
+    counted = model.configure(extra_query={"stream_options": {"include_usage": True}})
+    results = await collect(counted, "Name a colour.")
+    plain = await model.run("Name a colour.")
+
+    finishing, last = results[-2], results[-1]
+    assert finishing.status.is_final
+    assert finishing.status is not ChatModelStatus.USAGE
+    assert last.status is ChatModelStatus.USAGE
+    assert last.text == finishing.text == plain.text
+    assert last.finish_reason == finishing.finish_reason
+    assert last.usage is not None
+    assert plain.usage is not None
+    assert last.usage.completion_tokens == plain.usage.completion_tokens
+
+
+async def test_history_built_from_previous_results(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=10)
+    history: list[MessageInput] = [TextMessage(role="system", text="Answer briefly.")]
+    prompt_tokens = []
+    for question in ("My name is Ada.", "What is my name?", "Thanks."):
+        history.append(question)
+        result = await model.run(history)
+        assert result.text.strip()
+        assert result.usage is not None
+        prompt_tokens.append(result.usage.prompt_tokens)
+        history.append(result)  # the answer goes back as the assistant's turn
+    assert len(history) == 7
+    # Each turn sends the whole conversation: the prompt grows by at least the last answer.
+    assert prompt_tokens == sorted(set(prompt_tokens))
+
+
+async def test_max_tokens_gives_a_truncated_final(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=3)
+    result = await model.run("Write a long story about a dragon.")
+    assert result.status is ChatModelStatus.TRUNCATED_FINAL
+    assert result.finish_reason == "length"
+    assert result.usage is not None
+    assert result.usage.completion_tokens == 3
+
+
+async def test_json_schema_answer_validates_into_the_pydantic_model(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(
+        temperature=0, max_tokens=60, response_format=Colour
+    )
+    result = await model.run("Give the colour red as JSON with its name and hex code.")
+    assert result.status is ChatModelStatus.FINAL
+    colour = Colour.model_validate_json(result.text)
+    assert colour.name
+
+
+async def test_a_request_over_the_context_is_a_bad_request(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(max_tokens=5)
+    with pytest.raises(BadRequestError) as caught:
+        await model.run(TOO_LONG)
+    assert caught.value.status_code == 400
+    assert caught.value.message
+    assert caught.value.request_id
+
+
+async def test_a_stream_over_the_context_is_a_bad_request(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(max_tokens=5)
+    with pytest.raises(BadRequestError) as caught:
+        await collect(model, TOO_LONG)
+    assert caught.value.status_code == 400
+
+
+async def test_a_stream_left_midway_then_a_request_that_works(sdk: AsyncChatSDK) -> None:
+    model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=200)
+    async with model.run_stream("Count from one to one hundred in words.") as stream:
+        async for partial in stream:
+            if len(partial.text) > 10:
+                break
+    assert stream.result is not None
+    assert stream.result.status is ChatModelStatus.PARTIAL
+    assert "closed" in repr(stream)
+
+    result = await model.configure(max_tokens=10).run("Say yes.")
+    assert result.status.is_final
+    assert result.text
