@@ -74,6 +74,13 @@ def tests(session: nox.Session) -> None:
 
 
 @nox.session
+def bench(session: nox.Session) -> None:
+    """The benchmark against raw httpx and the openai SDK; writes bench/results/."""
+    session.install(".", *group("bench"))
+    session.run("python", "-m", "bench.run", *session.posargs)
+
+
+@nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and wheel into dist/ and check the wheel carries both faces."""
     session.install("build")
