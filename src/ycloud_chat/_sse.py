@@ -48,44 +48,47 @@ class SSEDecoder:
             buffer = buffer[:-1]
         if b"\r" in buffer:
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        lines = buffer.split(b"\n")
-        rest = lines.pop()
+        end = buffer.rfind(b"\n") + 1
+        rest = buffer[end:]
         self._buffer = rest + b"\r" if held_cr else rest
-        return self._decode_lines(lines) if lines else []
+        if not end:
+            return []
+        # Whole lines only, so no UTF-8 character is cut: decoding them at once is exact.
+        lines = buffer[:end].decode("utf-8", errors="replace").split("\n")
+        lines.pop()  # the empty string after the last LF
+        return self._decode_lines(lines)
 
     def close(self) -> list[ServerSentEvent]:
         """Flush at end of stream: a last event without its blank line is still dispatched."""
-        tail = self._buffer.rstrip(b"\r")
+        tail = self._buffer.rstrip(b"\r").decode("utf-8", errors="replace")
         self._buffer = b""
-        return self._decode_lines([tail, b""] if tail else [b""])
+        return self._decode_lines([tail, ""] if tail else [""])
 
-    def _decode_lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+    def _decode_lines(self, lines: list[str]) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []
-        for raw in lines:
-            if not raw:
-                if self._data:
-                    events.append(
-                        ServerSentEvent(
-                            "\n".join(self._data), self._event or "message", self._last_id
-                        )
-                    )
-                self._data = []
+        data = self._data
+        for line in lines:
+            if line.startswith("data: "):  # the usual line first, with the fewest checks
+                data.append(line[6:])
+            elif not line:
+                if data:
+                    event = ServerSentEvent("\n".join(data), self._event or "message", self._last_id)
+                    events.append(event)
+                    data.clear()
                 self._event = ""
-                continue
-            line = raw.decode("utf-8", errors="replace")
-            if line.startswith("data:"):
-                value = line[5:]
-                self._data.append(value[1:] if value.startswith(" ") else value)
-                continue
-            if line.startswith(":"):
-                continue
-            name, _, value = line.partition(":")
-            if value.startswith(" "):
-                value = value[1:]
-            if name == "data":
-                self._data.append(value)
-            elif name == "event":
-                self._event = value
-            elif name == "id" and "\0" not in value:
-                self._last_id = value
+            else:
+                self._field(line)
         return events
+
+    def _field(self, line: str) -> None:
+        if line.startswith(":"):
+            return
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id" and "\0" not in value:
+            self._last_id = value
