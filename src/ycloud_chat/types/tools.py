@@ -24,7 +24,7 @@ class ToolArgumentsError(ValueError):
 class FunctionTool(BaseModel):
     """A function the model may call: its name, description and JSON-schema parameters."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     name: str = Field(min_length=1)
     description: str | None = None
@@ -53,7 +53,7 @@ class FunctionTool(BaseModel):
 class FunctionCall(BaseModel):
     """The function part of a tool call: its name and its arguments as the model wrote them."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: str
     raw_arguments: str
@@ -72,7 +72,7 @@ class FunctionCall(BaseModel):
 class BaseToolCall(BaseModel):
     """A call the model asks the application to make; the faces add how to run it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: str
     type: str = "function"
