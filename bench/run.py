@@ -129,16 +129,16 @@ IMPORTS = {
 
 _IMPORT_PROBE = """
 import time
-started = time.perf_counter()
+started, cpu = time.perf_counter(), time.process_time()
 {statement}
-elapsed = time.perf_counter() - started
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
 import json, sys
 rss = hwm = 0
 with open("/proc/self/status") as status:
     for line in status:
         if line.startswith("VmRSS:"):
             rss = int(line.split()[1])
-print(json.dumps({{"ms": elapsed * 1000, "rss_kb": rss, "faces": sorted(
+print(json.dumps({{"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "rss_kb": rss, "faces": sorted(
     name for name in ("ycloud_chat._sync.client", "ycloud_chat._async.client", "httpx",
                       "pydantic", "anyio") if name in sys.modules)}}))
 """
@@ -155,9 +155,9 @@ def _importtime_ms(statement: str) -> float:
     total = 0
     for line in result.stderr.splitlines():
         parts = line.split("|")
-        if len(parts) == 3 and parts[2].startswith(" ") and not parts[2].startswith("  "):
-            if parts[1].strip().isdigit():
-                total += int(parts[1])
+        top_level = len(parts) == 3 and not parts[2].startswith("  ")
+        if top_level and parts[1].strip().isdigit():
+            total += int(parts[1])
     return total / 1000
 
 
@@ -173,6 +173,7 @@ def import_figures(repeats: int) -> dict[str, Any]:
             ).stdout
             data = json.loads(output)
             samples[f"import ms {label}"].append(data["ms"])
+            samples[f"import cpu ms {label}"].append(data["cpu_ms"])
             samples[f"import rss MB {label}"].append(data["rss_kb"] / 1024)
             samples[f"importtime ms {label}"].append(_importtime_ms(statement))
             modules[label] = data["faces"]

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import sys
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 CREATED = 1_760_000_000
@@ -29,7 +31,7 @@ COMPLETION = {
             "index": 0,
             "message": {
                 "role": "assistant",
-                "content": "The platypus is a semi-aquatic, egg-laying mammal of eastern Australia.",
+                "content": "The platypus is a semi-aquatic, egg-laying mammal of Australia.",
             },
             "finish_reason": "stop",
         }
@@ -151,10 +153,7 @@ async def serve(port_file: str) -> None:
     loop = asyncio.get_running_loop()
     server = await loop.create_server(HTTPProtocol, "127.0.0.1", 0, backlog=2048)
     port = server.sockets[0].getsockname()[1]
-    with open(port_file + ".tmp", "w") as file:
-        file.write(str(port))
-    import os
-
+    Path(port_file + ".tmp").write_text(str(port))  # noqa: ASYNC240 - before serving
     os.replace(port_file + ".tmp", port_file)
     async with server:
         await server.serve_forever()
