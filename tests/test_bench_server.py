@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 from bench.server import COMPLETION, stream_body
+
 from ycloud_chat import ChatModelResult, ChatModelStatus, ToolCall
 from ycloud_chat._response import ResponseContext, StreamAccumulator, parse_completion
 from ycloud_chat._sse import SSEDecoder
