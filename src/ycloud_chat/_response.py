@@ -343,13 +343,18 @@ class StreamAccumulator(Generic[ToolCallT]):
         keeps a single cumulative result alive at a time, however many events a read held.
         """
         for event in events:
+            data = event.data
             if event.event == "error":
-                result = self.feed({"error": _error_payload(event.data)})
-            elif event.data == "[DONE]":
+                result = self.feed({"error": _error_payload(data)})
+            elif data == "[DONE]":
                 self.done = True
                 return
             else:
-                result = self.feed_data(event.data)
+                try:
+                    chunk = from_json(data, cache_strings="keys")
+                except ValueError:
+                    chunk = self._decode(data)
+                result = self.feed(chunk)
             if result is not None:
                 yield result
 
@@ -357,13 +362,15 @@ class StreamAccumulator(Generic[ToolCallT]):
         """Decode one SSE `data` payload and feed it; `[DONE]` gives None."""
         if data == "[DONE]":
             return None
+        return self.feed(self._decode(data))
+
+    def _decode(self, data: str) -> Any:
         try:
-            chunk = loads(data)
+            return loads(data)
         except (ValueError, RecursionError):
             raise self._context.invalid(
                 f"a stream event is not JSON: {data[:_MAX_ERROR_TEXT]!r}", body=data
             ) from None
-        return self.feed(chunk)
 
     def feed(self, chunk: Any) -> ChatModelResult[ToolCallT] | None:
         """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""

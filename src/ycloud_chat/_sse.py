@@ -54,15 +54,30 @@ class SSEDecoder:
         if not end:
             return []
         # Whole lines only, so no UTF-8 character is cut: decoding them at once is exact.
-        lines = buffer[:end].decode("utf-8", errors="replace").split("\n")
-        lines.pop()  # the empty string after the last LF
-        return self._decode_lines(lines)
+        text = buffer[:end].decode("utf-8", errors="replace")
+        if self._data or self._event:  # an event is half read: finish it line by line
+            return self._decode_lines(text.split("\n")[:-1])
+        whole, _, tail = text.rpartition("\n\n")
+        events = self._decode_events(whole) if whole else []
+        if tail:
+            events += self._decode_lines(tail.split("\n")[:-1])
+        return events
 
     def close(self) -> list[ServerSentEvent]:
         """Flush at end of stream: a last event without its blank line is still dispatched."""
         tail = self._buffer.rstrip(b"\r").decode("utf-8", errors="replace")
         self._buffer = b""
         return self._decode_lines([tail, ""] if tail else [""])
+
+    def _decode_events(self, text: str) -> list[ServerSentEvent]:
+        """Whole events, each ended by a blank line, when none is half read before them."""
+        events: list[ServerSentEvent] = []
+        for block in text.split("\n\n"):
+            if block.startswith("data: ") and "\n" not in block:  # the usual one-line event
+                events.append(ServerSentEvent(block[6:], "message", self._last_id))
+            else:
+                events += self._decode_lines([*block.split("\n"), ""])
+        return events
 
     def _decode_lines(self, lines: list[str]) -> list[ServerSentEvent]:
         events: list[ServerSentEvent] = []
