@@ -87,7 +87,9 @@ class SSEDecoder:
                 data.append(line[6:])
             elif not line:
                 if data:
-                    event = ServerSentEvent("\n".join(data), self._event or "message", self._last_id)
+                    event = ServerSentEvent(
+                        "\n".join(data), self._event or "message", self._last_id
+                    )
                     events.append(event)
                     data.clear()
                 self._event = ""

@@ -1,21 +1,28 @@
-"""Pydantic types shared by the sync and async faces: config, messages, tools and results."""
+"""Pydantic types shared by the sync and async faces: config, messages, tools and results.
 
-from .config import ChatModelConfig, ReasoningMode
-from .messages import (
-    FunctionResultDict,
-    MessageInput,
-    MessagesInput,
-    MultimodalMessageDict,
-    TextMessage,
-    TextMessageDict,
-    TextMessageProtocol,
-    ToolCallsMessageDict,
-    ToolResultMessageDict,
-    ToolResultsDict,
-)
-from .misc import UNDEFINED, UndefinedOr, UndefinedType
-from .results import ChatChoice, ChatModelResult, ChatModelStatus, ChatUsage, DeltaChatChoice
-from .tools import BaseToolCall, FunctionCall, FunctionTool, ToolArgumentsError
+Imported on first use, like the package's own names: `ycloud_chat.types.misc` alone does not
+load pydantic.
+"""
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .config import ChatModelConfig, ReasoningMode
+    from .messages import (
+        FunctionResultDict,
+        MessageInput,
+        MessagesInput,
+        MultimodalMessageDict,
+        TextMessage,
+        TextMessageDict,
+        TextMessageProtocol,
+        ToolCallsMessageDict,
+        ToolResultMessageDict,
+        ToolResultsDict,
+    )
+    from .misc import UNDEFINED, UndefinedOr, UndefinedType
+    from .results import ChatChoice, ChatModelResult, ChatModelStatus, ChatUsage, DeltaChatChoice
+    from .tools import BaseToolCall, FunctionCall, FunctionTool, ToolArgumentsError
 
 __all__ = [
     "UNDEFINED",
@@ -43,3 +50,45 @@ __all__ = [
     "UndefinedOr",
     "UndefinedType",
 ]
+
+_LAZY = {
+    "ChatModelConfig": ".config",
+    "ReasoningMode": ".config",
+    "FunctionResultDict": ".messages",
+    "MessageInput": ".messages",
+    "MessagesInput": ".messages",
+    "MultimodalMessageDict": ".messages",
+    "TextMessage": ".messages",
+    "TextMessageDict": ".messages",
+    "TextMessageProtocol": ".messages",
+    "ToolCallsMessageDict": ".messages",
+    "ToolResultMessageDict": ".messages",
+    "ToolResultsDict": ".messages",
+    "UNDEFINED": ".misc",
+    "UndefinedOr": ".misc",
+    "UndefinedType": ".misc",
+    "ChatChoice": ".results",
+    "ChatModelResult": ".results",
+    "ChatModelStatus": ".results",
+    "ChatUsage": ".results",
+    "DeltaChatChoice": ".results",
+    "BaseToolCall": ".tools",
+    "FunctionCall": ".tools",
+    "FunctionTool": ".tools",
+    "ToolArgumentsError": ".tools",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from importlib import import_module
+
+    value = getattr(import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
