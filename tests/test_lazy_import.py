@@ -51,4 +51,4 @@ def test_every_public_name_resolves_and_is_listed() -> None:
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchName"):
-        ycloud_chat.NoSuchName  # noqa: B018
+        ycloud_chat.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
