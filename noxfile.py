@@ -73,9 +73,12 @@ def tests(session: nox.Session) -> None:
     session.run("pytest", *(session.posargs or ["-q"]))
 
 
-@nox.session
+@nox.session(python="3.11")
 def bench(session: nox.Session) -> None:
-    """The benchmark against raw httpx and the openai SDK; writes bench/results/."""
+    """The benchmark against raw httpx and the openai SDK; writes bench/results/.
+
+    A few minutes on two cores. Arguments after `--` go to `python -m bench.run`.
+    """
     session.install(".", *group("bench"))
     session.run("python", "-m", "bench.run", *session.posargs)
 
