@@ -124,6 +124,10 @@ IMPORTS = {
     "import ycloud_chat": "import ycloud_chat",
     "from ycloud_chat import ChatSDK": "from ycloud_chat import ChatSDK",
     "from ycloud_chat import AsyncChatSDK": "from ycloud_chat import AsyncChatSDK",
+    "ChatSDK and a first model": (
+        "from ycloud_chat import ChatSDK; "
+        "ChatSDK(base_url='http://127.0.0.1:9/v1').chat.completions('m')"
+    ),
     "openai": "import openai",
 }
 
