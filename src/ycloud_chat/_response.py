@@ -43,6 +43,7 @@ _SHAPE_ERRORS = (TypeError, ValueError, AttributeError, LookupError, OverflowErr
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _set = object.__setattr__
+_new = object.__new__
 _field_names: dict[type[BaseModel], set[str]] = {}
 
 
@@ -58,7 +59,7 @@ def construct(cls: type[ModelT], fields: dict[str, Any]) -> ModelT:
         names = _field_names[cls] = set(cls.model_fields)
     if len(fields) != len(names):
         return cls.model_construct(**fields)
-    instance = cls.__new__(cls)
+    instance = _new(cls)
     _set(instance, "__dict__", fields)
     # One set shared by every instance of the class: the result models are frozen, and
     # pydantic copies the set before it changes one (model_copy).
@@ -326,6 +327,8 @@ class StreamAccumulator(Generic[ToolCallT]):
 
     def __init__(self, context: ResponseContext[ToolCallT]) -> None:
         self._context = context
+        self._request_id = context.request_id
+        self._server_request_id = context.server_request_id
         self._choices: dict[int, _ChoiceState[ToolCallT]] = {}
         self._identified = False
         self._id: str | None = None
@@ -374,7 +377,7 @@ class StreamAccumulator(Generic[ToolCallT]):
 
     def feed(self, chunk: Any) -> ChatModelResult[ToolCallT] | None:
         """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""
-        if not _is_mapping(chunk):
+        if type(chunk) is not dict and not isinstance(chunk, Mapping):
             raise self._context.invalid("a stream chunk is not a JSON object", body=chunk)
         # Any error value, even `{}` or "", is an error event; only a missing or null one is not.
         if chunk.get("error") is not None:
@@ -417,8 +420,8 @@ class StreamAccumulator(Generic[ToolCallT]):
                 "id": self._id,
                 "model": self._model,
                 "created": self._created,
-                "request_id": self._context.request_id,
-                "server_request_id": self._context.server_request_id,
+                "request_id": self._request_id,
+                "server_request_id": self._server_request_id,
             },
         )
         return self.last
