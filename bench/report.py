@@ -213,35 +213,47 @@ def markdown(rows: list[dict[str, Any]], extra: list[dict[str, Any]], run: dict[
 
 
 def chart(rows: list[dict[str, Any]], path: Path) -> None:
-    """A horizontal bar chart of every figure's ratio to raw httpx, with the targets."""
+    """Bar charts of each figure as a ratio to raw httpx: wall-clock throughput, and CPU."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
     throughput = [row for row in rows if row["unit"] in ("req/s", "chunks/s")]
-    labels = [row["figure"] for row in throughput]
-    figure, axis = plt.subplots(figsize=(10, 0.45 * len(labels) + 1.5))
-    positions = range(len(labels))
+    cpu = [row for row in rows if row["unit"] == "µs"]
+    figure, axes = plt.subplots(1, 2, figsize=(15, 0.45 * len(throughput) + 1.8), sharey=True)
+    panels = (
+        (axes[0], throughput, False, "throughput / raw httpx's (wall clock)"),
+        (axes[1], cpu, True, "raw httpx's CPU / the client's CPU (work per CPU second)"),
+    )
+    for axis, panel, inverse, title in panels:
+        _bars(axis, panel, inverse)
+        axis.set_xlabel(title + "; red: target")
+    axes[0].set_yticks(range(len(throughput)), [row["figure"] for row in throughput])
+    axes[0].invert_yaxis()
+    axes[1].legend(loc="lower right")
+    figure.tight_layout()
+    figure.savefig(path, dpi=100)
+    plt.close(figure)
+
+
+def _bars(axis: Any, rows: list[dict[str, Any]], inverse: bool) -> None:
+    """One panel: ycloud_chat and openai against raw httpx (1.0), with each row's target."""
+    positions = range(len(rows))
     for offset, name, colour in ((-0.2, "ycloud_chat", "tab:blue"), (0.2, "openai", "tab:gray")):
+        ratios = [row["ratios"][name] for row in rows]
         axis.barh(
             [p + offset for p in positions],
-            [row["ratios"][name] for row in throughput],
+            [1 / ratio if inverse else ratio for ratio in ratios],
             height=0.4,
             label=name,
             color=colour,
         )
-    for position, row in zip(positions, throughput, strict=True):
+    for position, row in zip(positions, rows, strict=True):
         target = float(row["target"].split()[1])
+        target = 1 / target if inverse else target
         axis.plot([target, target], [position - 0.45, position + 0.45], color="tab:red")
     axis.axvline(1.0, color="black", linewidth=0.8)
-    axis.set_yticks(list(positions), labels)
-    axis.invert_yaxis()
-    axis.set_xlabel("throughput as a ratio to raw httpx in the same run (red: target)")
-    axis.legend(loc="lower right")
-    figure.tight_layout()
-    figure.savefig(path, dpi=110)
-    plt.close(figure)
 
 
 def write_report(samples: dict[str, list[float]], run: dict[str, Any], out: Path) -> None:
