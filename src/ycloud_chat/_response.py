@@ -44,7 +44,7 @@ _SHAPE_ERRORS = (TypeError, ValueError, AttributeError, LookupError, OverflowErr
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
-_field_names: dict[type[BaseModel], set[str]] = {}
+_fast_fields: dict[type[BaseModel], set[str] | None] = {}
 
 
 def construct(cls: type[ModelT], fields: dict[str, Any]) -> ModelT:
@@ -52,12 +52,13 @@ def construct(cls: type[ModelT], fields: dict[str, Any]) -> ModelT:
 
     The same object at a fraction of the cost, for the hot paths: pydantic's own version
     also fills defaults and resolves aliases, which a complete dict never needs. A dict that
-    lacks a field goes the slow way, so a field added to a model later is never left unset.
+    lacks a field goes the slow way, so a field added to a model later is never left unset;
+    so does a model with private attributes (pydantic's version fills their defaults).
     """
-    names = _field_names.get(cls)
-    if names is None:
-        names = _field_names[cls] = set(cls.model_fields)
-    if len(fields) != len(names):
+    if cls not in _fast_fields:
+        _fast_fields[cls] = None if cls.__private_attributes__ else set(cls.model_fields)
+    names = _fast_fields[cls]
+    if names is None or len(fields) != len(names):
         return cls.model_construct(**fields)
     instance = _new(cls)
     _set(instance, "__dict__", fields)
