@@ -157,6 +157,16 @@ def llm(session: nox.Session) -> None:
         session.error("the local model is not available (see the error above)")
 
 
+@nox.session(python="3.11")
+def bench(session: nox.Session) -> None:
+    """The benchmark against raw httpx and the openai SDK; writes bench/results/.
+
+    A few minutes on two cores. Arguments after `--` go to `python -m bench.run`.
+    """
+    session.install(".", *group("bench"))
+    session.run("python", "-m", "bench.run", *session.posargs)
+
+
 @nox.session
 def build(session: nox.Session) -> None:
     """Build the sdist and wheel into dist/ and check the wheel carries both faces."""

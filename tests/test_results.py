@@ -157,3 +157,27 @@ def test_fast_construction_equals_pydantic_model_construct() -> None:
     assert repr(fast) == repr(slow)
     assert fast.model_copy(update={"delta": "x"}).delta == "x"
     assert fast.delta == "lo"
+
+
+def test_fast_construction_fills_private_attributes_and_missing_fields() -> None:
+    from pydantic import PrivateAttr
+
+    from ycloud_chat._response import construct
+    from ycloud_chat.types.results import ChatUsage
+
+    class Noted(ChatUsage):
+        _note: str = PrivateAttr(default="kept")
+
+    fields = {
+        "prompt_tokens": 1,
+        "completion_tokens": 2,
+        "total_tokens": 3,
+        "reasoning_tokens": None,
+    }
+    noted = construct(Noted, dict(fields))
+    assert noted._note == "kept"
+    assert noted.total_tokens == 3
+
+    partial = construct(ChatUsage, {"prompt_tokens": 1})
+    assert partial.completion_tokens == 0
+    assert partial.model_fields_set == {"prompt_tokens"}

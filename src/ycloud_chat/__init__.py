@@ -3,63 +3,70 @@
 Two faces over one implementation: `AsyncChatSDK` (asyncio or trio, via anyio) and
 `ChatSDK` (plain blocking code). Both return the same result types and raise the same
 exceptions.
+
+Names are imported when first used (`import ycloud_chat` alone imports neither face), so a
+program pays only for what it touches.
 """
 
-from ._async.chat import AsyncChat, AsyncChatCompletions
-from ._async.client import AsyncChatSDK
-from ._async.model import AsyncChatModel
-from ._async.stream import AsyncChatStream
-from ._async.tool_call import AsyncToolCall
-from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
-from ._content import image_part, text_part
-from ._exceptions import (
-    APIConnectionError,
-    APIResponseError,
-    APIResponseValidationError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ClientClosedError,
-    ConfigurationError,
-    ConflictError,
-    CredentialsError,
-    InternalServerError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    StreamError,
-    StructuredOutputError,
-    ToolError,
-    ToolRoundsExceededError,
-    ToolRunError,
-    UnprocessableEntityError,
-    YCloudChatError,
-)
-from ._messages import InvalidMessageError
-from ._sync.chat import Chat, ChatCompletions
-from ._sync.client import ChatSDK
-from ._sync.model import ChatModel
-from ._sync.stream import ChatStream
-from ._sync.tool_call import ToolCall
+from typing import TYPE_CHECKING
+
 from ._version import __version__
-from .types import (
-    UNDEFINED,
-    BaseToolCall,
-    ChatChoice,
-    ChatModelConfig,
-    ChatModelResult,
-    ChatModelStatus,
-    ChatUsage,
-    DeltaChatChoice,
-    FunctionCall,
-    FunctionTool,
-    ReasoningMode,
-    TextMessage,
-    ToolArgumentsError,
-    ToolRun,
-    function_tool,
-)
+
+if TYPE_CHECKING:
+    from ._async.chat import AsyncChat, AsyncChatCompletions
+    from ._async.client import AsyncChatSDK
+    from ._async.model import AsyncChatModel
+    from ._async.stream import AsyncChatStream
+    from ._async.tool_call import AsyncToolCall
+    from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
+    from ._content import image_part, text_part
+    from ._exceptions import (
+        APIConnectionError,
+        APIResponseError,
+        APIResponseValidationError,
+        APIStatusError,
+        APITimeoutError,
+        AuthenticationError,
+        BadRequestError,
+        ClientClosedError,
+        ConfigurationError,
+        ConflictError,
+        CredentialsError,
+        InternalServerError,
+        NotFoundError,
+        PermissionDeniedError,
+        RateLimitError,
+        StreamError,
+        StructuredOutputError,
+        ToolError,
+        ToolRoundsExceededError,
+        ToolRunError,
+        UnprocessableEntityError,
+        YCloudChatError,
+    )
+    from ._messages import InvalidMessageError
+    from ._sync.chat import Chat, ChatCompletions
+    from ._sync.client import ChatSDK
+    from ._sync.model import ChatModel
+    from ._sync.stream import ChatStream
+    from ._sync.tool_call import ToolCall
+    from .types import (
+        UNDEFINED,
+        BaseToolCall,
+        ChatChoice,
+        ChatModelConfig,
+        ChatModelResult,
+        ChatModelStatus,
+        ChatUsage,
+        DeltaChatChoice,
+        FunctionCall,
+        FunctionTool,
+        ReasoningMode,
+        TextMessage,
+        ToolArgumentsError,
+        ToolRun,
+        function_tool,
+    )
 
 __all__ = [
     "UNDEFINED",
@@ -122,3 +129,82 @@ __all__ = [
     "image_part",
     "text_part",
 ]
+
+# Where each public name lives; `__getattr__` imports it on first use.
+_LAZY = {
+    "AsyncChat": "._async.chat",
+    "AsyncChatCompletions": "._async.chat",
+    "AsyncChatSDK": "._async.client",
+    "AsyncChatModel": "._async.model",
+    "AsyncChatStream": "._async.stream",
+    "AsyncToolCall": "._async.tool_call",
+    "APIKeyAuth": "._auth",
+    "BaseAuth": "._auth",
+    "BearerTokenAuth": "._auth",
+    "EnvTokenAuth": "._auth",
+    "IAMTokenAuth": "._auth",
+    "NoAuth": "._auth",
+    "APIConnectionError": "._exceptions",
+    "APIResponseError": "._exceptions",
+    "APIResponseValidationError": "._exceptions",
+    "APIStatusError": "._exceptions",
+    "APITimeoutError": "._exceptions",
+    "AuthenticationError": "._exceptions",
+    "BadRequestError": "._exceptions",
+    "ClientClosedError": "._exceptions",
+    "ConfigurationError": "._exceptions",
+    "ConflictError": "._exceptions",
+    "CredentialsError": "._exceptions",
+    "InternalServerError": "._exceptions",
+    "NotFoundError": "._exceptions",
+    "PermissionDeniedError": "._exceptions",
+    "RateLimitError": "._exceptions",
+    "StreamError": "._exceptions",
+    "StructuredOutputError": "._exceptions",
+    "ToolError": "._exceptions",
+    "ToolRoundsExceededError": "._exceptions",
+    "ToolRunError": "._exceptions",
+    "UnprocessableEntityError": "._exceptions",
+    "YCloudChatError": "._exceptions",
+    "InvalidMessageError": "._messages",
+    "image_part": "._content",
+    "text_part": "._content",
+    "Chat": "._sync.chat",
+    "ChatCompletions": "._sync.chat",
+    "ChatSDK": "._sync.client",
+    "ChatModel": "._sync.model",
+    "ChatStream": "._sync.stream",
+    "ToolCall": "._sync.tool_call",
+    "BaseToolCall": ".types",
+    "ChatChoice": ".types",
+    "ChatModelConfig": ".types",
+    "ChatModelResult": ".types",
+    "ChatModelStatus": ".types",
+    "ChatUsage": ".types",
+    "DeltaChatChoice": ".types",
+    "FunctionCall": ".types",
+    "FunctionTool": ".types",
+    "ReasoningMode": ".types",
+    "TextMessage": ".types",
+    "ToolArgumentsError": ".types",
+    "ToolRun": ".types",
+    "UNDEFINED": ".types",
+    "function_tool": ".types",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

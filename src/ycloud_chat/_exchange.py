@@ -19,7 +19,6 @@ from ._exceptions import (
     _RequestError,
 )
 from ._request import new_request_id
-from ._response import error_from_response
 from ._retry import retry_delay
 
 __all__ = ["Exchange"]
@@ -103,6 +102,8 @@ class Exchange:
 
     def status_error(self, status_code: int, content: bytes) -> APIStatusError:
         """The error for an HTTP error answer, with the server's message and body."""
+        from ._response import error_from_response  # the parsers load pydantic: on first use
+
         return error_from_response(
             status_code,
             content,

@@ -13,10 +13,9 @@ import contextvars
 import os
 import ssl
 import time
-from collections.abc import Iterable, Iterator
-from typing import Any, Union
+from collections.abc import Iterator
+from typing import Union
 
-import httpcore
 import httpx
 
 from ._constants import DEFAULT_LIMITS
@@ -68,13 +67,9 @@ def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
     context = httpx.create_ssl_context(verify=verify)
     transport = httpx.HTTPTransport(verify=context, limits=DEFAULT_LIMITS)
     # httpx takes no network backend, so its (still empty) pool is remade with ours.
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=context,
-        max_connections=DEFAULT_LIMITS.max_connections,
-        max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
-        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
-        network_backend=_DeadlineBackend(httpcore.SyncBackend()),
-    )
+    from ._deadline_io import deadline_pool  # httpcore is loaded with the first client
+
+    transport._pool = deadline_pool(context)
     return transport
 
 
@@ -89,69 +84,3 @@ def bounded_by_deadline(seconds: float | None) -> Iterator[None]:
         yield
     finally:
         _DEADLINE.reset(token)
-
-
-def _bounded(timeout: float | None, error: type[Exception]) -> float | None:
-    """`timeout` capped at what is left of the deadline; `error` once nothing is left."""
-    deadline = _DEADLINE.get()
-    if deadline is None:
-        return timeout
-    left = deadline - time.monotonic()
-    if left <= 0:
-        raise error("the call's deadline ran out")
-    return left if timeout is None else min(timeout, left)
-
-
-class _DeadlineStream(httpcore.NetworkStream):
-    def __init__(self, stream: httpcore.NetworkStream) -> None:
-        self._stream = stream
-
-    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
-        return self._stream.read(max_bytes, _bounded(timeout, httpcore.ReadTimeout))
-
-    def write(self, buffer: bytes, timeout: float | None = None) -> None:
-        self._stream.write(buffer, _bounded(timeout, httpcore.WriteTimeout))
-
-    def close(self) -> None:
-        self._stream.close()
-
-    def start_tls(
-        self,
-        ssl_context: ssl.SSLContext,
-        server_hostname: str | None = None,
-        timeout: float | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
-
-    def get_extra_info(self, info: str) -> Any:
-        return self._stream.get_extra_info(info)
-
-
-class _DeadlineBackend(httpcore.NetworkBackend):
-    def __init__(self, backend: httpcore.NetworkBackend) -> None:
-        self._backend = backend
-
-    def connect_tcp(
-        self,
-        host: str,
-        port: int,
-        timeout: float | None = None,
-        local_address: str | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
-        return _DeadlineStream(stream)
-
-    def connect_unix_socket(
-        self,
-        path: str,
-        timeout: float | None = None,
-        socket_options: Iterable[Any] | None = None,
-    ) -> httpcore.NetworkStream:
-        bounded = _bounded(timeout, httpcore.ConnectTimeout)
-        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
-
-    def sleep(self, seconds: float) -> None:
-        self._backend.sleep(seconds)

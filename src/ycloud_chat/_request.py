@@ -6,13 +6,15 @@ import ipaddress
 import re
 import uuid
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._auth import BaseAuth
 from ._constants import AI_STUDIO_HOST, HEADER_CLIENT_REQUEST_ID, USER_AGENT
 from ._exceptions import ConfigurationError, CredentialsError
-from .types.config import ChatModelConfig
+
+if TYPE_CHECKING:
+    from .types.config import ChatModelConfig
 
 __all__ = [
     "build_chat_body",

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from pydantic import BaseModel
+from pydantic_core import from_json
 
 from ._exceptions import (
     APIResponseValidationError,
@@ -45,6 +46,8 @@ _SHAPE_ERRORS = (TypeError, ValueError, AttributeError, LookupError, OverflowErr
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _set = object.__setattr__
+_new = object.__new__
+_fast_fields: dict[type[BaseModel], set[str] | None] = {}
 
 
 def construct(
@@ -52,16 +55,44 @@ def construct(
 ) -> ModelT:
     """`cls.model_construct(**fields)` for a complete dict of already-typed field values.
 
-    The same object at a fraction of the cost, for the stream's hot path: pydantic's own
-    version also fills defaults and resolves aliases, which a complete dict never needs.
-    `private` holds the private attributes (shared, read-only, by a stream's results).
+    The same object at a fraction of the cost, for the hot paths: pydantic's own version
+    also fills defaults and resolves aliases, which a complete dict never needs. A dict that
+    lacks a field goes the slow way, so a field added to a model later is never left unset;
+    so does a model with private attributes when `private` (shared, read-only, by a call's
+    results) is not given.
     """
-    instance = cls.__new__(cls)
+    names = _fast_fields.get(cls)
+    if names is None:
+        names = _fast_fields[cls] = set(cls.model_fields)
+    if len(fields) != len(names) or (private is None and cls.__private_attributes__):
+        slow = cls.model_construct(**fields)
+        if private is not None:
+            _set(slow, "__pydantic_private__", private)
+        return slow
+    instance = _new(cls)
     _set(instance, "__dict__", fields)
-    _set(instance, "__pydantic_fields_set__", set(fields))
+    # One set shared by every instance of the class: the result models are frozen, and
+    # pydantic copies the set before it changes one (model_copy).
+    _set(instance, "__pydantic_fields_set__", names)
     _set(instance, "__pydantic_extra__", None)
     _set(instance, "__pydantic_private__", private)
     return instance
+
+
+def loads(data: str | bytes) -> Any:
+    """Decode JSON: pydantic-core's parser, with `json` for what it refuses but JSON allows.
+
+    (Lone surrogate escapes, for one: `json` accepts them.) Raises ValueError or
+    RecursionError for what is not JSON.
+    """
+    try:
+        return from_json(data, cache_strings="keys")
+    except ValueError:
+        return json.loads(data)
+
+
+def _is_mapping(value: Any) -> bool:
+    return type(value) is dict or isinstance(value, Mapping)
 
 
 class ResponseContext(Generic[ToolCallT]):
@@ -131,15 +162,18 @@ def _created(value: Any) -> datetime | None:
 
 
 def _usage(value: Any) -> ChatUsage | None:
-    if not isinstance(value, Mapping):
+    if not _is_mapping(value):
         return None
     details = value.get("completion_tokens_details")
-    reasoning = details.get("reasoning_tokens") if isinstance(details, Mapping) else None
-    return ChatUsage.model_construct(
-        prompt_tokens=_count(value, "prompt_tokens"),
-        completion_tokens=_count(value, "completion_tokens"),
-        total_tokens=_count(value, "total_tokens"),
-        reasoning_tokens=reasoning if isinstance(reasoning, int) else None,
+    reasoning = details.get("reasoning_tokens") if _is_mapping(details) else None
+    return construct(
+        ChatUsage,
+        {
+            "prompt_tokens": _count(value, "prompt_tokens"),
+            "completion_tokens": _count(value, "completion_tokens"),
+            "total_tokens": _count(value, "total_tokens"),
+            "reasoning_tokens": reasoning if isinstance(reasoning, int) else None,
+        },
     )
 
 
@@ -220,17 +254,16 @@ def _parse_completion(
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
         reasoning = _reasoning(message)
-        choices.append(
-            ChatChoice.model_construct(
-                index=_index(raw, len(choices)),
-                role=_string(message.get("role"), "role") or "assistant",
-                text=_text(message.get("content"), "content"),
-                status=ChatModelStatus.from_finish_reason(finish_reason),
-                finish_reason=finish_reason,
-                tool_calls=tool_calls,
-                reasoning_text=None if reasoning is None else _text(reasoning, "reasoning_content"),
-            )
-        )
+        fields = {
+            "index": _index(raw, len(choices)),
+            "role": _string(message.get("role"), "role") or "assistant",
+            "text": _text(message.get("content"), "content"),
+            "status": ChatModelStatus.from_finish_reason(finish_reason),
+            "finish_reason": finish_reason,
+            "tool_calls": tool_calls,
+            "reasoning_text": None if reasoning is None else _text(reasoning, "reasoning_content"),
+        }
+        choices.append(construct(ChatChoice, fields))
     return construct(
         ChatModelResult,
         {
@@ -262,11 +295,14 @@ class _ToolCallBuilder:
             self.id = delta["id"]
         if not self.type and delta.get("type"):
             self.type = delta["type"]
-        function = delta.get("function") or {}
-        if function.get("name"):
-            self.name.append(function["name"])
-        if function.get("arguments"):
-            self.arguments.append(function["arguments"])
+        function = delta.get("function")
+        if function:
+            name = function.get("name")
+            if name:
+                self.name.append(name)
+            arguments = function.get("arguments")
+            if arguments:
+                self.arguments.append(arguments)
 
     def wire(self) -> dict[str, Any]:
         return {
@@ -275,6 +311,9 @@ class _ToolCallBuilder:
             "type": self.type or "function",
             "function": {"name": "".join(self.name), "arguments": "".join(self.arguments)},
         }
+
+
+_PARTIAL = ChatModelStatus.PARTIAL
 
 
 class _ChoiceState(Generic[ToolCallT]):
@@ -318,44 +357,57 @@ class StreamAccumulator(Generic[ToolCallT]):
 
     def __init__(self, context: ResponseContext[ToolCallT]) -> None:
         self._context = context
+        self._request_id = context.request_id
+        self._server_request_id = context.server_request_id
         self._choices: dict[int, _ChoiceState[ToolCallT]] = {}
+        self._identified = False
         self._id: str | None = None
         self._model: str | None = None
         self._created: datetime | None = None
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
+        self.done = False
+        """True once `[DONE]` came."""
 
-    def feed_events(
-        self, events: list[ServerSentEvent]
-    ) -> tuple[list[ChatModelResult[ToolCallT]], bool]:
-        """Feed decoded SSE events: the results worth yielding, and whether `[DONE]` came."""
-        results: list[ChatModelResult[ToolCallT]] = []
+    def feed_events(self, events: list[ServerSentEvent]) -> Iterator[ChatModelResult[ToolCallT]]:
+        """Feed decoded SSE events and yield the results worth showing, one at a time.
+
+        It stops at `[DONE]` and sets `done`. Yielding one by one (not a list per read)
+        keeps a single cumulative result alive at a time, however many events a read held.
+        """
         for event in events:
+            data = event.data
             if event.event == "error":
-                result = self.feed({"error": _error_payload(event.data)})
-            elif event.data == "[DONE]":
-                return results, True
+                result = self.feed({"error": _error_payload(data)})
+            elif data == "[DONE]":
+                self.done = True
+                return
             else:
-                result = self.feed_data(event.data)
+                try:
+                    chunk = from_json(data, cache_strings="keys")
+                except ValueError:
+                    chunk = self._decode(data)
+                result = self.feed(chunk)
             if result is not None:
-                results.append(result)
-        return results, False
+                yield result
 
     def feed_data(self, data: str) -> ChatModelResult[ToolCallT] | None:
         """Decode one SSE `data` payload and feed it; `[DONE]` gives None."""
         if data == "[DONE]":
             return None
+        return self.feed(self._decode(data))
+
+    def _decode(self, data: str) -> Any:
         try:
-            chunk = json.loads(data)
+            return loads(data)
         except (ValueError, RecursionError):
             raise self._context.invalid(
                 f"a stream event is not JSON: {data[:_MAX_ERROR_TEXT]!r}", body=data
             ) from None
-        return self.feed(chunk)
 
     def feed(self, chunk: Any) -> ChatModelResult[ToolCallT] | None:
         """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""
-        if not isinstance(chunk, Mapping):
+        if type(chunk) is not dict and not isinstance(chunk, Mapping):
             raise self._context.invalid("a stream chunk is not a JSON object", body=chunk)
         # Any error value, even `{}` or "", is an error event; only a missing or null one is not.
         if chunk.get("error") is not None:
@@ -366,16 +418,26 @@ class StreamAccumulator(Generic[ToolCallT]):
             raise self._context.invalid(_malformed("a stream chunk", exc), body=chunk) from exc
 
     def _feed(self, chunk: Mapping[str, Any]) -> ChatModelResult[ToolCallT] | None:
-        if self._id is None:
+        if not self._identified:
             self._id = _string(chunk.get("id"), "id")
             self._model = _string(chunk.get("model"), "model")
             self._created = _created(chunk.get("created"))
-        usage = _usage(chunk.get("usage"))
+            self._identified = self._id is not None
+        usage = chunk.get("usage")
         if usage is not None:
-            self.usage = usage
-        raw_choices = chunk.get("choices") or ()
+            usage = _usage(usage)
+            if usage is not None:
+                self.usage = usage
+        raw_choices = chunk.get("choices")
         if raw_choices:
-            choices = self._feed_choices(raw_choices)
+            if type(raw_choices) is list and len(raw_choices) == 1 and len(self._choices) < 2:
+                choices: tuple[DeltaChatChoice[ToolCallT], ...] = (
+                    self._feed_choice(raw_choices[0], 0),
+                )
+                if len(self._choices) > 1:  # the one choice seen so far had another index
+                    choices = self._all_choices({choices[0].index: choices[0]})
+            else:
+                choices = self._feed_choices(raw_choices)
         elif usage is not None:
             choices = self._usage_choices()
         else:
@@ -388,8 +450,8 @@ class StreamAccumulator(Generic[ToolCallT]):
                 "id": self._id,
                 "model": self._model,
                 "created": self._created,
-                "request_id": self._context.request_id,
-                "server_request_id": self._context.server_request_id,
+                "request_id": self._request_id,
+                "server_request_id": self._server_request_id,
             },
             self._context.private,
         )
@@ -404,44 +466,70 @@ class StreamAccumulator(Generic[ToolCallT]):
     def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...]:
         touched: dict[int, DeltaChatChoice[ToolCallT]] = {}
         for position, raw in enumerate(raw_choices):
-            if not isinstance(raw, Mapping):
-                raise self._context.invalid("a stream choice is not a JSON object", body=raw)
-            index = _index(raw, position)
-            state = self._state(index)
-            delta = raw.get("delta") or raw.get("message") or {}
-            if not isinstance(delta, Mapping):
-                raise ValueError(f"a choice's delta is not an object: {delta!r}")
-            role = _string(delta.get("role"), "role")
-            if role:
-                state.role = role
-            text = _text(delta.get("content"), "content")
-            if text:
-                state.text += text
-            reasoning = _text(_reasoning(delta), "reasoning_content")
-            if reasoning:
-                state.reasoning = (state.reasoning or "") + reasoning
-            for call in delta.get("tool_calls") or ():
-                call_index = _index(call, len(state.builders))
-                builder = state.builders.get(call_index)
-                if builder is None:
-                    builder = state.builders[call_index] = _ToolCallBuilder(call_index)
-                builder.merge(call)
-            finish_reason = _string(raw.get("finish_reason"), "finish_reason")
-            if finish_reason is not None:
-                state.finish_reason = finish_reason
-                if state.builders and state.tool_calls is None:
-                    state.tool_calls = tuple(
-                        self._context.tool_call(builder.wire())
-                        for builder in state.builders.values()
-                    )
-            status = ChatModelStatus.from_finish_reason(finish_reason)
-            touched[index] = state.snapshot(status, text, reasoning)
+            choice = self._feed_choice(raw, position)
+            touched[choice.index] = choice
         if len(self._choices) == 1:
             return tuple(touched.values())
+        return self._all_choices(touched)
+
+    def _all_choices(
+        self, touched: dict[int, DeltaChatChoice[ToolCallT]]
+    ) -> tuple[DeltaChatChoice[ToolCallT], ...]:
+        """Every choice seen so far, in index order: fed now, or as it stood."""
         return tuple(
             touched.get(index) or self._choices[index].snapshot(self._status_of(index))
             for index in sorted(self._choices)
         )
+
+    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT]:
+        """Merge one choice's delta into its state and snapshot it (the stream's hot path)."""
+        if not _is_mapping(raw):
+            raise self._context.invalid("a stream choice is not a JSON object", body=raw)
+        index = raw.get("index", position)
+        if type(index) is not int:
+            index = _index(raw, position)
+        state = self._choices.get(index) or self._state(index)
+        delta = raw.get("delta") or raw.get("message") or {}
+        if not _is_mapping(delta):
+            raise ValueError(f"a choice's delta is not an object: {delta!r}")
+        role = delta.get("role")
+        if role is not None and _string(role, "role"):
+            state.role = role
+        text = delta.get("content")
+        if type(text) is not str:
+            text = _text(text, "content")
+        if text:
+            state.text += text
+        reasoning = delta.get("reasoning_content")
+        if reasoning is None:
+            reasoning = delta.get("reasoning")
+        reasoning = "" if reasoning is None else _text(reasoning, "reasoning_content")
+        if reasoning:
+            state.reasoning = (state.reasoning or "") + reasoning
+        calls = delta.get("tool_calls")
+        if calls:
+            self._merge_tool_calls(state, calls)
+        finish_reason = raw.get("finish_reason")
+        if finish_reason is None:
+            return state.snapshot(_PARTIAL, text, reasoning)
+        state.finish_reason = _string(finish_reason, "finish_reason")
+        if state.builders and state.tool_calls is None:
+            state.tool_calls = tuple(
+                self._context.tool_call(builder.wire()) for builder in state.builders.values()
+            )
+        return state.snapshot(ChatModelStatus.from_finish_reason(finish_reason), text, reasoning)
+
+    @staticmethod
+    def _merge_tool_calls(state: _ChoiceState[ToolCallT], calls: Any) -> None:
+        builders = state.builders
+        for call in calls:
+            call_index = call.get("index", len(builders))
+            if type(call_index) is not int:
+                call_index = _index(call, len(builders))
+            builder = builders.get(call_index)
+            if builder is None:
+                builder = builders[call_index] = _ToolCallBuilder(call_index)
+            builder.merge(call)
 
     def _status_of(self, index: int) -> ChatModelStatus:
         return ChatModelStatus.from_finish_reason(self._choices[index].finish_reason)
@@ -528,7 +616,7 @@ def error_from_response(
 def decode_json(content: bytes, context: ResponseContext[Any], status_code: int = 200) -> Any:
     """Decode a JSON body, or raise the error that says it is not JSON."""
     try:
-        return json.loads(content)
+        return loads(content)
     except (ValueError, RecursionError):
         snippet = content[:_MAX_ERROR_TEXT].decode("utf-8", errors="replace")
         raise context.invalid(

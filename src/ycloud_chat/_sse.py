@@ -48,44 +48,64 @@ class SSEDecoder:
             buffer = buffer[:-1]
         if b"\r" in buffer:
             buffer = buffer.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
-        lines = buffer.split(b"\n")
-        rest = lines.pop()
+        end = buffer.rfind(b"\n") + 1
+        rest = buffer[end:]
         self._buffer = rest + b"\r" if held_cr else rest
-        return self._decode_lines(lines) if lines else []
+        if not end:
+            return []
+        # Whole lines only, so no UTF-8 character is cut: decoding them at once is exact.
+        text = buffer[:end].decode("utf-8", errors="replace")
+        if self._data or self._event:  # an event is half read: finish it line by line
+            return self._decode_lines(text.split("\n")[:-1])
+        whole, _, tail = text.rpartition("\n\n")
+        events = self._decode_events(whole) if whole else []
+        if tail:
+            events += self._decode_lines(tail.split("\n")[:-1])
+        return events
 
     def close(self) -> list[ServerSentEvent]:
         """Flush at end of stream: a last event without its blank line is still dispatched."""
-        tail = self._buffer.rstrip(b"\r")
+        tail = self._buffer.rstrip(b"\r").decode("utf-8", errors="replace")
         self._buffer = b""
-        return self._decode_lines([tail, b""] if tail else [b""])
+        return self._decode_lines([tail, ""] if tail else [""])
 
-    def _decode_lines(self, lines: list[bytes]) -> list[ServerSentEvent]:
+    def _decode_events(self, text: str) -> list[ServerSentEvent]:
+        """Whole events, each ended by a blank line, when none is half read before them."""
         events: list[ServerSentEvent] = []
-        for raw in lines:
-            if not raw:
-                if self._data:
-                    events.append(
-                        ServerSentEvent(
-                            "\n".join(self._data), self._event or "message", self._last_id
-                        )
-                    )
-                self._data = []
-                self._event = ""
-                continue
-            line = raw.decode("utf-8", errors="replace")
-            if line.startswith("data:"):
-                value = line[5:]
-                self._data.append(value[1:] if value.startswith(" ") else value)
-                continue
-            if line.startswith(":"):
-                continue
-            name, _, value = line.partition(":")
-            if value.startswith(" "):
-                value = value[1:]
-            if name == "data":
-                self._data.append(value)
-            elif name == "event":
-                self._event = value
-            elif name == "id" and "\0" not in value:
-                self._last_id = value
+        for block in text.split("\n\n"):
+            if block.startswith("data: ") and "\n" not in block:  # the usual one-line event
+                events.append(ServerSentEvent(block[6:], "message", self._last_id))
+            else:
+                events += self._decode_lines([*block.split("\n"), ""])
         return events
+
+    def _decode_lines(self, lines: list[str]) -> list[ServerSentEvent]:
+        events: list[ServerSentEvent] = []
+        data = self._data
+        for line in lines:
+            if line.startswith("data: "):  # the usual line first, with the fewest checks
+                data.append(line[6:])
+            elif not line:
+                if data:
+                    event = ServerSentEvent(
+                        "\n".join(data), self._event or "message", self._last_id
+                    )
+                    events.append(event)
+                    data.clear()
+                self._event = ""
+            else:
+                self._field(line)
+        return events
+
+    def _field(self, line: str) -> None:
+        if line.startswith(":"):
+            return
+        name, _, value = line.partition(":")
+        if value.startswith(" "):
+            value = value[1:]
+        if name == "data":
+            self._data.append(value)
+        elif name == "event":
+            self._event = value
+        elif name == "id" and "\0" not in value:
+            self._last_id = value

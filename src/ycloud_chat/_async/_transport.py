@@ -152,6 +152,8 @@ class AsyncTransport:
 
     async def close_response(self, response: httpx.Response) -> None:
         """Release a response's connection, even while the caller is being cancelled."""
+        if response.is_closed:
+            return  # httpx closes a response once its body is read to the end
         with async_cancel_shield():
             await response.aclose()
 

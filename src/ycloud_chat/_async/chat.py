@@ -6,13 +6,11 @@ from typing import TYPE_CHECKING
 
 from .._constants import HEADER_PROJECT
 from .._request import model_uri
-from .._response import ResponseContext, decode_json, parse_model_ids
 from ..types.misc import UNDEFINED, UndefinedOr
-from .model import AsyncChatModel
-from .tool_call import AsyncToolCall
 
 if TYPE_CHECKING:
     from .client import AsyncChatSDK
+    from .model import AsyncChatModel
 
 __all__ = ["AsyncChat", "AsyncChatCompletions"]
 
@@ -32,7 +30,7 @@ class AsyncChatCompletions:
         uri = model_uri(
             model_name, model_version, self._sdk.folder_id, ai_studio=self._sdk._ai_studio
         )
-        return AsyncChatModel(self._sdk, uri)
+        return _model_class()(self._sdk, uri)
 
     async def list(
         self, *, timeout: UndefinedOr[float | None] = UNDEFINED
@@ -45,16 +43,28 @@ class AsyncChatCompletions:
         Args:
             timeout: a total deadline in seconds (default: the SDK's `timeout`, else 60).
         """
+        from .._response import ResponseContext, decode_json, parse_model_ids
+        from .tool_call import AsyncToolCall
+
         headers = {HEADER_PROJECT: self._sdk.folder_id} if self._sdk.folder_id else None
         content, exchange = await self._sdk._transport.request(
             "GET", "/models", headers=headers, timeout=self._sdk._timeout_for(timeout, run=False)
         )
         context = ResponseContext(AsyncToolCall, exchange.request_id, exchange.server_request_id)
         ids = parse_model_ids(decode_json(content, context), context)
-        return tuple(AsyncChatModel(self._sdk, model_id) for model_id in ids)
+        model_class = _model_class()
+        return tuple(model_class(self._sdk, model_id) for model_id in ids)
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} folder_id={self._sdk.folder_id!r}>"
+
+
+def _model_class() -> type[AsyncChatModel]:
+    # Models (and the pydantic types they use) are imported with the first model made, so
+    # that importing the SDK costs little more than importing httpx.
+    from .model import AsyncChatModel
+
+    return AsyncChatModel
 
 
 class AsyncChat:

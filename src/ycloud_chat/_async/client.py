@@ -6,6 +6,7 @@ import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -29,9 +30,11 @@ from .._request import (
 )
 from .._retry import check_max_retries
 from ..types.misc import UNDEFINED, UndefinedOr
-from ..types.tools import Tools
 from ._transport import AsyncTransport
 from .chat import AsyncChat
+
+if TYPE_CHECKING:
+    from ..types.tools import Tools
 
 __all__ = ["AsyncChatSDK"]
 
@@ -92,8 +95,6 @@ class AsyncChatSDK:
             verify=verify,
         )
         self.chat = AsyncChat(self)
-        self.tools = Tools()
-        """Makes function tools: `sdk.tools.function(get_weather)`."""
 
     def with_options(
         self,
@@ -120,6 +121,13 @@ class AsyncChatSDK:
         clone._transport = self._transport.shared(max_retries=retries)
         clone.chat = AsyncChat(clone)
         return clone
+
+    @property
+    def tools(self) -> Tools:
+        """Makes function tools: `sdk.tools.function(get_weather)`."""
+        from ..types.tools import Tools  # pydantic is loaded with the first model, not before
+
+        return Tools()
 
     @property
     def max_retries(self) -> int:

@@ -157,13 +157,12 @@ async def _generate(state: _StreamState) -> AsyncGenerator[Result, None]:
         body = state.transport.iter_body(response, exchange)
         try:
             async for chunk in body:
-                results, done = accumulator.feed_events(decoder.feed(chunk))
-                for result in results:
+                for result in accumulator.feed_events(decoder.feed(chunk)):
                     yield result
-                if done:
+                if accumulator.done:
                     break
             else:
-                for result in accumulator.feed_events(decoder.close())[0]:
+                for result in accumulator.feed_events(decoder.close()):
                     yield result
                 return
             await _drain(body)

@@ -8,6 +8,7 @@ import copy
 import os
 from collections.abc import Mapping
 from types import TracebackType
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -31,9 +32,11 @@ from .._request import (
 )
 from .._retry import check_max_retries
 from ..types.misc import UNDEFINED, UndefinedOr
-from ..types.tools import Tools
 from ._transport import Transport
 from .chat import Chat
+
+if TYPE_CHECKING:
+    from ..types.tools import Tools
 
 __all__ = ["ChatSDK"]
 
@@ -94,8 +97,6 @@ class ChatSDK:
             verify=verify,
         )
         self.chat = Chat(self)
-        self.tools = Tools()
-        """Makes function tools: `sdk.tools.function(get_weather)`."""
 
     def with_options(
         self,
@@ -122,6 +123,13 @@ class ChatSDK:
         clone._transport = self._transport.shared(max_retries=retries)
         clone.chat = Chat(clone)
         return clone
+
+    @property
+    def tools(self) -> Tools:
+        """Makes function tools: `sdk.tools.function(get_weather)`."""
+        from ..types.tools import Tools  # pydantic is loaded with the first model, not before
+
+        return Tools()
 
     @property
     def max_retries(self) -> int:

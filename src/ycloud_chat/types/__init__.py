@@ -1,35 +1,42 @@
-"""Pydantic types shared by the sync and async faces: config, messages, tools and results."""
+"""Pydantic types shared by the sync and async faces: config, messages, tools and results.
 
-from .config import ChatModelConfig, ReasoningMode, ToolInput
-from .messages import (
-    FunctionResultDict,
-    MessageInput,
-    MessagesInput,
-    MultimodalMessageDict,
-    TextMessage,
-    TextMessageDict,
-    TextMessageProtocol,
-    ToolCallsMessageDict,
-    ToolResultMessageDict,
-    ToolResultsDict,
-)
-from .misc import UNDEFINED, UndefinedOr, UndefinedType
-from .results import (
-    ChatChoice,
-    ChatModelResult,
-    ChatModelStatus,
-    ChatUsage,
-    DeltaChatChoice,
-    ToolRun,
-)
-from .tools import (
-    BaseToolCall,
-    FunctionCall,
-    FunctionTool,
-    ToolArgumentsError,
-    Tools,
-    function_tool,
-)
+Imported on first use, like the package's own names: `ycloud_chat.types.misc` alone does not
+load pydantic.
+"""
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .config import ChatModelConfig, ReasoningMode, ToolInput
+    from .messages import (
+        FunctionResultDict,
+        MessageInput,
+        MessagesInput,
+        MultimodalMessageDict,
+        TextMessage,
+        TextMessageDict,
+        TextMessageProtocol,
+        ToolCallsMessageDict,
+        ToolResultMessageDict,
+        ToolResultsDict,
+    )
+    from .misc import UNDEFINED, UndefinedOr, UndefinedType
+    from .results import (
+        ChatChoice,
+        ChatModelResult,
+        ChatModelStatus,
+        ChatUsage,
+        DeltaChatChoice,
+        ToolRun,
+    )
+    from .tools import (
+        BaseToolCall,
+        FunctionCall,
+        FunctionTool,
+        ToolArgumentsError,
+        Tools,
+        function_tool,
+    )
 
 __all__ = [
     "UNDEFINED",
@@ -61,3 +68,51 @@ __all__ = [
     "UndefinedType",
     "function_tool",
 ]
+
+_LAZY = {
+    "ChatModelConfig": ".config",
+    "ReasoningMode": ".config",
+    "ToolInput": ".config",
+    "FunctionResultDict": ".messages",
+    "MessageInput": ".messages",
+    "MessagesInput": ".messages",
+    "MultimodalMessageDict": ".messages",
+    "TextMessage": ".messages",
+    "TextMessageDict": ".messages",
+    "TextMessageProtocol": ".messages",
+    "ToolCallsMessageDict": ".messages",
+    "ToolResultMessageDict": ".messages",
+    "ToolResultsDict": ".messages",
+    "UNDEFINED": ".misc",
+    "UndefinedOr": ".misc",
+    "UndefinedType": ".misc",
+    "ChatChoice": ".results",
+    "ChatModelResult": ".results",
+    "ChatModelStatus": ".results",
+    "ChatUsage": ".results",
+    "DeltaChatChoice": ".results",
+    "ToolRun": ".results",
+    "BaseToolCall": ".tools",
+    "FunctionCall": ".tools",
+    "FunctionTool": ".tools",
+    "ToolArgumentsError": ".tools",
+    "Tools": ".tools",
+    "function_tool": ".tools",
+}
+
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
+
+    def __getattr__(name: str) -> object:
+        module = _LAZY.get(name)
+        if module is None:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        from importlib import import_module
+
+        value = getattr(import_module(module, __name__), name)
+        globals()[name] = value
+        return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

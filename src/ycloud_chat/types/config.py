@@ -83,7 +83,9 @@ class ChatModelConfig(BaseModel):
     validated (and normalised) when the config is made, so a bad value fails before any request.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True)
+    model_config = ConfigDict(
+        defer_build=True, frozen=True, extra="forbid", arbitrary_types_allowed=True
+    )
 
     _wire: dict[str, Any] | None = PrivateAttr(default=None)
 

@@ -24,7 +24,7 @@ __all__ = [
 class TextMessage(BaseModel):
     """A message with a role (`system`, `user`, `assistant`) and its text."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     role: str
     text: str

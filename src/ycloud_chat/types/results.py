@@ -69,7 +69,9 @@ _FINISH_REASONS = {
 class ChatUsage(BaseModel):
     """Token counts the server reported for a call."""
 
-    model_config = ConfigDict(frozen=True)
+    # Every model here builds its pydantic schema on first validation, not at import: results
+    # are built without validation, so a plain run never pays for the schemas.
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     prompt_tokens: int = 0
     completion_tokens: int = 0
@@ -86,7 +88,7 @@ class ChatUsage(BaseModel):
 class ChatChoice(BaseModel, Generic[ToolCallT]):
     """One alternative answer of a run: its text, status and tool calls."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     index: int = 0
     role: str = "assistant"
@@ -116,7 +118,7 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     server was asked for several.
     """
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     choices: tuple[ChatChoice[ToolCallT], ...]
     usage: ChatUsage | None = None

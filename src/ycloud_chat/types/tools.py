@@ -109,7 +109,7 @@ class FunctionTool(BaseModel):
     remembers it, so that `call.run()` and `run_tools()` can answer the model's calls.
     """
 
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    model_config = ConfigDict(defer_build=True, frozen=True, extra="forbid")
 
     name: str
     """1 to 64 letters, digits, `_` or `-` (what OpenAI-compatible servers accept)."""
@@ -408,7 +408,7 @@ def _json_schema(adapter: TypeAdapter[Any], name: str) -> dict[str, Any]:
 class FunctionCall(BaseModel):
     """The function part of a tool call: its name and its arguments as the model wrote them."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     name: str
     raw_arguments: str
@@ -433,7 +433,7 @@ class FunctionCall(BaseModel):
 class BaseToolCall(BaseModel):
     """A call the model asks the application to make; the faces add how to run it."""
 
-    model_config = ConfigDict(frozen=True)
+    model_config = ConfigDict(defer_build=True, frozen=True)
 
     id: str
     type: str = "function"

@@ -1,0 +1,1 @@
+"""The ycloud-chat benchmark: a loopback server, the clients under test and the report."""

@@ -1,0 +1,275 @@
+"""The benchmark: alternating rounds of every client against the loopback server, then a report.
+
+`python -m bench.run` (or `nox -s bench`) starts `bench.server` in its own process, measures
+in one run, and writes `bench/results/results.{json,md,png}`. Every figure is a median over
+rounds; the table gives ratios to raw httpx measured in the same run, because the machine is
+shared and absolute times drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from . import clients
+from .report import write_report
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = Path(__file__).resolve().parent / "results"
+CONCURRENCY = (1, 8, 32, 128)
+STREAM_CHUNKS = 10_000
+NAMES = ("httpx", "ycloud_chat", "openai")
+
+Samples = dict[str, list[float]]
+
+
+@contextmanager
+def running_server() -> Iterator[str]:
+    """Start the server in its own process (its own CPU and GIL) and yield its base URL."""
+    with tempfile.TemporaryDirectory() as folder:
+        port_file = os.path.join(folder, "port")
+        process = subprocess.Popen([sys.executable, "-m", "bench.server", port_file], cwd=ROOT)
+        try:
+            deadline = time.monotonic() + 30
+            while not os.path.exists(port_file):
+                if process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError("the benchmark server did not start")
+                time.sleep(0.02)
+            with open(port_file) as file:
+                yield f"http://127.0.0.1:{file.read()}/v1"
+        finally:
+            process.terminate()
+            process.wait(10)
+
+
+@contextmanager
+def measured(samples: Samples, key: str, units: int) -> Iterator[None]:
+    """Record units/s (wall) under `key` and CPU µs per unit under `key + ' cpu'`."""
+    wall, cpu = time.perf_counter(), time.process_time()
+    yield
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    samples[key].append(units / wall)
+    samples[key + " cpu"].append(cpu / units * 1e6)
+
+
+def sync_round(base_url: str, samples: Samples, requests: int) -> None:
+    """Sequential non-stream requests and the two streams, on each sync client."""
+    for name in NAMES:
+        client = clients.SYNC[name](base_url)
+        try:
+            for _ in range(10):
+                client.run()
+            with measured(samples, f"sync run {name}", requests):
+                for _ in range(requests):
+                    client.run()
+            for kind in ("text", "tools"):
+                with measured(samples, f"sync stream {kind} {name}", STREAM_CHUNKS + 3):
+                    count = client.stream(f"{kind}-{STREAM_CHUNKS}")
+                assert count == STREAM_CHUNKS + 3, (name, kind, count)
+        finally:
+            client.close()
+
+
+async def _async_runs(client: Any, concurrency: int, requests: int) -> None:
+    async def worker(count: int) -> None:
+        for _ in range(count):
+            await client.run()
+
+    await asyncio.gather(*(worker(requests // concurrency) for _ in range(concurrency)))
+
+
+async def _async_measure(
+    base_url: str, name: str, samples: Samples, requests: int, streams: bool
+) -> None:
+    client = clients.ASYNC[name](base_url, max_connections=max(CONCURRENCY))
+    try:
+        await _async_runs(client, 8, 64)
+        for concurrency in CONCURRENCY:
+            total = max(requests, concurrency * 4) // concurrency * concurrency
+            with measured(samples, f"async run c={concurrency} {name}", total):
+                await _async_runs(client, concurrency, total)
+        if streams:
+            for kind in ("text", "tools"):
+                with measured(samples, f"async stream {kind} {name}", STREAM_CHUNKS + 3):
+                    count = await client.stream(f"{kind}-{STREAM_CHUNKS}")
+                assert count == STREAM_CHUNKS + 3, (name, kind, count)
+    finally:
+        await client.close()
+
+
+def async_round(base_url: str, samples: Samples, requests: int) -> None:
+    """Async throughput at every concurrency and the two streams, on each async client."""
+    for name in NAMES:
+        asyncio.run(_async_measure(base_url, name, samples, requests, streams=True))
+
+
+IMPORTS = {
+    "python": "pass",
+    "httpx": "import httpx",
+    "httpx+pydantic": "import httpx, pydantic",
+    "import ycloud_chat": "import ycloud_chat",
+    "from ycloud_chat import ChatSDK": "from ycloud_chat import ChatSDK",
+    "from ycloud_chat import AsyncChatSDK": "from ycloud_chat import AsyncChatSDK",
+    "ChatSDK and a first model": (
+        "from ycloud_chat import ChatSDK; "
+        "ChatSDK(base_url='http://127.0.0.1:9/v1').chat.completions('m')"
+    ),
+    "openai": "import openai",
+}
+
+_IMPORT_PROBE = """
+import time
+started, cpu = time.perf_counter(), time.process_time()
+{statement}
+elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
+import json, sys
+rss = hwm = 0
+with open("/proc/self/status") as status:
+    for line in status:
+        if line.startswith("VmRSS:"):
+            rss = int(line.split()[1])
+print(json.dumps({{"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "rss_kb": rss, "faces": sorted(
+    name for name in ("ycloud_chat._sync.client", "ycloud_chat._async.client", "httpx",
+                      "pydantic", "anyio") if name in sys.modules)}}))
+"""
+
+
+def _importtime_ms(statement: str) -> float:
+    """The summed top-level cumulative time `python -X importtime` reports, in ms."""
+    result = subprocess.run(
+        [sys.executable, "-X", "importtime", "-c", statement],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    total = 0
+    for line in result.stderr.splitlines():
+        parts = line.split("|")
+        top_level = len(parts) == 3 and not parts[2].startswith("  ")
+        if top_level and parts[1].strip().isdigit():
+            total += int(parts[1])
+    return total / 1000
+
+
+def import_figures(repeats: int) -> dict[str, Any]:
+    """Import wall time, -X importtime and RSS of each statement, in fresh interpreters."""
+    samples: Samples = defaultdict(list)
+    modules: dict[str, list[str]] = {}
+    for _ in range(repeats):
+        for label, statement in IMPORTS.items():
+            probe = _IMPORT_PROBE.format(statement=statement)
+            output = subprocess.run(
+                [sys.executable, "-c", probe], capture_output=True, text=True, check=True
+            ).stdout
+            data = json.loads(output)
+            samples[f"import ms {label}"].append(data["ms"])
+            samples[f"import cpu ms {label}"].append(data["cpu_ms"])
+            samples[f"import rss MB {label}"].append(data["rss_kb"] / 1024)
+            samples[f"importtime ms {label}"].append(_importtime_ms(statement))
+            modules[label] = data["faces"]
+    return {"samples": samples, "modules": modules}
+
+
+_MANY_STREAMS = """
+import asyncio, json, sys
+from bench import clients
+
+def rss_mb():
+    with open("/proc/self/status") as status:
+        fields = dict(line.split(":", 1) for line in status)
+    return int(fields["VmRSS"].split()[0]) / 1024, int(fields["VmHWM"].split()[0]) / 1024
+
+async def main(name, base_url, streams, chunks):
+    client = clients.ASYNC[name](base_url, max_connections=streams)
+    marks = {{}}
+    iterators = [client.open_stream(f"text-{{chunks}}") for _ in range(streams)]
+    async def advance(iterator, count):
+        for _ in range(count):
+            await iterator.__anext__()
+    # Open every stream and read a few chunks of each, then read on in lockstep.
+    await asyncio.gather(*(advance(it, 3) for it in iterators))
+    marks["open"] = rss_mb()[0]
+    read = 3
+    for step in (chunks // 4, chunks // 2, chunks - 3):
+        await asyncio.gather(*(advance(it, step - read) for it in iterators))
+        read = step
+        marks[f"after {{step}} chunks"] = rss_mb()[0]
+    for iterator in iterators:
+        await iterator.aclose()
+    await client.close()
+    marks["peak"] = rss_mb()[1]
+    print(json.dumps(marks))
+
+asyncio.run(main({name!r}, {base_url!r}, {streams}, {chunks}))
+"""
+
+
+def many_streams(base_url: str, streams: int, chunks: int) -> dict[str, dict[str, float]]:
+    """RSS of a process holding `streams` open streams, as they are read chunk by chunk."""
+    figures = {}
+    for name in NAMES:
+        script = _MANY_STREAMS.format(name=name, base_url=base_url, streams=streams, chunks=chunks)
+        output = subprocess.run(
+            [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
+        ).stdout
+        figures[name] = json.loads(output)
+    return figures
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run every round, then write the report under bench/results/."""
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--requests", type=int, default=400, help="non-stream calls per figure")
+    parser.add_argument("--import-repeats", type=int, default=7)
+    parser.add_argument("--streams", type=int, default=1000, help="concurrent open streams")
+    parser.add_argument("--stream-chunks", type=int, default=200, help="chunks of each of them")
+    parser.add_argument("--out", type=Path, default=RESULTS)
+    args = parser.parse_args(argv)
+
+    started = time.monotonic()
+    samples: Samples = defaultdict(list)
+    with running_server() as base_url:
+        for round_number in range(args.rounds):
+            gc.collect()
+            sync_round(base_url, samples, args.requests)
+            async_round(base_url, samples, args.requests)
+            print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
+        memory = many_streams(base_url, args.streams, args.stream_chunks)
+    imports = import_figures(args.import_repeats)
+    samples.update(imports["samples"])
+    run = {
+        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "machine": f"{os.cpu_count()} cores, {platform.machine()}, {platform.system()}",
+        "python": platform.python_version(),
+        "versions": _versions(),
+        "rounds": args.rounds,
+        "seconds": round(time.monotonic() - started, 1),
+        "streams": {"count": args.streams, "chunks": args.stream_chunks, "rss_mb": memory},
+        "modules after import": imports["modules"],
+    }
+    write_report(samples, run, args.out)
+
+
+def _versions() -> dict[str, str]:
+    from importlib.metadata import version
+
+    return {name: version(name) for name in ("httpx", "pydantic", "openai", "ycloud-chat")}
+
+
+if __name__ == "__main__":
+    main()
