@@ -442,6 +442,11 @@ class StreamAccumulator(Generic[ToolCallT]):
             choices = self._usage_choices()
         else:
             return None
+        return self._result(choices)
+
+    def _result(
+        self, choices: tuple[DeltaChatChoice[ToolCallT], ...]
+    ) -> ChatModelResult[ToolCallT]:
         self.last = construct(
             ChatModelResult,
             {
@@ -456,6 +461,33 @@ class StreamAccumulator(Generic[ToolCallT]):
             self._context.private,
         )
         return self.last
+
+    def finish(self) -> ChatModelResult[ToolCallT] | None:
+        """At the end of the stream: a last result for tool calls no `finish_reason` closed.
+
+        Some servers end a stream (`[DONE]` or the end of the body) without a finish reason;
+        the calls merged from their deltas are complete then, and come with status TOOL_CALLS.
+        """
+        pending = {
+            index
+            for index, state in self._choices.items()
+            if state.builders and state.tool_calls is None
+        }
+        if not pending:
+            return None
+        for index in pending:
+            state = self._choices[index]
+            state.tool_calls = tuple(
+                self._context.tool_call(builder.wire()) for builder in state.builders.values()
+            )
+        return self._result(
+            tuple(
+                self._choices[index].snapshot(
+                    ChatModelStatus.TOOL_CALLS if index in pending else self._status_of(index)
+                )
+                for index in sorted(self._choices)
+            )
+        )
 
     def _state(self, index: int) -> _ChoiceState[ToolCallT]:
         state = self._choices.get(index)

@@ -500,3 +500,24 @@ async def test_a_tool_calls_turn_has_nothing_to_parse_and_results_pickle() -> No
     assert call.tool.function is add
     assert call.validate_arguments() == {"a": 1, "b": 2}
     assert pickle.loads(pickle.dumps(model.config)) == model.config
+
+
+@pytest.mark.parametrize("end", [["[DONE]"], []], ids=["done", "eof"])
+async def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: list[str]) -> None:
+    recorder = Recorder(
+        streamed(
+            chunk(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "add"}}]),
+            chunk(tool_calls=[{"index": 0, "function": {"arguments": '{"a": 1, "b": 2}'}}]),
+            *end,
+        )
+    )
+    async with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m").configure(tools=add)
+        async with model.run_stream("1+2") as stream:
+            partials = [partial async for partial in stream]
+    assert [p.status for p in partials] == [ChatModelStatus.PARTIAL] * 2 + [
+        ChatModelStatus.TOOL_CALLS
+    ]
+    (call,) = partials[-1].tool_calls or ()
+    assert call.function.arguments == {"a": 1, "b": 2}
+    assert (await call.run())["content"] == "3"

@@ -164,8 +164,11 @@ async def _generate(state: _StreamState) -> AsyncGenerator[Result, None]:
             else:
                 for result in accumulator.feed_events(decoder.close()):
                     yield result
-                return
-            await _drain(body)
+            last = accumulator.finish()
+            if last is not None:
+                yield last
+            if accumulator.done:
+                await _drain(body)
         except YCloudChatError:
             if not state.closed:
                 raise

@@ -166,8 +166,11 @@ def _generate(state: _StreamState) -> Generator[Result, None]:
             else:
                 for result in accumulator.feed_events(decoder.close()):
                     yield result
-                return
-            _drain(body)
+            last = accumulator.finish()
+            if last is not None:
+                yield last
+            if accumulator.done:
+                _drain(body)
         except YCloudChatError:
             if not state.closed:
                 raise
