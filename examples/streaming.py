@@ -18,8 +18,6 @@ def main() -> None:
         model = sdk.chat.completions(model_name()).configure(
             temperature=0,
             max_tokens=80,
-            # OpenAI-compatible servers report usage in a last chunk only when asked to.
-            extra_query={"stream_options": {"include_usage": True}},
         )
         started = time.perf_counter()
         first_piece: float | None = None

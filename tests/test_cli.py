@@ -222,6 +222,7 @@ def test_prompt_as_arguments_streams_the_answer(server: ChatServer, env: dict[st
         "model": f"gpt://{FOLDER}/yandexgpt/latest",
         "messages": [{"role": "user", "content": "Why is the sky blue?"}],
         "stream": True,
+        "stream_options": {"include_usage": True},  # not AI Studio: the usage chunk is asked for
     }
     assert request.headers["authorization"] == f"Bearer {GOOD_KEY}"
     assert request.headers["x-client-request-id"]
@@ -261,7 +262,14 @@ def test_temperature_and_max_tokens_reach_the_body(server: ChatServer, env: dict
 
     assert result.returncode == 0, result.stderr
     [request] = server.received
-    assert list(request.body) == ["model", "messages", "stream", "temperature", "max_tokens"]
+    assert list(request.body) == [
+        "model",
+        "messages",
+        "stream",
+        "temperature",
+        "max_tokens",
+        "stream_options",
+    ]
     assert request.body["temperature"] == 0.3
     assert request.body["max_tokens"] == 50
 

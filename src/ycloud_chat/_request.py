@@ -166,6 +166,14 @@ def build_chat_body(
     config: ChatModelConfig,
     *,
     stream: bool,
+    stream_usage: bool = False,
 ) -> dict[str, Any]:
-    """The chat-completions body, keys in the order the service documents, each only when set."""
-    return {"model": uri, "messages": messages, "stream": stream, **config.wire_fragment()}
+    """The chat-completions body, keys in the order the service documents, each only when set.
+
+    With `stream_usage`, a stream asks for the closing usage chunk (OpenAI-style servers
+    send it only when asked), unless `extra_query` sets `stream_options` itself.
+    """
+    body = {"model": uri, "messages": messages, "stream": stream, **config.wire_fragment()}
+    if stream and stream_usage and "stream_options" not in body:
+        body["stream_options"] = {"include_usage": True}
+    return body

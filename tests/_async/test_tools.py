@@ -521,3 +521,20 @@ async def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: lis
     (call,) = partials[-1].tool_calls or ()
     assert call.function.arguments == {"a": 1, "b": 2}
     assert (await call.run())["content"] == "3"
+
+
+async def test_streams_ask_other_servers_for_the_usage_chunk() -> None:
+    recorder = Recorder(
+        streamed(chunk(content="hi", finish_reason="stop"), "[DONE]"),
+        streamed(chunk(content="hi", finish_reason="stop"), "[DONE]"),
+    )
+    async with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m")
+        async with model.run_stream("hi") as stream:
+            _ = [partial async for partial in stream]
+        quiet = model.configure(extra_query={"stream_options": {"include_usage": False}})
+        async with quiet.run_stream("hi") as stream:
+            _ = [partial async for partial in stream]
+    first, second = recorder.bodies()
+    assert first["stream_options"] == {"include_usage": True}
+    assert second["stream_options"] == {"include_usage": False}  # extra_query wins

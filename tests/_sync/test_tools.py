@@ -523,3 +523,20 @@ def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: list[str]
     (call,) = partials[-1].tool_calls or ()
     assert call.function.arguments == {"a": 1, "b": 2}
     assert (call.run())["content"] == "3"
+
+
+def test_streams_ask_other_servers_for_the_usage_chunk() -> None:
+    recorder = Recorder(
+        streamed(chunk(content="hi", finish_reason="stop"), "[DONE]"),
+        streamed(chunk(content="hi", finish_reason="stop"), "[DONE]"),
+    )
+    with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m")
+        with model.run_stream("hi") as stream:
+            _ = [partial for partial in stream]
+        quiet = model.configure(extra_query={"stream_options": {"include_usage": False}})
+        with quiet.run_stream("hi") as stream:
+            _ = [partial for partial in stream]
+    first, second = recorder.bodies()
+    assert first["stream_options"] == {"include_usage": True}
+    assert second["stream_options"] == {"include_usage": False}  # extra_query wins

@@ -97,7 +97,14 @@ class AsyncChatModel:
         return type(self)(self._sdk, self._uri, config)
 
     def _body(self, messages: MessagesInput, *, stream: bool) -> dict[str, Any]:
-        return build_chat_body(self._uri, coerce_messages(messages), self._config, stream=stream)
+        # AI Studio sends no usage chunk and is not asked for one (as the recordings show).
+        return build_chat_body(
+            self._uri,
+            coerce_messages(messages),
+            self._config,
+            stream=stream,
+            stream_usage=not self._sdk._ai_studio,
+        )
 
     async def run(
         self, messages: MessagesInput, *, timeout: UndefinedOr[float | None] = UNDEFINED
