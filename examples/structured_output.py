@@ -28,7 +28,7 @@ def main() -> None:
         with timed("structured run"):
             result = model.run("Describe Paris as JSON: name, country and population in millions.")
         print(f"raw JSON: {result.text.strip()}")
-        city = City.model_validate_json(result.text)
+        city = result.parse(City)  # also `result.parsed`, typed Any
         print(f"as a pydantic model: {city!r}")
 
 

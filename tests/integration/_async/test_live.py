@@ -126,7 +126,9 @@ async def test_json_schema_answer_validates_into_the_pydantic_model(sdk: AsyncCh
     )
     result = await model.run("Give the colour red as JSON with its name and hex code.")
     assert result.status is ChatModelStatus.FINAL
-    colour = Colour.model_validate_json(result.text)
+    colour = result.parsed
+    assert isinstance(colour, Colour)
+    assert colour == Colour.model_validate_json(result.text)
     assert colour.name
 
 
