@@ -7,8 +7,8 @@ from typing import Any
 
 import httpx
 import pytest
-from pydantic import BaseModel
 
+from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of, load
 from ycloud_chat import (
     AsyncChatModel,
@@ -16,7 +16,6 @@ from ycloud_chat import (
     AsyncToolCall,
     ChatModelResult,
     ChatModelStatus,
-    FunctionTool,
     TextMessage,
 )
 
@@ -108,18 +107,6 @@ async def test_chat_history_with_previous_results() -> None:
     assert third.usage.prompt_tokens == 87
 
 
-class Numbers(BaseModel):
-    numbers: list[int]
-
-
-SOMETHING = FunctionTool(
-    name="something",
-    description="Tool which have to collect all the numbers from user message and do a SOMETHING "
-    "with it",
-    parameters=Numbers.model_json_schema(),
-)
-
-
 @pytest.mark.parametrize(
     "tool_result",
     [
@@ -154,24 +141,6 @@ async def test_structured_output_from_pydantic_model() -> None:
         result = await model.run("collect all numbers from: 5, 4, a, 1")
     assert replay.done
     assert Numbers.model_validate_json(result.text) == Numbers(numbers=[5, 4, 1])
-
-
-CALCULATOR = FunctionTool(
-    name="calculator",
-    description="A simple calculator that performs basic arithmetic and @ operations; call it on "
-    "ANY arithmetic questions",
-    parameters={
-        "type": "object",
-        "properties": {
-            "expression": {
-                "type": "string",
-                "description": "The mathematical expression to evaluate (e.g., '2 + 3 * 4').",
-            }
-        },
-        "required": ["expression"],
-    },
-    strict=True,
-)
 
 
 async def test_stream_function_call_round_trip() -> None:

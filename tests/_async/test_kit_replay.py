@@ -11,15 +11,12 @@ import httpx
 import pytest
 from pydantic import BaseModel
 
+from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of, recorded_body
-from ycloud_chat import AsyncChatSDK, FunctionTool, TextMessage
+from ycloud_chat import AsyncChatSDK, TextMessage
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
 
 Flow = Callable[[AsyncChatSDK], Any]  # a coroutine function on the async face
-
-
-class Numbers(BaseModel):
-    numbers: list[int]
 
 
 async def collect(sdk: AsyncChatSDK, model: str, messages: Any, **config: Any) -> list[Any]:
@@ -51,13 +48,7 @@ async def chat_flow(sdk: AsyncChatSDK) -> list[Any]:
 
 
 async def function_call_flow(sdk: AsyncChatSDK) -> list[Any]:
-    tool = FunctionTool(
-        name="something",
-        description="Tool which have to collect all the numbers from user message and do a "
-        "SOMETHING with it",
-        parameters=Numbers.model_json_schema(),
-    )
-    model = sdk.chat.completions("yandexgpt").configure(tools=tool)
+    model = sdk.chat.completions("yandexgpt").configure(tools=SOMETHING)
     question = "do a SOMETHING with all the numbers from: 5, 4, a, 1"
     result = await model.run(question)
     tool_result = {"role": "tool", "tool_call_id": "something", "content": "+20.0"}
@@ -70,22 +61,7 @@ async def structured_flow(sdk: AsyncChatSDK) -> list[Any]:
 
 
 async def stream_function_call_flow(sdk: AsyncChatSDK) -> list[Any]:
-    calculator = FunctionTool(
-        name="calculator",
-        description="A simple calculator that performs basic arithmetic and @ operations; call "
-        "it on ANY arithmetic questions",
-        parameters={
-            "type": "object",
-            "properties": {
-                "expression": {
-                    "type": "string",
-                    "description": "The mathematical expression to evaluate (e.g., '2 + 3 * 4').",
-                }
-            },
-            "required": ["expression"],
-        },
-        strict=True,
-    )
+    calculator = CALCULATOR
     question = "How much it would be 7@8?"
     first = await collect(sdk, "qwen3-235b-a22b-fp8", question, tools=[calculator])
     call = first[-1].tool_calls[0]

@@ -12,6 +12,7 @@ import pytest
 from pydantic import BaseModel
 
 from tests.helpers import Recorder, TrackedStream, chunk, completion, sse
+from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of
 from ycloud_chat import (
     AsyncChatModel,
@@ -60,18 +61,6 @@ def tool_calls_answer(*calls: tuple[str, str, dict[str, Any]]) -> httpx.Response
     return httpx.Response(200, json=body)
 
 
-class Numbers(BaseModel):
-    numbers: list[int]
-
-
-RECORDED_SOMETHING = FunctionTool(
-    name="something",
-    description="Tool which have to collect all the numbers from user message and do a SOMETHING "
-    "with it",
-    parameters=Numbers.model_json_schema(),
-)
-
-
 def something(numbers: list[int]) -> str:
     """Add ten to the sum of the numbers and double it."""
     return f"+{float(sum(numbers) + 10)}"
@@ -101,8 +90,8 @@ def _recorded(function: Any) -> FunctionTool:
     runnable = function_tool(function, name="something")
     return runnable.model_copy(
         update={
-            "description": RECORDED_SOMETHING.description,
-            "parameters": RECORDED_SOMETHING.parameters,
+            "description": SOMETHING.description,
+            "parameters": SOMETHING.parameters,
         }
     )
 
@@ -140,21 +129,10 @@ def calculator(expression: str) -> str:
 
 
 async def test_recorded_streamed_tool_call_is_run() -> None:
-    recorded = {
-        "type": "object",
-        "properties": {
-            "expression": {
-                "type": "string",
-                "description": "The mathematical expression to evaluate (e.g., '2 + 3 * 4').",
-            }
-        },
-        "required": ["expression"],
-    }
     tool = function_tool(calculator).model_copy(
         update={
-            "description": "A simple calculator that performs basic arithmetic and @ operations; "
-            "call it on ANY arithmetic questions",
-            "parameters": recorded,
+            "description": CALCULATOR.description,
+            "parameters": CALCULATOR.parameters,
             "strict": True,
         }
     )

@@ -102,17 +102,7 @@ _LAZY = {
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
+    from .._lazy import lazy_attributes
 
-    def __getattr__(name: str) -> object:
-        module = _LAZY.get(name)
-        if module is None:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        from importlib import import_module
-
-        value = getattr(import_module(module, __name__), name)
-        globals()[name] = value
-        return value
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(__all__))
+    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
+    del lazy_attributes

@@ -1,0 +1,32 @@
+"""Package attributes imported on first use: what keeps `import ycloud_chat` light."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from importlib import import_module
+from typing import Any
+
+__all__ = ["lazy_attributes"]
+
+
+def lazy_attributes(
+    package: str, lazy: Mapping[str, str], namespace: dict[str, Any], public: Sequence[str]
+) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
+    """A package's `__getattr__` and `__dir__` for names that `lazy` maps to their modules.
+
+    A name is imported from its module on first use and then kept in `namespace`, so the
+    module-level `__getattr__` runs once per name.
+    """
+
+    def __getattr__(name: str) -> object:
+        module = lazy.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(import_module(module, package), name)
+        namespace[name] = value
+        return value
+
+    def __dir__() -> list[str]:
+        return sorted(set(namespace) | set(public))
+
+    return __getattr__, __dir__
