@@ -176,12 +176,11 @@ async def async_settle_all(functions: Sequence[Callable[[], Awaitable[T]]]) -> l
         return [await _settled(functions[0])]
     import anyio
 
-    outcomes: list[T | Exception] = []
+    outcomes: list[Any] = [None] * len(functions)
 
     async def run_one(position: int) -> None:
         outcomes[position] = await _settled(functions[position])
 
-    outcomes.extend(Exception() for _ in functions)  # placeholders, all replaced
     try:
         async with anyio.create_task_group() as group:
             for position in range(len(functions)):

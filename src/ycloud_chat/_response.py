@@ -47,7 +47,7 @@ _SHAPE_ERRORS = (TypeError, ValueError, AttributeError, LookupError, OverflowErr
 ModelT = TypeVar("ModelT", bound=BaseModel)
 _set = object.__setattr__
 _new = object.__new__
-_fast_fields: dict[type[BaseModel], set[str] | None] = {}
+_fast_fields: dict[type[BaseModel], set[str]] = {}
 
 
 def construct(
@@ -532,7 +532,7 @@ class StreamAccumulator(Generic[ToolCallT]):
             text = _text(text, "content")
         if text:
             state.text += text
-        reasoning = delta.get("reasoning_content")
+        reasoning = delta.get("reasoning_content")  # `_reasoning()`, inlined on the hot path
         if reasoning is None:
             reasoning = delta.get("reasoning")
         reasoning = "" if reasoning is None else _text(reasoning, "reasoning_content")
