@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
-from .._compat import async_sleep, sleep
+from .._concurrency import async_sleep, sleep
 from ._wire import FakeToolCall, MessagesPredicate, Planned, Reply, StreamShape, Usage, refusal
 
 if TYPE_CHECKING:
