@@ -130,8 +130,12 @@ class ResponseContext(Generic[ToolCallT]):
         tools = config.tools if config is not None else None
         self.tools = {tool.name: tool for tool in tools or ()}
         response_format = config.response_format if config is not None else None
+        max_tokens = config.max_tokens if config is not None else None
         # One dict shared by every result of the call: results never change it.
-        self.private: dict[str, Any] = {"_response_format": response_format}
+        self.private: dict[str, Any] = {
+            "_response_format": response_format,
+            "_max_tokens": max_tokens,
+        }
 
     @classmethod
     def for_call(

@@ -9,7 +9,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Generic, Literal, TypeVar, overload
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
 
 from .tools import BaseToolCall
 
@@ -99,6 +99,11 @@ class ChatChoice(BaseModel, Generic[ToolCallT]):
     tool_calls: tuple[ToolCallT, ...] | None = None
     reasoning_text: str | None = None
 
+    # `model_dump()` gives plain JSON values, so that `json.dumps(result.model_dump())` works.
+    @field_serializer("status")
+    def _status_value(self, status: ChatModelStatus) -> str:
+        return status.value
+
 
 class DeltaChatChoice(ChatChoice[ToolCallT]):
     """A streamed choice: `text` is cumulative, `delta` is what this chunk added."""
@@ -132,6 +137,11 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     """The server's `x-request-id`, when it sent one."""
 
     _response_format: Any = PrivateAttr(default=None)
+    _max_tokens: int | None = PrivateAttr(default=None)
+
+    @field_serializer("created")
+    def _created_text(self, created: datetime | None) -> str | None:
+        return None if created is None else created.isoformat()
 
     # The sequence protocol over choices. pydantic's metaclass derives from ABCMeta, so
     # Sequence is a real base (its mixin supplies `__reversed__`).
@@ -243,10 +253,14 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
 
         Useful with a class for a typed result: `result.parse(Weather)` is a `Weather`.
         """
-        from .._structured import parse_structured
+        from .._structured import parse_structured, truncation_cause
 
-        truncated = self._first.status is ChatModelStatus.TRUNCATED_FINAL
-        return parse_structured(self.text, response_format, truncated=truncated)
+        cut_short_by = None
+        if self._first.status is ChatModelStatus.TRUNCATED_FINAL:
+            max_tokens = (self.__pydantic_private__ or {}).get("_max_tokens")
+            used = self.usage.completion_tokens if self.usage is not None else None
+            cut_short_by = truncation_cause(max_tokens, used)
+        return parse_structured(self.text, response_format, cut_short_by=cut_short_by)
 
     def to_message(self) -> dict[str, Any]:
         """Return the first choice as an assistant message for the next call's history."""
