@@ -34,6 +34,7 @@ EXAMPLES = [
     "streaming.py",
     "multi_turn.py",
     "structured_output.py",
+    "tools.py",
     "cli.py",
 ]
 
@@ -181,6 +182,7 @@ def _local_model(session: nox.Session) -> Iterator[str]:
         yield server.base_url
     finally:
         server.stop()
+        session.log(f"stopped the local model (llama-server, pid {server.process.pid})")
 
 
 @nox.session
@@ -195,8 +197,11 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def llm(session: nox.Session) -> None:
-    """Serve the local model until Ctrl-C (`nox -s llm -- build` only builds it)."""
-    if local_llm.main(session.posargs or ["serve"]) != 0:
+    """Serve the local model until Ctrl-C (`-- --port 8080`: on that port; `-- build`: build)."""
+    args = session.posargs
+    if not args or args[0].startswith("-"):
+        args = ["serve", *args]
+    if local_llm.main(args) != 0:
         session.error("the local model is not available (see the error above)")
 
 

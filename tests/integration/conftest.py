@@ -7,6 +7,9 @@ variable. Without it these tests fail, on purpose: deselect them with `-m "not i
 from __future__ import annotations
 
 import os
+import runpy
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -14,6 +17,9 @@ ENV_LLM_URL = "YCLOUD_CHAT_LLM_URL"
 MODEL = "smollm2-135m"
 TOO_LONG = "word " * 6000
 """A prompt beyond the whole context of the local server."""
+_EXAMPLES = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "_common.py"))
+EXAMPLE_TOOL_TURN: list[dict[str, Any]] = _EXAMPLES["EXAMPLE_TOOL_TURN"]
+"""The examples' worked tool call, which the local model copies (tools.py)."""
 
 
 @pytest.fixture(scope="session")
