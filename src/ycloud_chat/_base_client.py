@@ -38,6 +38,7 @@ from ._constants import (
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError
 from ._exchange import Exchange, Retryable
+from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri
 from ._retry import check_max_retries, should_retry_status
 from .types.misc import UNDEFINED, UndefinedOr
@@ -77,6 +78,7 @@ class BaseTransport(Generic[ClientT]):
         default_headers: Mapping[str, str],
         http_client: ClientT | None,
         verify: VerifyTypes = True,
+        proxy: ProxyInput = UNDEFINED,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
             raise ConfigurationError(
@@ -87,6 +89,10 @@ class BaseTransport(Generic[ClientT]):
             raise ConfigurationError(
                 "verify applies to the client the SDK makes: configure TLS on your http_client"
             )
+        if http_client is not None and proxy is not UNDEFINED:
+            raise ConfigurationError(
+                "proxy applies to the client the SDK makes: configure proxies on your http_client"
+            )
         self.base_url = base_url
         self.folder_id = folder_id
         self.ai_studio = is_ai_studio(base_url)
@@ -95,17 +101,22 @@ class BaseTransport(Generic[ClientT]):
         self.default_timeout = default_timeout
         self.default_headers = dict(default_headers)
         self._owns_client = http_client is None
-        self.client: ClientT = http_client or self._new_client(check_verify(verify))
+        self.client: ClientT = http_client or self._new_client(check_verify(verify), proxy)
 
-    def _new_client(self, verify: Any) -> Any:
-        pool = type(self)._pooled_transport(verify)
-        return self._client_class(transport=pool, follow_redirects=False)
+    def _new_client(self, verify: Any, proxy: ProxyInput) -> Any:
+        """A client of pooled transports: the direct one, and one per proxy that is routed to."""
+        pooled = type(self)._pooled_transport
+        mounts = {
+            pattern: None if url is None else pooled(verify, url)
+            for pattern, url in proxy_routes(proxy).items()
+        }
+        return self._client_class(transport=pooled(verify), mounts=mounts, follow_redirects=False)
 
-    def shared(self, *, max_retries: int, default_timeout: float | None) -> Self:
+    def shared(self, **settings: Any) -> Self:
         """A transport over the same pool with other settings; closing it leaves the pool open."""
         clone = copy.copy(self)
-        clone.max_retries = max_retries
-        clone.default_timeout = default_timeout
+        for name, value in settings.items():
+            setattr(clone, name, value)
         clone._owns_client = False
         return clone
 
@@ -198,6 +209,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         default_headers: Mapping[str, str] | None = None,
         http_client: ClientT | None = None,
         verify: VerifyTypes = True,
+        proxy: ProxyInput = UNDEFINED,
         allow_insecure_http: bool = False,
     ) -> None:
         max_retries = check_max_retries(max_retries)
@@ -217,6 +229,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             default_headers=check_headers(default_headers),
             http_client=http_client,
             verify=verify,
+            proxy=proxy,
         )
         self._transport = transport
         self.chat = self._chat_class(transport)
@@ -224,26 +237,44 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
     def with_options(
         self,
         *,
-        max_retries: int | None = None,
+        folder_id: str | None = None,
+        auth: str | BaseAuth | None = None,
         timeout: UndefinedOr[float | None] = UNDEFINED,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
     ) -> Self:
-        """Return a light copy with other retry or timeout defaults, sharing this connection pool.
+        """Return a light copy with some settings changed, sharing this connection pool.
 
-        The copy uses the same credentials, headers and connections. This SDK owns the pool:
+        What is left out is kept. What makes the pool (`base_url`, `http_client`, `verify`,
+        `proxy`) cannot change here: make another SDK for that. This SDK owns the pool:
         closing the copy leaves it open, closing this SDK closes it for every copy.
 
         Args:
-            max_retries: how many times a failed request is retried (None keeps this SDK's).
-            timeout: the default timeout in seconds (left out: keep this SDK's; None: the
-                built-in defaults, as in the constructor).
+            folder_id: another AI Studio folder.
+            auth: other credentials, taken as the constructor takes them.
+            timeout: the default timeout in seconds (None: the built-in defaults, as in the
+                constructor).
+            max_retries: how many times a failed request is retried.
+            default_headers: headers to add to this SDK's (a name it has gets the new value).
         """
         transport = self._transport
-        retries = transport.max_retries if max_retries is None else check_max_retries(max_retries)
-        default_timeout = transport.default_timeout
+        settings: dict[str, Any] = {}
+        if folder_id is not None:
+            settings["folder_id"] = check_folder_id(folder_id)
+        if auth is not None:
+            settings["auth"] = resolve_auth(auth, is_ai_studio=transport.ai_studio)
         if timeout is not UNDEFINED:
-            default_timeout = check_timeout(timeout)
+            settings["default_timeout"] = check_timeout(timeout)
+        if max_retries is not None:
+            settings["max_retries"] = check_max_retries(max_retries)
+        if default_headers is not None:
+            added = check_headers(default_headers)
+            names = {name.lower() for name in added}
+            kept = {k: v for k, v in transport.default_headers.items() if k.lower() not in names}
+            settings["default_headers"] = {**kept, **added}
         clone = copy.copy(self)
-        clone._transport = transport.shared(max_retries=retries, default_timeout=default_timeout)
+        clone._transport = transport.shared(**settings)
+        clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
 

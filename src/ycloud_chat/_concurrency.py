@@ -76,11 +76,13 @@ def deadline_scope(seconds: float | None) -> ContextManager[object]:
     return bounded_by_deadline(seconds)
 
 
-def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTransport:
-    """The async face's pooled transport: its deadlines are kept by cancel scopes."""
+def async_pooled_transport(
+    verify: ssl.SSLContext | bool, proxy: str | None = None
+) -> httpx.AsyncHTTPTransport:
+    """The async face's pooled transport (through `proxy`): cancel scopes keep its deadlines."""
     import httpx
 
-    return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS)
+    return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS, proxy=proxy)
 
 
 async def async_drain(body: AsyncIterator[bytes]) -> None:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import ChatModelConfig, ReasoningMode, ToolInput
+    from .headers import Headers
     from .messages import (
         FunctionResultDict,
         MessageInput,
@@ -50,6 +51,7 @@ __all__ = [
     "FunctionCall",
     "FunctionResultDict",
     "FunctionTool",
+    "Headers",
     "MessageInput",
     "MessagesInput",
     "MultimodalMessageDict",
@@ -84,6 +86,7 @@ _LAZY = {
     "ToolResultMessageDict": ".messages",
     "ToolResultsDict": ".messages",
     "UNDEFINED": ".misc",
+    "Headers": ".headers",
     "UndefinedOr": ".misc",
     "UndefinedType": ".misc",
     "ChatChoice": ".results",

@@ -11,6 +11,7 @@ from typing import Any, Generic, Literal, TypeVar, overload
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
 
+from .headers import Headers
 from .tools import BaseToolCall
 
 __all__ = [
@@ -138,6 +139,7 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
 
     _response_format: Any = PrivateAttr(default=None)
     _max_tokens: int | None = PrivateAttr(default=None)
+    _headers: Any = PrivateAttr(default=None)
 
     @field_serializer("created")
     def _created_text(self, created: datetime | None) -> str | None:
@@ -171,6 +173,16 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     def count(self, value: Any) -> int:
         """How many of the choices equal `value`."""
         return self.choices.count(value)
+
+    @property
+    def headers(self) -> Headers:
+        """The HTTP headers of the server's answer, read-only and case-insensitive.
+
+        Rate-limit headers, for one: `result.headers.get("x-ratelimit-remaining-tokens")`.
+        Every chunk of a stream carries the headers the stream's answer began with. Empty for
+        a result that was not received from a server.
+        """
+        return Headers((self.__pydantic_private__ or {}).get("_headers") or ())
 
     @property
     def alternatives(self) -> tuple[ChatChoice[ToolCallT], ...]:
