@@ -39,7 +39,7 @@ from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError
 from ._exchange import Exchange, Retryable
 from ._proxies import ProxyInput, proxy_routes
-from ._request import build_headers, is_ai_studio, model_uri
+from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
 from ._retry import check_max_retries, should_retry_status
 from .types.misc import UNDEFINED, UndefinedOr
 
@@ -141,6 +141,14 @@ class BaseTransport(Generic[ClientT]):
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
         if headers:
             all_headers.update(headers)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "sending %s %s attempt=%d headers=%s",
+                method,
+                self.base_url + path,
+                exchange.attempts + 1,
+                redacted_headers(all_headers),
+            )
         return self.client.build_request(
             method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
         )
@@ -151,7 +159,7 @@ class BaseTransport(Generic[ClientT]):
         """Seconds to wait before the next attempt, or None when no attempt is left."""
         delay = exchange.delay_before_retry(self.max_retries, headers)
         if delay is not None:
-            logger.debug(
+            logger.info(
                 "retrying request_id=%s after attempt %d in %.2fs",
                 exchange.request_id,
                 exchange.attempts,
@@ -174,8 +182,8 @@ class BaseTransport(Generic[ClientT]):
             raise exchange.redirect_error(status, response.headers.get("location"))
 
     def _log(self, response: httpx.Response, exchange: Exchange, started: float) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
                 "%s %s -> %d request_id=%s server_request_id=%s attempt=%d %.3fs",
                 response.request.method,
                 response.request.url,

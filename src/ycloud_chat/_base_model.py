@@ -9,7 +9,7 @@ Loaded with the first model (it needs the pydantic types), not with the SDK.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic
+from typing import TYPE_CHECKING, Any, Generic, TypedDict
 
 from ._exceptions import ConfigurationError
 from ._messages import coerce_messages
@@ -23,7 +23,7 @@ from .types.config import (
     ToolsInput,
 )
 from .types.misc import UNDEFINED, UndefinedOr
-from .types.results import ChatModelResult, ToolCallT
+from .types.results import ChatModelResult, ParsedT, ToolCallT
 
 if TYPE_CHECKING:
     import httpx
@@ -33,14 +33,33 @@ if TYPE_CHECKING:
     from ._exchange import Exchange
     from .types.messages import MessagesInput
 
-__all__ = ["BaseChatModel", "BaseChatStream", "StreamState", "check_run_tools_arguments"]
+__all__ = [
+    "BaseChatModel",
+    "BaseChatStream",
+    "ModelSettings",
+    "StreamState",
+    "check_run_tools_arguments",
+]
 
 
-class BaseChatModel(Generic[ToolCallT]):
+class ModelSettings(TypedDict, total=False):
+    """The settings of `configure()` besides `response_format`, for the faces' typed overloads."""
+
+    temperature: float | None
+    max_tokens: int | None
+    reasoning_mode: ReasoningModeInput | None
+    tools: ToolsInput | None
+    parallel_tool_calls: bool | None
+    tool_choice: ToolChoiceInput | None
+    extra_query: Mapping[str, Any] | None
+
+
+class BaseChatModel(Generic[ToolCallT, ParsedT]):
     """A chat model: its URI and config, and the calls that run it.
 
     Made by `sdk.chat.completions("name")`. `configure()` returns a new model and leaves
-    this one as it was, so one model can be shared freely.
+    this one as it was, so one model can be shared freely. The second type parameter is what
+    a result's `parsed` gives: the class given as `response_format`, else Any.
     """
 
     _tool_call_class: type[ToolCallT]
@@ -84,7 +103,8 @@ class BaseChatModel(Generic[ToolCallT]):
             max_tokens: the most tokens the answer may have (a positive integer).
             reasoning_mode: `"low"`, `"medium"`, `"high"` (any case) or a `ReasoningMode`.
             response_format: `"json"`, a JSON-schema dict with a name, a pydantic model
-                class or a pydantic dataclass.
+                class or a dataclass (plain or pydantic). With a class, type checkers
+                know the results' `parsed` is an instance of it.
             tools: a tool or a sequence of them: a Python function (its hints and docstring
                 give the schema; `run_tools()` and `call.run()` call it), a pydantic model
                 class or dataclass, a `FunctionTool`, or a wire tool dict.
@@ -116,7 +136,7 @@ class BaseChatModel(Generic[ToolCallT]):
             stream_usage=not self._transport.ai_studio,
         )
 
-    def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT]:
+    def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT, ParsedT]:
         context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
         return parse_completion(decode_json(content, context), context)
 

@@ -7,9 +7,10 @@ import enum
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, overload
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
+from typing_extensions import TypeVar  # (pydantic's own dependency) a default, before 3.13
 
 from .headers import Headers
 from .tools import BaseToolCall
@@ -24,7 +25,9 @@ __all__ = [
 ]
 
 ToolCallT = TypeVar("ToolCallT", bound=BaseToolCall)
-ParsedT = TypeVar("ParsedT")
+ParsedT = TypeVar("ParsedT", default=Any)
+"""What `parsed` gives: the model class of `response_format`, else Any."""
+T = TypeVar("T")
 
 
 class ChatModelStatus(enum.Enum):
@@ -113,8 +116,12 @@ class DeltaChatChoice(ChatChoice[ToolCallT]):
     reasoning_delta: str = ""
 
 
-class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT]):
+class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT, ParsedT]):
     """The result of a run, or one chunk of a stream: a sequence of choices with shortcuts.
+
+    Its second type parameter is what `parsed` gives: a model configured with
+    `response_format=Trip` runs to `ChatModelResult[ToolCall, Trip]`, so that type checkers
+    know `result.parsed` is a `Trip` (or None); it is Any otherwise.
 
     It is a `collections.abc.Sequence` of its choices (`len`, indexing, `in`, `reversed`,
     `index`, `count`); iterating it yields the choices, not pydantic's field pairs.
@@ -238,7 +245,7 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         return first.reasoning_delta if isinstance(first, DeltaChatChoice) else ""
 
     @property
-    def parsed(self) -> Any:
+    def parsed(self) -> ParsedT | None:
         """The answer checked against the model's `response_format`.
 
         A pydantic model class or dataclass gives a validated instance; `"json"` and schema
@@ -254,10 +261,11 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
             return None
         if first.tool_calls and not first.text:
             return None
-        return self.parse(response_format)
+        parsed: ParsedT = self.parse(response_format)
+        return parsed
 
     @overload
-    def parse(self, response_format: type[ParsedT]) -> ParsedT: ...
+    def parse(self, response_format: type[T]) -> T: ...
     @overload
     def parse(self, response_format: Literal["json"] | Mapping[str, Any]) -> Any: ...
     def parse(self, response_format: Any) -> Any:
