@@ -223,7 +223,11 @@ class BaseChatStream(Generic[ToolCallT]):
 
     @property
     def result(self) -> ChatModelResult[ToolCallT] | None:
-        """The latest cumulative result received so far (the final one once iteration ends)."""
+        """The latest cumulative result while the loop runs; the whole answer once it ends.
+
+        The whole answer is what `run()` would give: each choice's final status, finish
+        reason and tool calls, and the usage (not the usage chunk's status and finish reason).
+        """
         parser = self._state.parser
         return parser.last if parser else None
 

@@ -25,6 +25,7 @@ from .types.results import (
     ChatModelStatus,
     ChatUsage,
     DeltaChatChoice,
+    FinishReason,
     ToolCallT,
 )
 from .types.tools import FunctionCall
@@ -239,6 +240,15 @@ def _part_text(part: Any, name: str) -> str:
     raise ValueError(f"{name} has a part that is not a content part: {part!r}")
 
 
+def _finish_reason(value: Any) -> FinishReason | None:
+    """The wire `finish_reason` as a `FinishReason` (an unknown string is kept as it came)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return FinishReason(value)
+    raise ValueError(f"finish_reason is not a string: {value!r}")
+
+
 def _reasoning(message: Mapping[str, Any]) -> Any:
     """The reasoning text: `reasoning_content` (vLLM, llama.cpp, DeepSeek) or `reasoning`."""
     reasoning = message.get("reasoning_content")
@@ -269,7 +279,7 @@ def _parse_completion(
         message = raw.get("message") if isinstance(raw, Mapping) else None
         if not isinstance(message, Mapping):
             raise context.invalid("a chat completion choice has no message", body=data)
-        finish_reason = _string(raw.get("finish_reason"), "finish_reason")
+        finish_reason = _finish_reason(raw.get("finish_reason"))
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
         reasoning = _reasoning(message)
@@ -333,6 +343,7 @@ class _ToolCallBuilder:
 
 
 _PARTIAL = ChatModelStatus.PARTIAL
+_USAGE = ChatModelStatus.USAGE
 
 
 class _ChoiceState(Generic[ToolCallT]):
@@ -343,7 +354,7 @@ class _ChoiceState(Generic[ToolCallT]):
         self.role = "assistant"
         self.text = ""
         self.reasoning: str | None = None
-        self.finish_reason: str | None = None
+        self.finish_reason: FinishReason | None = None
         self.builders: dict[int, _ToolCallBuilder] = {}
         self.tool_calls: tuple[ToolCallT, ...] | None = None
 
@@ -355,6 +366,12 @@ class _ChoiceState(Generic[ToolCallT]):
             context.tool_call(builder.wire()) for builder in self.builders.values()
         )
         return True
+    @property
+    def status(self) -> ChatModelStatus:
+        """Its finish reason's status; TOOL_CALLS for calls the stream's end closed."""
+        if self.finish_reason is None and self.tool_calls is not None:
+            return ChatModelStatus.TOOL_CALLS
+        return ChatModelStatus.from_finish_reason(self.finish_reason)
 
     def snapshot(
         self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
@@ -374,13 +391,52 @@ class _ChoiceState(Generic[ToolCallT]):
             },
         )
 
+    def usage_snapshot(self) -> DeltaChatChoice[ToolCallT]:
+        """The choice on the usage chunk: everything so far, nothing new, no tool calls.
+
+        The calls came whole on the chunk that finished the choice; repeating them here would
+        hand a loop that collects chunks with tool calls each call twice.
+        """
+        return construct(
+            DeltaChatChoice,
+            {
+                "index": self.index,
+                "role": self.role,
+                "text": self.text,
+                "status": _USAGE,
+                "finish_reason": FinishReason.USAGE,
+                "tool_calls": None,
+                "reasoning_text": self.reasoning,
+                "delta": "",
+                "reasoning_delta": "",
+            },
+        )
+
+    def whole(self) -> ChatChoice[ToolCallT]:
+        """The choice as the whole answer has it: final status, finish reason and tool calls."""
+        return construct(
+            ChatChoice,
+            {
+                "index": self.index,
+                "role": self.role,
+                "text": self.text,
+                "status": self.status,
+                "finish_reason": self.finish_reason,
+                "tool_calls": self.tool_calls,
+                "reasoning_text": self.reasoning,
+            },
+        )
+
 
 class StreamAccumulator(Generic[ToolCallT]):
-    """Turns decoded stream chunks into cumulative results, one per chunk worth showing.
+    """Turns decoded stream chunks into cumulative results, one per chunk that brings news.
 
     Text and reasoning are cumulative, `delta` holds only the new piece; tool-call deltas are
-    merged by index and delivered whole on the chunk that finishes their choice; a usage-only
-    chunk (`choices: []`) becomes a result whose choices carry status USAGE.
+    merged by index and delivered whole, once, on the chunk that finishes their choice; a
+    usage-only chunk (`choices: []`) becomes a result whose choices carry status USAGE and
+    finish reason `usage`, and no tool calls. A chunk that brings nothing new (a role alone,
+    a piece of a tool call, an empty delta) gives no result. After `finish()`, `last` is the
+    whole answer: each choice's final status, finish reason and tool calls, and the usage.
     """
 
     def __init__(self, context: ResponseContext[ToolCallT]) -> None:
@@ -394,6 +450,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         self._created: datetime | None = None
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
+        """The latest result given; after `finish()`, the whole answer."""
         self.done = False
         """True once `[DONE]` came."""
 
@@ -452,25 +509,30 @@ class StreamAccumulator(Generic[ToolCallT]):
             if usage is not None:
                 self.usage = usage
         raw_choices = chunk.get("choices")
+        choices: tuple[DeltaChatChoice[ToolCallT], ...] | None = None
         if raw_choices:
             if type(raw_choices) is list and len(raw_choices) == 1 and len(self._choices) < 2:
-                choices: tuple[DeltaChatChoice[ToolCallT], ...] = (
-                    self._feed_choice(raw_choices[0], 0),
-                )
-                if len(self._choices) > 1:  # the one choice seen so far had another index
-                    choices = self._all_choices({choices[0].index: choices[0]})
+                choice = self._feed_choice(raw_choices[0], 0)
+                if choice is not None:
+                    choices = (choice,)
+                    if len(self._choices) > 1:  # the one choice seen so far had another index
+                        choices = self._all_choices({choice.index: choice})
             else:
                 choices = self._feed_choices(raw_choices)
-        elif usage is not None:
+        if choices is None:
+            if usage is None:
+                return None  # nothing new to show
             choices = self._usage_choices()
-        else:
-            return None
         return self._result(choices)
 
     def _result(
         self, choices: tuple[DeltaChatChoice[ToolCallT], ...]
     ) -> ChatModelResult[ToolCallT]:
-        self.last = construct(
+        self.last = self._build(choices)
+        return self.last
+
+    def _build(self, choices: tuple[ChatChoice[ToolCallT], ...]) -> ChatModelResult[ToolCallT]:
+        return construct(
             ChatModelResult,
             {
                 "choices": choices,
@@ -483,27 +545,39 @@ class StreamAccumulator(Generic[ToolCallT]):
             },
             self._context.private,
         )
-        return self.last
 
     def finish(self) -> ChatModelResult[ToolCallT] | None:
         """At the end of the stream: a last result for tool calls no `finish_reason` closed.
 
         Some servers end a stream (`[DONE]` or the end of the body) without a finish reason;
         the calls merged from their deltas are complete then, and come with status TOOL_CALLS.
+        Afterwards `last` is the whole answer (see `whole_answer()`).
         """
         pending = {
             index for index, state in self._choices.items() if state.close_tool_calls(self._context)
         }
-        if not pending:
-            return None
-        return self._result(
-            tuple(
-                self._choices[index].snapshot(
-                    ChatModelStatus.TOOL_CALLS if index in pending else self._status_of(index)
+        result = None
+        if pending:
+            result = self._result(
+                tuple(
+                    self._choices[index].snapshot(self._status_of(index))
+                    for index in sorted(self._choices)
                 )
-                for index in sorted(self._choices)
             )
-        )
+        if self.last is not None or self._choices:
+            self.last = self.whole_answer()
+        return result
+
+    def whole_answer(self) -> ChatModelResult[ToolCallT]:
+        """The answer so far as one result, as a non-stream run gives it.
+
+        Each choice has its whole text and reasoning, the status and finish reason of the chunk
+        that finished it and its tool calls; `usage` is the usage chunk's.
+        """
+        states = [self._choices[index] for index in sorted(self._choices)]
+        if not states:
+            states = [_ChoiceState(0)]
+        return self._build(tuple(state.whole() for state in states))
 
     def _state(self, index: int) -> _ChoiceState[ToolCallT]:
         state = self._choices.get(index)
@@ -511,11 +585,14 @@ class StreamAccumulator(Generic[ToolCallT]):
             state = self._choices[index] = _ChoiceState(index)
         return state
 
-    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...]:
+    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...] | None:
         touched: dict[int, DeltaChatChoice[ToolCallT]] = {}
         for position, raw in enumerate(raw_choices):
             choice = self._feed_choice(raw, position)
-            touched[choice.index] = choice
+            if choice is not None:
+                touched[choice.index] = choice
+        if not touched:
+            return None
         if len(self._choices) == 1:
             return tuple(touched.values())
         return self._all_choices(touched)
@@ -529,8 +606,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             for index in sorted(self._choices)
         )
 
-    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT]:
-        """Merge one choice's delta into its state and snapshot it (the stream's hot path)."""
+    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT] | None:
+        """Merge one choice's delta into its state; snapshot it if the chunk brought news.
+
+        This is the stream's hot path. News is new text, new reasoning or a finish reason;
+        a role alone or a piece of a tool call is merged and shown later.
+        """
         if not _is_mapping(raw):
             raise self._context.invalid("a stream choice is not a JSON object", body=raw)
         index = raw.get("index", position)
@@ -559,10 +640,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             self._merge_tool_calls(state, calls)
         finish_reason = raw.get("finish_reason")
         if finish_reason is None:
-            return state.snapshot(_PARTIAL, text, reasoning)
-        state.finish_reason = _string(finish_reason, "finish_reason")
+            if text or reasoning:
+                return state.snapshot(_PARTIAL, text, reasoning)
+            return None
+        state.finish_reason = _finish_reason(finish_reason)
         state.close_tool_calls(self._context)
-        return state.snapshot(ChatModelStatus.from_finish_reason(finish_reason), text, reasoning)
+        return state.snapshot(state.status, text, reasoning)
 
     @staticmethod
     def _merge_tool_calls(state: _ChoiceState[ToolCallT], calls: Any) -> None:
@@ -577,14 +660,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             builder.merge(call)
 
     def _status_of(self, index: int) -> ChatModelStatus:
-        return ChatModelStatus.from_finish_reason(self._choices[index].finish_reason)
+        return self._choices[index].status
 
     def _usage_choices(self) -> tuple[DeltaChatChoice[ToolCallT], ...]:
         if not self._choices:
             self._state(0)
-        return tuple(
-            self._choices[index].snapshot(ChatModelStatus.USAGE) for index in sorted(self._choices)
-        )
+        return tuple(self._choices[index].usage_snapshot() for index in sorted(self._choices))
 
     def _stream_error(self, chunk: Mapping[str, Any]) -> StreamError:
         error = chunk["error"]
@@ -620,7 +701,7 @@ class StreamParser(Generic[ToolCallT]):
 
     @property
     def last(self) -> ChatModelResult[ToolCallT] | None:
-        """The latest result given out, None before the first."""
+        """The latest result given out (None before the first); the whole answer after `close()`."""
         return self._accumulator.last
 
     def feed(self, data: bytes) -> Iterator[ChatModelResult[ToolCallT]]:

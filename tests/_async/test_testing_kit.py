@@ -108,7 +108,9 @@ async def test_tool_calls(stream: bool, shape: Any) -> None:
         if stream:
             async with model.run_stream("Weather?") as chat_stream:
                 partials = [partial async for partial in chat_stream]
-            result = partials[-1]
+            assert len([partial for partial in partials if partial.tool_calls]) == 1
+            assert chat_stream.result is not None
+            result = chat_stream.result
         else:
             result = await model.run("Weather?")
     assert result.tool_calls is not None

@@ -16,6 +16,7 @@ from ycloud_chat import (
     ChatModelResult,
     ChatModelStatus,
     ChatSDK,
+    FinishReason,
     TextMessage,
     ToolCall,
 )
@@ -65,11 +66,15 @@ def test_run_stream() -> None:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8")
         partials = collect(model.run_stream("hello! could you please tell me about platypuses?"))
     assert replay.done
-    assert len(partials) > 700
+    # As many as the reference SDK gives: no result for the role-only chunk and the two empty
+    # deltas, which bring nothing new.
+    assert len(partials) == 740
+    assert all(partial.delta for partial in partials[:-2])
     assert_cumulative(partials)
     statuses = [partial.status for partial in partials]
     assert set(statuses[:-2]) == {ChatModelStatus.PARTIAL}
     assert statuses[-2:] == [ChatModelStatus.FINAL, ChatModelStatus.USAGE]
+    assert [partial.finish_reason for partial in partials[-2:]] == ["stop", "usage"]
     final = partials[-1]
     assert final.text.startswith("Hello! Of course! Platypuses are one of the most fascinating")
     assert final.text.endswith("conservation efforts!")
@@ -143,20 +148,33 @@ def test_stream_function_call_round_trip() -> None:
     replay = Replay("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8]")
     with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8").configure(tools=[CALCULATOR])
-        question = "How much it would be 7@8?"
-        partials = collect(model.run_stream(question))
-        statuses = [partial.status for partial in partials]
-        assert statuses[-2:] == [ChatModelStatus.TOOL_CALLS, ChatModelStatus.USAGE]
-        assert all(partial.tool_calls is None for partial in partials[:-2])
-        last = partials[-1]
-        assert last.tool_calls is not None
-        (call,) = last.tool_calls
+        messages: list[Any] = ["How much it would be 7@8?"]
+        # The reference SDK's own example loop: each call comes once, on one chunk.
+        with model.run_stream(messages) as stream:
+            for chunk in stream:
+                if chunk.tool_calls:
+                    assert chunk.status is ChatModelStatus.TOOL_CALLS
+                    assert chunk.finish_reason is FinishReason.TOOL_CALLS
+                    messages.append(chunk)
+                    messages.append({"tool_results": [{"name": "calculator", "content": "-5"}]})
+        assert len(messages) == 3
+        assert chunk.status is ChatModelStatus.USAGE
+        assert chunk.finish_reason is FinishReason.USAGE
+        assert chunk.tool_calls is None
+        whole = stream.result
+        assert whole is not None
+        assert (whole.status, whole.finish_reason) == (
+            ChatModelStatus.TOOL_CALLS,
+            FinishReason.TOOL_CALLS,
+        )
+        assert whole.usage == chunk.usage
+        assert whole.tool_calls is not None
+        (call,) = whole.tool_calls
         assert call.id == "chatcmpl-tool-ac80b103abf04365affb7135287855a6"
         assert call.type == "function"
         assert call.function.name == "calculator"
         assert call.function.arguments == {"expression": "7@8"}
-        tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
-        answer = collect(model.run_stream([question, last, tool_message]))
+        answer = collect(model.run_stream(messages))
     assert replay.done
     assert_cumulative(answer)
     assert answer[-1].text == "The result of 7@8 is -5."

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
         ChatModelStatus,
         ChatUsage,
         DeltaChatChoice,
+        FinishReason,
         ToolRun,
     )
     from .tools import (
@@ -47,6 +48,7 @@ __all__ = [
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "FinishReason",
     "FunctionCall",
     "FunctionResultDict",
     "FunctionTool",
@@ -91,6 +93,7 @@ _LAZY = {
     "ChatModelStatus": ".results",
     "ChatUsage": ".results",
     "DeltaChatChoice": ".results",
+    "FinishReason": ".results",
     "ToolRun": ".results",
     "BaseToolCall": ".tools",
     "FunctionCall": ".tools",

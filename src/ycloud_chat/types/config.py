@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic.errors import PydanticInvalidForJsonSchema
 
-from .._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError, ConfigurationTypeError
 from .._validation import describe_errors, json_problem
 from .misc import UNDEFINED
 from .tools import FunctionTool, function_tool
@@ -40,6 +40,7 @@ __all__ = [
 ]
 
 _RESERVED_KEYS = frozenset({"model", "messages", "stream"})
+_SCHEMA_KEYS = ("json_schema", "jsonschema", "schema")  # the reference SDK takes all three
 _TOOL_CHOICE_MODES = ("none", "auto", "required")
 
 ToolChoice = str | Mapping[str, Any]
@@ -111,7 +112,7 @@ class ChatModelConfig(BaseModel):
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"temperature must be a number from 0 to 2, got {value!r}")
+            raise ConfigurationTypeError(f"temperature must be a number from 0 to 2, got {value!r}")
         if math.isnan(value) or not 0 <= value <= 2:
             raise ValueError(f"temperature must be from 0 to 2, got {value!r}")
         return float(value)
@@ -121,7 +122,9 @@ class ChatModelConfig(BaseModel):
     def _check_max_tokens(cls, value: Any) -> Any:
         if value is None:
             return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ConfigurationTypeError(f"max_tokens must be a positive integer, got {value!r}")
+        if value < 1:
             raise ValueError(f"max_tokens must be a positive integer, got {value!r}")
         return value
 
@@ -130,13 +133,13 @@ class ChatModelConfig(BaseModel):
     def _check_reasoning_mode(cls, value: Any) -> Any:
         if value is None or isinstance(value, ReasoningMode):
             return value
-        if isinstance(value, str):
-            try:
-                return ReasoningMode(value.strip().lower())
-            except ValueError:
-                pass
         allowed = ", ".join(repr(mode.value) for mode in ReasoningMode)
-        raise ValueError(f"reasoning_mode must be one of {allowed}, got {value!r}")
+        if not isinstance(value, str):
+            raise ConfigurationTypeError(f"reasoning_mode must be one of {allowed}, got {value!r}")
+        try:
+            return ReasoningMode(value.strip().lower())
+        except ValueError:
+            raise ValueError(f"reasoning_mode must be one of {allowed}, got {value!r}") from None
 
     @field_validator("response_format", mode="before")
     @classmethod
@@ -153,7 +156,7 @@ class ChatModelConfig(BaseModel):
         single = isinstance(value, (FunctionTool, Mapping, type)) or callable(value)
         items = [value] if single else value
         if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-            raise ValueError(
+            raise ConfigurationTypeError(
                 "tools must be a tool (a FunctionTool, a tool dict, a model class or a "
                 f"function) or a sequence of them, got {value!r}"
             )
@@ -168,7 +171,9 @@ class ChatModelConfig(BaseModel):
     @classmethod
     def _check_parallel_tool_calls(cls, value: Any) -> Any:
         if value is not None and not isinstance(value, bool):
-            raise ValueError(f"parallel_tool_calls must be True, False or None, got {value!r}")
+            raise ConfigurationTypeError(
+                f"parallel_tool_calls must be True, False or None, got {value!r}"
+            )
         return value
 
     @model_validator(mode="before")
@@ -201,10 +206,10 @@ class ChatModelConfig(BaseModel):
         if value is None:
             return None
         if not isinstance(value, Mapping):
-            raise ValueError(f"extra_query must be a dict of body keys, got {value!r}")
+            raise ConfigurationTypeError(f"extra_query must be a dict of body keys, got {value!r}")
         for key in value:
             if not isinstance(key, str):
-                raise ValueError(f"extra_query keys must be strings, got {key!r}")
+                raise ConfigurationTypeError(f"extra_query keys must be strings, got {key!r}")
             if key in _RESERVED_KEYS:
                 raise ValueError(
                     f"extra_query may not set {key!r}: model, messages and stream belong to the SDK"
@@ -281,7 +286,7 @@ class ChatModelConfig(BaseModel):
         try:
             return type(self).model_validate(values)
         except ValidationError as exc:
-            raise ConfigurationError(_describe(exc)) from None
+            raise configuration_error(exc, "invalid model configuration", "configure()") from None
 
     def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
         """Copy the config; values in `update` are validated, unlike on other pydantic models."""
@@ -299,9 +304,14 @@ def _field_error(name: str, value: Any, error: ValueError) -> ValidationError:
     )
 
 
-def _describe(error: ValidationError) -> str:
-    """One line naming each bad setting and what is wrong with it."""
-    return "invalid model configuration: " + describe_errors(error, "configure()")
+def configuration_error(error: ValidationError, what: str, whole: str) -> ConfigurationError:
+    """One error naming each bad setting; a `ConfigurationTypeError` if one has the wrong type."""
+    wrong_type = any(
+        isinstance((item.get("ctx") or {}).get("error"), TypeError)
+        for item in error.errors(include_url=False)
+    )
+    error_class = ConfigurationTypeError if wrong_type else ConfigurationError
+    return error_class(f"{what}: {describe_errors(error, whole)}")
 
 
 def _coerce_tool(item: Any, index: int) -> FunctionTool:
@@ -321,7 +331,7 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
             return function_tool(item)
         except ConfigurationError as exc:
             raise ValueError(f"tools[{index}]: {exc}") from None
-    raise ValueError(
+    raise ConfigurationTypeError(
         f"tools[{index}] must be a FunctionTool, a tool dict, a pydantic model class, a "
         f"dataclass or a function, got {type(item).__name__}"
     )
@@ -343,13 +353,19 @@ def _normalise_tool_choice(value: Any) -> ToolChoice:
             and isinstance(function, Mapping)
             and isinstance(function.get("name"), str)
             and function["name"]
+            and isinstance(function.get("instruction", ""), str)
         ):
-            return {"type": "function", "function": {"name": function["name"]}}
+            named = {"name": function["name"]}
+            if "instruction" in function:  # AI Studio's hint on how to call the tool
+                named["instruction"] = function["instruction"]
+            return {"type": "function", "function": named}
     if callable(value):
         raise ValueError(f"tool_choice is {value!r}, which no configured tool was made from")
-    raise ValueError(
+    error = ValueError if isinstance(value, (str, Mapping)) else ConfigurationTypeError
+    raise error(
         'tool_choice must be "none", "auto", "required", a tool, the name of a configured tool '
-        f'or {{"type": "function", "function": {{"name": ...}}}}, got {value!r}'
+        'or {"type": "function", "function": {"name": ...[, "instruction": ...]}}, '
+        f"got {value!r}"
     )
 
 
@@ -363,7 +379,7 @@ def response_format_to_wire(value: Any) -> dict[str, Any]:
         return _schema_dict_to_wire(value)
     if isinstance(value, type):
         return _pydantic_type_to_wire(value)
-    raise ValueError(
+    raise ConfigurationTypeError(
         'response_format must be "json", a JSON-schema dict with a name, a pydantic model class '
         f"or a pydantic dataclass, got {value!r}"
     )
@@ -374,11 +390,11 @@ def _schema_dict_to_wire(value: Mapping[str, Any]) -> dict[str, Any]:
         return {"type": "json_object"}
     if value.get("type") == "json_schema" and isinstance(value.get("json_schema"), Mapping):
         value = value["json_schema"]
-    schema = value.get("json_schema", value.get("schema"))
+    schema = next((value[key] for key in _SCHEMA_KEYS if value.get(key) is not None), None)
     if not isinstance(schema, Mapping):
         raise ValueError(
-            'a response_format dict needs the JSON schema under "json_schema" or "schema" '
-            f"and a name, got keys {sorted(value)}"
+            'a response_format dict needs the JSON schema under "json_schema", "jsonschema" or '
+            f'"schema", and a name; got keys {sorted(value)}'
         )
     name = value.get("name")
     if not isinstance(name, str) or not name:
