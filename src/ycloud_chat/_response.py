@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import struct
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -32,6 +35,7 @@ from .types.tools import FunctionCall
 
 if TYPE_CHECKING:
     from .types.config import ChatModelConfig
+    from .types.embeddings import ChatEmbeddingsModelResult
 
 __all__ = [
     "ResponseContext",
@@ -39,7 +43,9 @@ __all__ = [
     "StreamParser",
     "error_from_response",
     "parse_completion",
+    "parse_embeddings",
     "parse_model_ids",
+    "parse_model_list",
 ]
 
 _MAX_ERROR_TEXT = 500
@@ -366,6 +372,7 @@ class _ChoiceState(Generic[ToolCallT]):
             context.tool_call(builder.wire()) for builder in self.builders.values()
         )
         return True
+
     @property
     def status(self) -> ChatModelStatus:
         """Its finish reason's status; TOOL_CALLS for calls the stream's end closed."""
@@ -788,3 +795,87 @@ def parse_model_ids(data: Any, context: ResponseContext[Any]) -> list[str]:
         for model_id in ids
         if isinstance(model_id, str) and (model_id.startswith("gpt://") or "://" not in model_id)
     ]
+
+
+def parse_model_list(
+    data: Any, context: ResponseContext[Any], scheme: str
+) -> list[tuple[str, str | None]]:
+    """The models of one kind in a `/models` answer: (id, owner) pairs, in the listed order.
+
+    AI Studio lists every kind of model, each with its URI scheme (`gpt://` chat models,
+    `emb://` embedding models): those of `scheme` are kept. An OpenAI-compatible server lists
+    plain names, which are kept too: it does not say what kind of model each one is.
+    """
+    items = data.get("data") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise context.invalid("the model list has no data array", body=data)
+    prefix = f"{scheme}://"
+    models = []
+    for item in items:
+        model_id = item.get("id") if isinstance(item, Mapping) else None
+        if isinstance(model_id, str) and (model_id.startswith(prefix) or "://" not in model_id):
+            owner = item.get("owned_by")
+            models.append((model_id, owner if isinstance(owner, str) else None))
+    return models
+
+
+def parse_embeddings(
+    data: Any, context: ResponseContext[Any], count: int
+) -> ChatEmbeddingsModelResult:
+    """Parse an embeddings answer for `count` texts: every vector, in the order of the texts.
+
+    The vectors are ordered by their `index`; each one is a list of numbers or, when the
+    server was asked for `base64`, the base64 of little-endian float32 values, decoded here.
+    """
+    from .types.embeddings import ChatEmbeddingsModelResult, EmbeddingsUsage
+
+    items = data.get("data") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise context.invalid("the embeddings answer has no data array", body=data)
+    if len(items) != count:
+        raise context.invalid(
+            f"the embeddings answer has {len(items)} vectors for {count} texts", body=data
+        )
+    try:
+        vectors: dict[int, tuple[float, ...]] = {}
+        for position, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise ValueError(f"data[{position}] is not an object")
+            index = _index(item, position)
+            if not 0 <= index < count or index in vectors:
+                raise ValueError(f"data[{position}] has index {index} (texts: {count})")
+            vectors[index] = _vector(item.get("embedding"), position)
+        usage = data.get("usage")
+        if _is_mapping(usage):
+            counts = {key: _count(usage, key) for key in ("prompt_tokens", "total_tokens")}
+            usage = construct(EmbeddingsUsage, counts)
+        return construct(
+            ChatEmbeddingsModelResult,
+            {
+                "embeddings": tuple(vectors[index] for index in range(count)),
+                "model": _string(data.get("model"), "model"),
+                "usage": usage if isinstance(usage, EmbeddingsUsage) else None,
+                "request_id": context.request_id,
+                "server_request_id": context.server_request_id,
+            },
+        )
+    except _SHAPE_ERRORS as exc:
+        raise context.invalid(_malformed("the embeddings answer", exc), body=data) from exc
+
+
+def _vector(value: Any, position: int) -> tuple[float, ...]:
+    """One vector: JSON numbers, or base64 of little-endian float32 values."""
+    if isinstance(value, str):
+        try:
+            packed = base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ValueError(f"data[{position}].embedding is a str but not base64") from None
+        if not packed or len(packed) % 4:
+            raise ValueError(f"data[{position}].embedding is not a whole number of float32s")
+        return struct.unpack(f"<{len(packed) // 4}f", packed)
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"data[{position}].embedding is not a list of numbers")
+    for number in value:
+        if type(number) is not float and (type(number) is not int):
+            raise ValueError(f"data[{position}].embedding holds {number!r}, not a number")
+    return tuple(map(float, value))

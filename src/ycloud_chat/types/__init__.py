@@ -8,6 +8,12 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import ChatModelConfig, ReasoningMode, ToolInput
+    from .embeddings import (
+        ChatEmbeddingsModelConfig,
+        ChatEmbeddingsModelResult,
+        EmbeddingsUsage,
+        EncodingFormatInput,
+    )
     from .messages import (
         FunctionResultDict,
         MessageInput,
@@ -43,11 +49,15 @@ __all__ = [
     "UNDEFINED",
     "BaseToolCall",
     "ChatChoice",
+    "ChatEmbeddingsModelConfig",
+    "ChatEmbeddingsModelResult",
     "ChatModelConfig",
     "ChatModelResult",
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "EmbeddingsUsage",
+    "EncodingFormatInput",
     "FinishReason",
     "FunctionCall",
     "FunctionResultDict",
@@ -75,6 +85,10 @@ _LAZY = {
     "ChatModelConfig": ".config",
     "ReasoningMode": ".config",
     "ToolInput": ".config",
+    "ChatEmbeddingsModelConfig": ".embeddings",
+    "ChatEmbeddingsModelResult": ".embeddings",
+    "EmbeddingsUsage": ".embeddings",
+    "EncodingFormatInput": ".embeddings",
     "FunctionResultDict": ".messages",
     "MessageInput": ".messages",
     "MessagesInput": ".messages",

@@ -8,7 +8,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "BaseModelConfig",
     "ChatModelConfig",
     "ReasoningMode",
     "ReasoningModeInput",
@@ -39,7 +40,6 @@ __all__ = [
     "response_format_to_wire",
 ]
 
-_RESERVED_KEYS = frozenset({"model", "messages", "stream"})
 _SCHEMA_KEYS = ("json_schema", "jsonschema", "schema")  # the reference SDK takes all three
 _TOOL_CHOICE_MODES = ("none", "auto", "required")
 
@@ -76,11 +76,12 @@ ToolChoiceInput: TypeAlias = (
 made from) or its name, or the wire dict."""
 
 
-class ChatModelConfig(BaseModel):
-    """A chat model's settings; each one that is None is not sent.
+class BaseModelConfig(BaseModel):
+    """What the settings of every kind of model share.
 
-    Instances are frozen: `replace()` and `ChatModel.configure()` make new ones. Every field is
-    validated (and normalised) when the config is made, so a bad value fails before any request.
+    Instances are frozen: `replace()` and the models' `configure()` make new ones. Every field
+    is validated (and normalised) when the config is made, so a bad value fails before any
+    request; the request-body keys the settings give are computed then, once.
     """
 
     model_config = ConfigDict(
@@ -88,6 +89,61 @@ class ChatModelConfig(BaseModel):
     )
 
     _wire: dict[str, Any] | None = PrivateAttr(default=None)
+    _core_keys: ClassVar[tuple[str, ...]] = ()
+    """The body keys the SDK sets, which `extra_query` may not."""
+
+    def _wire_keys(self) -> dict[str, Any]:
+        """The body keys of the settings, in wire order; a deep copy that shares nothing."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _build_wire(self) -> Self:
+        # Once here rather than per request: a pydantic class's schema alone costs 100s of µs.
+        self._wire = self._wire_keys()
+        return self
+
+    def wire_fragment(self) -> Mapping[str, Any]:
+        """The request-body keys this config sets, in wire order, after the core keys.
+
+        Computed once, when the config is validated; the mapping is read-only.
+        """
+        # Read pydantic's private dict directly: `self._wire` goes through
+        # BaseModel.__getattr__, which costs about 40 times as much on this hot path.
+        wire = (self.__pydantic_private__ or {}).get("_wire")
+        if wire is None:  # made by model_construct(), which skips validation
+            wire = self._wire = self._wire_keys()
+        return MappingProxyType(wire)
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a new config with some settings changed, all of them validated again.
+
+        A value that is `UNDEFINED` keeps the current setting; `None` resets it. An invalid
+        value raises `ConfigurationError` with one line naming every bad setting (a
+        `ConfigurationTypeError`, also a `TypeError`, when one has the wrong type).
+        """
+        values = dict(self)
+        values.update({name: value for name, value in changes.items() if value is not UNDEFINED})
+        try:
+            return self.model_validate(values)
+        except ValidationError as exc:
+            raise configuration_error(exc, "invalid model configuration", "configure()") from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the config; values in `update` are validated, unlike on other pydantic models."""
+        if update:
+            # Skipping validation would leave the wire fragment stale.
+            return self.model_validate({**dict(self), **update})
+        return super().model_copy(deep=deep)
+
+
+class ChatModelConfig(BaseModelConfig):
+    """A chat model's settings; each one that is None is not sent.
+
+    Instances are frozen: `replace()` and `ChatModel.configure()` make new ones. Every field is
+    validated (and normalised) when the config is made, so a bad value fails before any request.
+    """
+
+    _core_keys: ClassVar[tuple[str, ...]] = ("model", "messages", "stream")
 
     temperature: float | None = None
     """Sampling temperature, 0 to 2 (OpenAI's range); lower is more deterministic."""
@@ -203,21 +259,7 @@ class ChatModelConfig(BaseModel):
     @field_validator("extra_query", mode="before")
     @classmethod
     def _check_extra_query(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise ConfigurationTypeError(f"extra_query must be a dict of body keys, got {value!r}")
-        for key in value:
-            if not isinstance(key, str):
-                raise ConfigurationTypeError(f"extra_query keys must be strings, got {key!r}")
-            if key in _RESERVED_KEYS:
-                raise ValueError(
-                    f"extra_query may not set {key!r}: model, messages and stream belong to the SDK"
-                )
-        problem = json_problem(value)
-        if problem is not None:
-            raise ValueError(f"extra_query must be JSON-serialisable: {problem}")
-        return copy.deepcopy(dict(value))
+        return check_extra_query(value, cls._core_keys)
 
     @model_validator(mode="after")
     def _check_tool_choice_names_a_tool(self) -> ChatModelConfig:
@@ -230,12 +272,6 @@ class ChatModelConfig(BaseModel):
                 raise ValueError(
                     f"tool_choice names the tool {name!r}, which is not among the tools ({listed})"
                 )
-        return self
-
-    @model_validator(mode="after")
-    def _build_wire(self) -> ChatModelConfig:
-        # Once here rather than per request: a pydantic class's schema alone costs 100s of µs.
-        self._wire = self._wire_keys()
         return self
 
     def _wire_keys(self) -> dict[str, Any]:
@@ -263,37 +299,23 @@ class ChatModelConfig(BaseModel):
         # schema dict) later cannot reach the wire.
         return copy.deepcopy(wire)
 
-    def wire_fragment(self) -> Mapping[str, Any]:
-        """The request-body keys this config sets, in wire order, after the core keys.
 
-        Computed once, when the config is validated; the mapping is read-only.
-        """
-        # Read pydantic's private dict directly: `self._wire` goes through
-        # BaseModel.__getattr__, which costs about 40 times as much on this hot path.
-        wire = (self.__pydantic_private__ or {}).get("_wire")
-        if wire is None:  # made by model_construct(), which skips validation
-            wire = self._wire = self._wire_keys()
-        return MappingProxyType(wire)
-
-    def replace(self, **changes: Any) -> ChatModelConfig:
-        """Return a new config with some settings changed, all of them validated again.
-
-        A value that is `UNDEFINED` keeps the current setting; `None` resets it. An invalid
-        value raises `ConfigurationError` with one line naming every bad setting.
-        """
-        values = dict(self)
-        values.update({name: value for name, value in changes.items() if value is not UNDEFINED})
-        try:
-            return type(self).model_validate(values)
-        except ValidationError as exc:
-            raise configuration_error(exc, "invalid model configuration", "configure()") from None
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """Copy the config; values in `update` are validated, unlike on other pydantic models."""
-        if update:
-            # Skipping validation would leave the wire fragment stale.
-            return self.model_validate({**dict(self), **update})
-        return super().model_copy(deep=deep)
+def check_extra_query(value: Any, core_keys: Sequence[str]) -> dict[str, Any] | None:
+    """Check `extra_query`: JSON-serialisable body keys that leave the core keys alone."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigurationTypeError(f"extra_query must be a dict of body keys, got {value!r}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ConfigurationTypeError(f"extra_query keys must be strings, got {key!r}")
+        if key in core_keys:
+            owned = ", ".join(core_keys[:-1]) + " and " + core_keys[-1]
+            raise ValueError(f"extra_query may not set {key!r}: {owned} belong to the SDK")
+    problem = json_problem(value)
+    if problem is not None:
+        raise ValueError(f"extra_query must be JSON-serialisable: {problem}")
+    return copy.deepcopy(dict(value))
 
 
 def _field_error(name: str, value: Any, error: ValueError) -> ValidationError:
