@@ -176,13 +176,7 @@ class ChatModelConfig(BaseModelConfig):
     @field_validator("max_tokens", mode="before")
     @classmethod
     def _check_max_tokens(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigurationTypeError(f"max_tokens must be a positive integer, got {value!r}")
-        if value < 1:
-            raise ValueError(f"max_tokens must be a positive integer, got {value!r}")
-        return value
+        return check_positive_int(value, "max_tokens")
 
     @field_validator("reasoning_mode", mode="before")
     @classmethod
@@ -298,6 +292,17 @@ class ChatModelConfig(BaseModelConfig):
         # Shares nothing, so changing `config.extra_query` (or a tool's parameters, or a
         # schema dict) later cannot reach the wire.
         return copy.deepcopy(wire)
+
+
+def check_positive_int(value: Any, name: str) -> int | None:
+    """Check a setting that is a positive integer or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationTypeError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
 
 
 def check_extra_query(value: Any, core_keys: Sequence[str]) -> dict[str, Any] | None:

@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, overload
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from .._exceptions import ConfigurationTypeError
-from .config import BaseModelConfig, check_extra_query
+from .config import BaseModelConfig, check_extra_query, check_positive_int
 
 __all__ = [
     "ChatEmbeddingsModelConfig",
@@ -45,13 +45,7 @@ class ChatEmbeddingsModelConfig(BaseModelConfig):
     @field_validator("dimensions", mode="before")
     @classmethod
     def _check_dimensions(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise ConfigurationTypeError(f"dimensions must be a positive integer, got {value!r}")
-        if value < 1:
-            raise ValueError(f"dimensions must be a positive integer, got {value!r}")
-        return value
+        return check_positive_int(value, "dimensions")
 
     @field_validator("encoding_format", mode="before")
     @classmethod
