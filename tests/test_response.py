@@ -37,7 +37,7 @@ from ycloud_chat._response import (
     decode_json,
     error_from_response,
     parse_completion,
-    parse_model_ids,
+    parse_model_list,
 )
 from ycloud_chat._sse import ServerSentEvent, SSEDecoder
 
@@ -895,40 +895,50 @@ def test_invalid_utf8_body() -> None:
     assert "broken" in error.message
 
 
-# --- parse_model_ids ------------------------------------------------------------------------
+# --- parse_model_list -----------------------------------------------------------------------
 
 
 def test_recorded_model_list() -> None:
     data = cassette("test_uri_parser/test_completion_uri_parser.yaml")
     body = json.loads(data["interactions"][0]["response"]["body"]["string"])
-    all_ids = [item["id"] for item in body["data"]]
-    ids = parse_model_ids(body, context())
-    assert ids == [model_id for model_id in all_ids if model_id.startswith("gpt://")]
-    assert "gpt://b1ge6b3ojkeeciv997a8/gemma-3-27b-it/latest" in ids
-    assert any(model_id.startswith("emb://") for model_id in all_ids)
-    assert not any(model_id.startswith("emb://") for model_id in ids)
+    everything = [(item["id"], item["owned_by"]) for item in body["data"]]
+    chat = parse_model_list(body, context(), "gpt")
+    embeddings = parse_model_list(body, context(), "emb")
+    assert chat == [(uri, owner) for uri, owner in everything if uri.startswith("gpt://")]
+    assert embeddings == [(uri, owner) for uri, owner in everything if uri.startswith("emb://")]
+    assert len(chat) + len(embeddings) == len(everything)
+    assert ("gpt://b1ge6b3ojkeeciv997a8/gemma-3-27b-it/latest", "Google") in chat
 
 
-def test_model_ids_keep_gpt_and_scheme_less_ids() -> None:
+def test_model_lists_keep_their_scheme_and_scheme_less_ids() -> None:
     body = {
         "data": [
-            {"id": "gpt://f/yandexgpt/rc"},
-            {"id": "emb://f/text-embeddings/latest"},
-            {"id": "llama3"},
-            {"id": "Qwen/Qwen3-8B"},
+            {"id": "gpt://f/yandexgpt/rc", "owned_by": "Yandex"},
+            {"id": "emb://f/text-embeddings/latest", "owned_by": "Yandex"},
+            {"id": "llama3", "owned_by": "llamacpp"},
+            {"id": "Qwen/Qwen3-8B", "owned_by": 5},
             {"id": "ds://f/finetuned"},
             {"id": 5},
             {"object": "model"},
             "gpt://not-an-object",
         ]
     }
-    assert parse_model_ids(body, context()) == ["gpt://f/yandexgpt/rc", "llama3", "Qwen/Qwen3-8B"]
+    assert parse_model_list(body, context(), "gpt") == [
+        ("gpt://f/yandexgpt/rc", "Yandex"),
+        ("llama3", "llamacpp"),
+        ("Qwen/Qwen3-8B", None),
+    ]
+    assert parse_model_list(body, context(), "emb") == [
+        ("emb://f/text-embeddings/latest", "Yandex"),
+        ("llama3", "llamacpp"),
+        ("Qwen/Qwen3-8B", None),
+    ]
 
 
 @pytest.mark.parametrize("body", [None, [], {}, {"data": None}, {"data": {"id": "x"}}])
 def test_bad_model_lists(body: Any) -> None:
     with pytest.raises(APIResponseValidationError, match="model list"):
-        parse_model_ids(body, context())
+        parse_model_list(body, context(), "gpt")
 
 
 # --- malformed bodies: always APIResponseValidationError, never a built-in error ------------

@@ -44,7 +44,6 @@ __all__ = [
     "error_from_response",
     "parse_completion",
     "parse_embeddings",
-    "parse_model_ids",
     "parse_model_list",
 ]
 
@@ -782,19 +781,6 @@ def decode_json(content: bytes, context: ResponseContext[Any], status_code: int 
             body=snippet,
             status_code=status_code,
         ) from None
-
-
-def parse_model_ids(data: Any, context: ResponseContext[Any]) -> list[str]:
-    """The chat model ids from a `/models` answer: `gpt://` URIs and scheme-less names."""
-    items = data.get("data") if isinstance(data, Mapping) else None
-    if not isinstance(items, list):
-        raise context.invalid("the model list has no data array", body=data)
-    ids = [item.get("id") for item in items if isinstance(item, Mapping)]
-    return [
-        model_id
-        for model_id in ids
-        if isinstance(model_id, str) and (model_id.startswith("gpt://") or "://" not in model_id)
-    ]
 
 
 def parse_model_list(

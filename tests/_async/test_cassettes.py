@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy
 import pytest
 
 from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of, load
 from ycloud_chat import (
+    AsyncChatEmbeddingsModel,
     AsyncChatModel,
     AsyncChatSDK,
     AsyncToolCall,
@@ -186,16 +189,72 @@ async def test_list_models() -> None:
     async with replay_sdk(replay) as sdk:
         models = await sdk.chat.completions.list()
     assert replay.done
-    listed = [model.uri for model in models]
-    recorded = [entry["id"] for entry in _listed_ids()]
-    assert listed == [uri for uri in recorded if uri.startswith("gpt://")]
-    assert "gpt://b1ge6b3ojkeeciv997a8/yandexgpt/rc" in listed
+    listed = [(model.uri, model.owner) for model in models]
+    recorded = [(entry["id"], entry["owned_by"]) for entry in _listed()]
+    assert listed == [(uri, owner) for uri, owner in recorded if uri.startswith("gpt://")]
+    assert ("gpt://b1ge6b3ojkeeciv997a8/gpt-oss-20b/latest", "OpenAI") in listed
     assert all(isinstance(model, AsyncChatModel) for model in models)
+    # The reference SDK's own check of this recording: every model knows who and what it is.
+    for model in models:
+        assert model.owner is not None
+        assert model.name is not None
+        assert model.version is not None
+        assert model.fine_tuned is not None
+    rc = [model for model in models if model.version == "rc"]
+    assert [(m.name, m.fine_tuned) for m in rc] == [("yandexgpt-lite", False), ("yandexgpt", False)]
 
 
-def _listed_ids() -> list[dict[str, Any]]:
-    import json
+async def test_list_embedding_models() -> None:
+    replay = Replay("test_uri_parser/test_completion_uri_parser")
+    async with replay_sdk(replay) as sdk:
+        models = await sdk.chat.text_embeddings.list(filters={"name": "text-embeddings"})
+    assert replay.done
+    assert [(m.version, m.fine_tuned, m.owner) for m in models] == [
+        ("latest", True, "Yandex"),
+        ("rc", False, "Yandex"),
+        ("deprecated", False, "Yandex"),
+        ("latest", False, "Yandex"),
+        ("latest", True, "Yandex"),
+    ]
+    assert (
+        models[0].uri == "emb://b1ge6b3ojkeeciv997a8/text-embeddings/latest@tamre4vupta1rql2em5su"
+    )
+    assert all(isinstance(model, AsyncChatEmbeddingsModel) for model in models)
 
+
+async def test_embeddings_run() -> None:
+    replay = Replay("test_embeddings/test_run")
+    async with replay_sdk(replay) as sdk:
+        model = sdk.chat.text_embeddings("text-search-doc")
+        result = await model.run("hello")
+    assert replay.done
+    # The reference SDK's own checks of this recording...
+    assert result.embedding
+    assert len(result.embedding) > 1
+    assert len(result) == len(result.embedding)
+    assert all(isinstance(value, float) for value in result)
+    array = numpy.array(result)
+    assert len(array)
+    assert array.dtype == "float64"
+    # ...and what the answer says exactly.
+    (vector,) = [entry["embedding"] for entry in _recorded_answer()["data"]]
+    assert result.embedding == tuple(vector)
+    assert len(result) == 256
+    assert result.embeddings == (result.embedding,)
+    assert result.model == "emb://b1ghsjum2v37c2un8h64/text-search-doc/latest"
+    assert result.usage is not None
+    assert (result.usage.prompt_tokens, result.usage.total_tokens) == (3, 3)
+    assert result.request_id == replay.requests[0].headers["x-client-request-id"]
+    assert result.server_request_id is None  # this answer came without an x-request-id
+
+
+def _listed() -> list[dict[str, Any]]:
     (interaction,) = load("test_uri_parser/test_completion_uri_parser")
     data: list[dict[str, Any]] = json.loads(interaction["response"]["body"]["string"])["data"]
     return data
+
+
+def _recorded_answer() -> dict[str, Any]:
+    (interaction,) = load("test_embeddings/test_run")
+    answer: dict[str, Any] = json.loads(interaction["response"]["body"]["string"])
+    return answer

@@ -11,6 +11,7 @@ if TYPE_CHECKING:
     from .embeddings import (
         ChatEmbeddingsModelConfig,
         ChatEmbeddingsModelResult,
+        EmbeddingsInput,
         EmbeddingsUsage,
         EncodingFormatInput,
     )
@@ -56,6 +57,7 @@ __all__ = [
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "EmbeddingsInput",
     "EmbeddingsUsage",
     "EncodingFormatInput",
     "FinishReason",
@@ -87,6 +89,7 @@ _LAZY = {
     "ToolInput": ".config",
     "ChatEmbeddingsModelConfig": ".embeddings",
     "ChatEmbeddingsModelResult": ".embeddings",
+    "EmbeddingsInput": ".embeddings",
     "EmbeddingsUsage": ".embeddings",
     "EncodingFormatInput": ".embeddings",
     "FunctionResultDict": ".messages",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, ClassVar, Literal, TypeAlias, overload
 
 from pydantic import BaseModel, ConfigDict, field_validator
@@ -15,9 +15,13 @@ from .config import BaseModelConfig, check_extra_query, check_positive_int
 __all__ = [
     "ChatEmbeddingsModelConfig",
     "ChatEmbeddingsModelResult",
+    "EmbeddingsInput",
     "EmbeddingsUsage",
     "EncodingFormatInput",
 ]
+
+EmbeddingsInput: TypeAlias = str | Iterable[str]
+"""What `run()` embeds: one text, or several (a vector each, in their order)."""
 
 EncodingFormatInput: TypeAlias = Literal["float", "base64"]
 """What `encoding_format` accepts: how the server sends the vectors (results hold floats)."""
