@@ -36,7 +36,7 @@ from ._constants import (
     HEADER_PROJECT,
 )
 from ._deadline import check_timeout, resolve_timeout
-from ._exceptions import ClientClosedError, ConfigurationError
+from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
 from ._request import build_headers, is_ai_studio, model_uri
 from ._retry import check_max_retries, should_retry_status
@@ -86,7 +86,7 @@ class BaseTransport(Generic[ClientT]):
         verify: VerifyTypes = True,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
-            raise ConfigurationError(
+            raise ConfigurationTypeError(
                 f"http_client must be an httpx.{self._client_class.__name__}, "
                 f"got {type(http_client).__name__}"
             )

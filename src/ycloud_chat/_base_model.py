@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, ConfigurationTypeError
 from ._identity import parse_model_uri
 from ._messages import coerce_messages
 from ._request import build_chat_body, build_embeddings_body, coerce_texts
@@ -255,10 +255,13 @@ class BaseChatEmbeddingsModel(ModelBase[ChatEmbeddingsModelConfig]):
 
 def check_run_tools_arguments(max_rounds: object, tool_errors: object) -> None:
     """Check `run_tools()`'s own arguments before the first request."""
-    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int):
+        raise ConfigurationTypeError(f"max_rounds must be a positive integer, got {max_rounds!r}")
+    if max_rounds < 1:
         raise ConfigurationError(f"max_rounds must be a positive integer, got {max_rounds!r}")
     if tool_errors not in ("raise", "send"):
-        raise ConfigurationError(f'tool_errors must be "raise" or "send", got {tool_errors!r}')
+        error = ConfigurationError if isinstance(tool_errors, str) else ConfigurationTypeError
+        raise error(f'tool_errors must be "raise" or "send", got {tool_errors!r}')
 
 
 class StreamState(Generic[ToolCallT]):

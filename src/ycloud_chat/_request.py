@@ -40,10 +40,11 @@ def model_uri(
     The scheme is `gpt` for chat models and `emb` for embedding models. Without a folder, an
     OpenAI-compatible server gets the bare name; AI Studio needs one.
     """
-    if not isinstance(name, str) or not name.strip():
-        raise ConfigurationError(f"model_name must be a non-empty str, got {name!r}")
-    if not isinstance(version, str) or not version.strip():
-        raise ConfigurationError(f"model_version must be a non-empty str, got {version!r}")
+    for argument, value in (("model_name", name), ("model_version", version)):
+        if not isinstance(value, str):
+            raise ConfigurationTypeError(f"{argument} must be a non-empty str, got {value!r}")
+        if not value.strip():
+            raise ConfigurationError(f"{argument} must be a non-empty str, got {value!r}")
     name = name.strip()
     if "://" in name:
         return name
