@@ -2,7 +2,8 @@
 
 The examples are written as user code: they make an SDK from the environment or with
 placeholder credentials. Here `YC_BASE_URL` points the SDK's own HTTP client at a served
-`FakeChatAPI`, which answers any chat request with a text and any listing with two models.
+`FakeChatAPI`, which answers any chat request with a text, any listing with two models and
+any embeddings request with stand-in vectors.
 A page scripts other answers with a hidden comment before an example, run with `fake` in
 scope and invisible on the site:
 
@@ -96,7 +97,11 @@ def test_the_examples_cover_the_guide() -> None:
 @pytest.mark.parametrize("page", PAGES)
 def test_examples_run(page: str, fake: FakeChatAPI, capsys: pytest.CaptureFixture[str]) -> None:
     namespace: dict[str, object] = {"__name__": "__main__"}
-    fallbacks = [fake.reply(DEFAULT_ANSWER, times=None), fake.reply_models(MODELS, times=None)]
+    fallbacks = [
+        fake.reply(DEFAULT_ANSWER, times=None),
+        fake.reply_models(MODELS, times=None),
+        fake.reply_embeddings(times=None),
+    ]
     for kind, line, code in snippets(DOCS / page):
         if kind == "setup":
             for fallback in fallbacks:  # scripted answers come before the catch-alls

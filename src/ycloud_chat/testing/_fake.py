@@ -103,6 +103,12 @@ class RecordedRequest:
         """Whether the request asked for a stream."""
         return self._field("stream") is True
 
+    @property
+    def input(self) -> list[str]:
+        """The texts of an embeddings request, as sent."""
+        texts = self._field("input")
+        return list(texts) if isinstance(texts, list) else []
+
     def _field(self, name: str) -> Any:
         return self.json.get(name) if isinstance(self.json, dict) else None
 
@@ -236,6 +242,26 @@ class FakeChatAPI:
         if code is not None:
             error["code"] = code
         reply = Reply("stream_error", text="".join(after), chunks=tuple(after), error=error)
+        return self._add(reply, options)
+
+    def reply_embeddings(
+        self,
+        vectors: Sequence[Sequence[float]] | None = None,
+        *,
+        dimensions: int = 8,
+        **options: Unpack[ReplyOptions],
+    ) -> Reply:
+        """Answer `POST /embeddings` with these vectors, one per text.
+
+        Without `vectors`, each text gets a stand-in unit vector of `dimensions` numbers (or
+        as many as the request asks for) that depends only on the text. A request for the
+        `base64` encoding format gets the vectors packed as the service packs them.
+        """
+        if vectors is not None:
+            vectors = tuple(tuple(float(value) for value in vector) for vector in vectors)
+        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+            raise ValueError(f"dimensions must be a positive integer, got {dimensions!r}")
+        reply = Reply("embeddings", vectors=vectors, dimensions=dimensions)
         return self._add(reply, options)
 
     def reply_models(self, model_ids: Sequence[str], **options: Unpack[ReplyOptions]) -> Reply:
