@@ -194,7 +194,7 @@ def test_new_request_id_is_a_fresh_uuid4() -> None:
 
 def test_no_authorization_for_no_auth() -> None:
     headers = build_headers(NoAuth(), "rid")
-    assert set(headers) == {"User-Agent", "x-client-request-id"}
+    assert set(headers) == {"User-Agent", "x-client-request-id", "Accept-Encoding"}
     assert "Authorization" not in headers
 
 

@@ -22,8 +22,8 @@ YCloudChatError
 │   │   └── InternalServerError            >= 500
 │   ├── APIResponseValidationError         a 2xx body that cannot be parsed
 │   ├── ResponseTooLargeError              a body or a stream event larger than its limit
-│   └── StreamError                        an error event, or a broken stream, after it started
-│       └── IncompleteStreamError          the stream ended before the answer was whole
+│   └── StreamError                        an error event in a stream, after it started
+│       └── IncompleteStreamError          the stream ended before its answer was whole
 ├── ToolError                              a tool call could not be answered by the application
 │   ├── ToolArgumentsError (also ValueError) the model's arguments are not JSON or do not validate
 │   ├── ToolRunError                       a tool function raised (the original is `__cause__`)
@@ -150,6 +150,25 @@ class CallIdentity(Protocol):
 E = TypeVar("E", bound=_RequestError)
 
 
+def too_large_error(
+    call: CallIdentity, setting: str, limit: int, *, status_code: int = 200
+) -> ResponseTooLargeError:
+    """The error for a body or an event larger than the SDK's limit (named by `setting`)."""
+    what = "the answer's body" if setting == "max_body_bytes" else "an event of the stream"
+    message = (
+        f"{what} is larger than {setting} ({_size(limit)}, counted after decompression); "
+        f"if such answers are expected, give the SDK a larger {setting}"
+    )
+    return request_error(ResponseTooLargeError, message, call, limit=limit, status_code=status_code)
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
+
+
 def request_error(kind: type[E], message: str, call: CallIdentity, **details: Any) -> E:
     """An error of class `kind` for one call, carrying the call's ids and attempts."""
     return kind(
@@ -251,7 +270,7 @@ class ResponseTooLargeError(APIResponseError):
 
 
 class StreamError(APIResponseError):
-    """The server sent an error event inside a stream, or the stream broke after it started."""
+    """An error event inside a stream, or a stream that ended before its answer was whole."""
 
 
 class IncompleteStreamError(StreamError):

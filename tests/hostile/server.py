@@ -32,6 +32,7 @@ from tests.faults.server import parse_head
 from tests.helpers import chunk, completion
 
 MiB = 1 << 20
+WRITE_SIZE = 64 * 1024
 
 
 class Peer:
@@ -71,12 +72,18 @@ class Peer:
         return True
 
     async def send(self, data: bytes) -> bool:
-        """Write the bytes (one write, so usually one packet); False when the client is gone."""
-        if self.gone:
-            return False
+        """Write the bytes (small ones in one packet); False when the client is gone.
+
+        Large data goes out `WRITE_SIZE` bytes at a time, so that the server's own buffers stay
+        small: a test measures the memory of the whole process.
+        """
+        view = memoryview(data)
         try:
-            self.writer.write(data)
-            await self.writer.drain()
+            for start in range(0, len(data), WRITE_SIZE):
+                if self.gone:
+                    break
+                self.writer.write(view[start : start + WRITE_SIZE])
+                await self.writer.drain()
         except OSError:
             self.gone = True
         return not self.gone
@@ -121,10 +128,14 @@ Act = Callable[[Peer, Request], Awaitable[bool]]
 
 @dataclass
 class Script:
-    """One planned behaviour: its name (for the tally) and what it does."""
+    """One planned behaviour: its name (for the tally), what it does, and what it needs made.
+
+    `prepare` makes the script's large bodies when it is planned, before a test measures.
+    """
 
     name: str
     act: Act
+    prepare: Callable[[], object] | None = None
 
 
 class HostileServer:
@@ -167,6 +178,8 @@ class HostileServer:
 
     def plan(self, script: Script) -> None:
         """Answer the next requests with this script."""
+        if script.prepare is not None:
+            script.prepare()
         with self._lock:
             self._script = script
             self.requests.clear()
@@ -417,19 +430,20 @@ def compressed_bomb(kind: str, encoding: str, expanded: int = 256 * MiB) -> Scri
     """A small compressed body that expands to `expanded` bytes (see `bomb`)."""
     content_type = "application/json" if kind == "json" else "text/event-stream"
 
-    async def act(peer: Peer, request: Request) -> bool:
-        body = bomb(kind, encoding, expanded)  # made on first use, once
-        headers = head(
-            content_type=content_type, content_encoding=encoding, content_length=str(len(body))
-        )
-        return await peer.send(headers + body)
+    def prepare() -> bytes:
+        body = bomb(kind, encoding, expanded)  # made once, when first planned
+        length = str(len(body))
+        return head(content_type=content_type, content_encoding=encoding, content_length=length)
 
-    return Script(f"{encoding}_bomb_{kind}", act)
+    async def act(peer: Peer, request: Request) -> bool:
+        return await peer.send(prepare() + bomb(kind, encoding, expanded))
+
+    return Script(f"{encoding}_bomb_{kind}", act, prepare)
 
 
 def endless_line(total: int, piece: int = 256 * 1024) -> Script:
     """An event stream of one `data:` line that never ends, `total` bytes in all."""
-    block = framed(b"x" * piece)
+    block = framed(b"x" * piece)  # one block, sent again and again
 
     async def act(peer: Peer, request: Request) -> bool:
         if not await peer.send(SSE_CHUNKED + framed(b"data: ")):
@@ -444,26 +458,33 @@ def endless_line(total: int, piece: int = 256 * 1024) -> Script:
 
 def large_answer(size: int, framing: str) -> Script:
     """A JSON completion of about `size` bytes, its length given (`length`) or not (`chunked`)."""
-    body = _json(completion("a" * size))
 
-    async def act(peer: Peer, request: Request) -> bool:
+    @functools.cache
+    def prepare() -> bytes:
+        body = _json(completion("a" * size))
         if framing == "length":
-            return await peer.send(_answer(body))
+            return _answer(body)
         headers = head(content_type="application/json", transfer_encoding="chunked")
         pieces = [framed(body[start : start + MiB]) for start in range(0, len(body), MiB)]
-        return await peer.send(headers + b"".join(pieces) + LAST_CHUNK)
+        return headers + b"".join(pieces) + LAST_CHUNK
 
-    return Script(f"large_answer_{framing}", act)
+    async def act(peer: Peer, request: Request) -> bool:
+        return await peer.send(prepare())
+
+    return Script(f"large_answer_{framing}", act, prepare)
 
 
 def large_event(size: int) -> Script:
     """An event stream whose first event's data is about `size` bytes."""
 
-    async def act(peer: Peer, request: Request) -> bool:
-        big = event(chunk("a" * size))
-        return await peer.send(SSE_CHUNKED + framed(big) + framed(DONE) + LAST_CHUNK)
+    @functools.cache
+    def prepare() -> bytes:
+        return SSE_CHUNKED + framed(event(chunk("a" * size))) + framed(DONE) + LAST_CHUNK
 
-    return Script("large_event", act)
+    async def act(peer: Peer, request: Request) -> bool:
+        return await peer.send(prepare())
+
+    return Script("large_event", act, prepare)
 
 
 def streams(end: str) -> Script:

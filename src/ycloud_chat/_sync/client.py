@@ -35,6 +35,10 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
             bundle file or folder, an `ssl.SSLContext`, or False to turn it off.
         allow_insecure_http: allow a plain `http://` base_url to a host other than this
             machine (credentials would travel unencrypted); loopback is always allowed.
+        max_body_bytes: the largest answer body the SDK reads, counted after
+            decompression (default 64 MiB); a larger one raises `ResponseTooLargeError`.
+        max_event_bytes: the largest single event of a stream (default 16 MiB); a larger
+            one raises `ResponseTooLargeError`.
 
     Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).
