@@ -157,9 +157,8 @@ class BodyReader:
         self._parts: list[bytes] = []
         self._size = 0
         self.raw = not response.is_stream_consumed
-        encodings = response.headers.get_list("content-encoding", split_commas=True)
-        if not self.raw:
-            encodings = []
+        encoding = response.headers.get("content-encoding") if self.raw else None
+        encodings = encoding.split(",") if encoding else []
         try:
             self._decoder = BodyDecoder(encodings)
         except UndecodableBody as exc:
