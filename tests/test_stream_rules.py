@@ -84,8 +84,9 @@ def test_anything_else_raises_with_what_arrived(body: bytes, reason: str, text: 
     assert reason in str(error)
     assert (error.request_id, error.server_request_id) == ("rid", "srv")
     assert (error.result.text if error.result else None) == text
-    if results:
-        assert error.result == results[-1]
+    if results:  # what arrived, as one result: the last one's texts, and unfinished
+        assert error.result is not None
+        assert [choice.text for choice in error.result] == [c.text for c in results[-1]]
         assert ChatModelStatus.PARTIAL in [choice.status for choice in error.result]
 
 
@@ -167,6 +168,18 @@ def test_each_result_makes_the_next_one_due_from_when_the_consumer_is_back(clock
     clock.now += 1.5
     list(stream.feed(b": keepalive\n\n"))
     assert stream.read_bound() == pytest.approx(0.5)
+
+
+def test_pieces_of_a_tool_call_count_though_they_show_no_result(clock: Clock) -> None:
+    stream = parser(timeout=2.0, first_due=clock.now + 2.0, read_timeout=2.0)
+    for piece in ('{"a": ', "1, ", '"b": 2}'):
+        clock.now += 1.5
+        call = {"index": 0, "id": "c1", "function": {"name": "add", "arguments": piece}}
+        assert list(stream.feed(event(chunk(tool_calls=[call])))) == []
+        assert stream.read_bound() is None  # the clock started again
+    clock.now += 2.5
+    with pytest.raises(APITimeoutError):
+        stream.read_bound()
 
 
 def test_no_timeout_means_no_bound(clock: Clock) -> None:

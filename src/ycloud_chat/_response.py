@@ -472,6 +472,8 @@ class StreamAccumulator(Generic[ToolCallT]):
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
         """The latest result given; after `finish()`, the whole answer."""
+        self.call_pieces = 0
+        """How many chunks brought pieces of tool calls (news that shows no result yet)."""
         self.done = False
         """True once `[DONE]` came."""
 
@@ -669,6 +671,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         calls = delta.get("tool_calls")
         if calls:
             self._merge_tool_calls(state, calls)
+            self.call_pieces += 1
         finish_reason = raw.get("finish_reason")
         if finish_reason is None:
             if text or reasoning:
@@ -726,9 +729,10 @@ class StreamParser(Generic[ToolCallT]):
     - With a `timeout`, the first result is due at `first_due` (a `time.monotonic()` time)
       and each next one `timeout` seconds after the consumer came back for more: bytes that
       complete no result (comments, empty events, an event trickled byte by byte) do not
-      count. The face asks `read_bound()` before each read: how long the read may wait
-      (None when `read_timeout`, httpx's own limit on each read, already ends it in time),
-      or `APITimeoutError` once a result is overdue.
+      count; a piece of a tool call does (it is shown whole, with its choice's finish). The
+      face asks `read_bound()` before each read: how long the read may wait (None when
+      `read_timeout`, httpx's own limit on each read, already ends it in time), or
+      `APITimeoutError` once a result is overdue.
     """
 
     __slots__ = (
@@ -739,6 +743,7 @@ class StreamParser(Generic[ToolCallT]):
         "_head",
         "_read_timeout",
         "_seen",
+        "_seen_pieces",
         "_timeout",
     )
 
@@ -759,7 +764,9 @@ class StreamParser(Generic[ToolCallT]):
         if timeout is not None and first_due is None:
             first_due = time.monotonic() + timeout
         self._due = None if timeout is None else first_due
-        self._seen: ChatModelResult[ToolCallT] | None = None  # the last result timed
+        # The last result and the count of tool-call pieces when the clock last started.
+        self._seen: ChatModelResult[ToolCallT] | None = None
+        self._seen_pieces = 0
         # The body's first bytes, until an event comes: what the answer was, for an error.
         self._head: bytes | None = b""
 
@@ -778,17 +785,18 @@ class StreamParser(Generic[ToolCallT]):
 
         None when there is no limit, or when httpx's own `read_timeout` ends the read by
         then anyway (the usual case, right after a result: no cancel scope is needed). Called
-        before each read, when the consumer is back for more: a result given since the last
-        call makes the next one due `timeout` seconds from now. Raises `APITimeoutError` once
-        a result is overdue (bytes came, but none completed one).
+        before each read, when the consumer is back for more: a result (or a piece of a tool
+        call) since the last call makes the next one due `timeout` seconds from now. Raises
+        `APITimeoutError` once a result is overdue (bytes came, but none completed one).
         """
         timeout, due = self._timeout, self._due
         if timeout is None or due is None:
             return None
         now = time.monotonic()
-        last = self._accumulator.last
-        if last is not self._seen:
-            self._seen = last
+        accumulator = self._accumulator
+        last, pieces = accumulator.last, accumulator.call_pieces
+        if last is not self._seen or pieces != self._seen_pieces:
+            self._seen, self._seen_pieces = last, pieces
             due = self._due = now + timeout
         elif now >= due:
             message = f"the stream stalled: no result for {timeout}s (only bytes without one)"
