@@ -23,12 +23,15 @@ from ._checks import (
     check_base_url_scheme,
     check_folder_id,
     check_headers,
+    check_size_limit,
     check_verify,
     normalise_base_url,
 )
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_LIST_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_RUN_TIMEOUT,
     ENV_BASE_URL,
@@ -72,6 +75,7 @@ class BaseTransport(Generic[ClientT]):
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
     _pooled_transport: ClassVar[Callable[..., Any]]
+    _bound_client: ClassVar[Callable[..., bool]]
 
     def __init__(
         self,
@@ -84,6 +88,8 @@ class BaseTransport(Generic[ClientT]):
         default_headers: Mapping[str, str],
         http_client: ClientT | None,
         verify: VerifyTypes = True,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
             raise ConfigurationTypeError(
@@ -101,8 +107,12 @@ class BaseTransport(Generic[ClientT]):
         self.max_retries = max_retries
         self.default_timeout = default_timeout
         self.default_headers = dict(default_headers)
+        self.max_body_bytes = max_body_bytes
+        self.max_event_bytes = max_event_bytes
         self._owns_client = http_client is None
         self.client: ClientT = http_client or self._new_client(check_verify(verify))
+        # Whether every read ends by the deadline the SDK sets (so that draining is safe).
+        self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
 
     def _new_client(self, verify: Any) -> Any:
         pool = type(self)._pooled_transport(verify)
@@ -127,18 +137,23 @@ class BaseTransport(Generic[ClientT]):
         path: str,
         exchange: Exchange,
         *,
-        json: Any,
+        content: bytes | None,
         headers: Mapping[str, str] | None,
         timeout: httpx.Timeout,
     ) -> httpx.Request:
-        """The request of one attempt, with this SDK's headers and credentials."""
+        """The request of one attempt, with this SDK's headers and credentials.
+
+        `content` is a JSON body, already encoded.
+        """
         if self.client.is_closed:
             raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
+        if content is not None:
+            all_headers["Content-Type"] = "application/json"
         if headers:
             all_headers.update(headers)
         return self.client.build_request(
-            method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
+            method, self.base_url + path, content=content, headers=all_headers, timeout=timeout
         )
 
     def delay_before_retry(
@@ -206,6 +221,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         http_client: ClientT | None = None,
         verify: VerifyTypes = True,
         allow_insecure_http: bool = False,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         max_retries = check_max_retries(max_retries)
         default_timeout = check_timeout(timeout)
@@ -224,6 +241,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             default_headers=check_headers(default_headers),
             http_client=http_client,
             verify=verify,
+            max_body_bytes=check_size_limit(max_body_bytes, "max_body_bytes"),
+            max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
         )
         self._transport = transport
         self.chat = self._chat_class(transport)

@@ -10,13 +10,15 @@ with the first model (it needs the pydantic types), not with the SDK.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
 
 from ._exceptions import ConfigurationError, ConfigurationTypeError
+from ._exchange import Exchange, read_timeout
 from ._identity import parse_model_uri
 from ._messages import coerce_messages
-from ._request import build_chat_body, build_embeddings_body, coerce_texts
+from ._request import build_chat_body, build_embeddings_body, coerce_texts, encode_body
 from ._response import (
     ResponseContext,
     StreamParser,
@@ -47,7 +49,6 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from ._base_client import BaseTransport
-    from ._exchange import Exchange
     from .types.messages import MessagesInput
 
 __all__ = [
@@ -184,15 +185,17 @@ class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT]):
         )
         return self._with_config(config)
 
-    def _body(self, messages: MessagesInput, *, stream: bool) -> dict[str, Any]:
+    def _body(self, messages: MessagesInput, *, stream: bool) -> bytes:
+        """The encoded request body: bad messages and unsendable text fail here, before I/O."""
         # AI Studio sends no usage chunk and is not asked for one (as the recordings show).
-        return build_chat_body(
+        body = build_chat_body(
             self._uri,
             coerce_messages(messages),
             self._config,
             stream=stream,
             stream_usage=not self._transport.ai_studio,
         )
+        return encode_body(body, extra_keys=self._config.extra_query or ())
 
     def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT]:
         context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
@@ -243,14 +246,15 @@ class BaseChatEmbeddingsModel(ModelBase[ChatEmbeddingsModelConfig]):
         )
         return self._with_config(config)
 
-    def _body(self, texts: EmbeddingsInput) -> dict[str, Any]:
-        return build_embeddings_body(self._uri, coerce_texts(texts), self._config)
+    def _body(self, texts: EmbeddingsInput) -> tuple[bytes, int]:
+        """The encoded request body and how many texts it holds, checked before any I/O."""
+        items = coerce_texts(texts)
+        body = build_embeddings_body(self._uri, items, self._config)
+        return encode_body(body, extra_keys=self._config.extra_query or ()), len(items)
 
-    def _parse(
-        self, content: bytes, exchange: Exchange, body: Mapping[str, Any]
-    ) -> ChatEmbeddingsModelResult:
+    def _parse(self, content: bytes, exchange: Exchange, count: int) -> ChatEmbeddingsModelResult:
         context = ResponseContext.for_call(BaseToolCall, exchange)
-        return parse_embeddings(decode_json(content, context), context, len(body["input"]))
+        return parse_embeddings(decode_json(content, context), context, count)
 
 
 def check_run_tools_arguments(max_rounds: object, tool_errors: object) -> None:
@@ -286,7 +290,7 @@ class StreamState(Generic[ToolCallT]):
     def __init__(
         self,
         transport: Any,
-        body: dict[str, Any],
+        body: bytes,
         timeout: float | None,
         config: ChatModelConfig | None,
         tool_call_class: type[ToolCallT],
@@ -302,9 +306,20 @@ class StreamState(Generic[ToolCallT]):
         self.closed = False
 
     def start_parsing(self, exchange: Exchange) -> StreamParser[ToolCallT]:
-        """The parser of this stream's body, made once its answer came."""
+        """The parser of this stream's body, made once its answer came.
+
+        The first result is due by the end of the opening's deadline, each next one
+        `timeout` seconds after the one before (see `StreamParser`).
+        """
         context = ResponseContext.for_call(self.tool_call_class, exchange, self.config)
-        self.parser = StreamParser(context)
+        remaining = exchange.deadline.remaining()
+        self.parser = StreamParser(
+            context,
+            max_event_bytes=self.transport.max_event_bytes,
+            timeout=self.timeout,
+            first_due=None if remaining is None else time.monotonic() + remaining,
+            read_timeout=None if self.response is None else read_timeout(self.response),
+        )
         return self.parser
 
     def describe(self) -> str:
@@ -327,7 +342,7 @@ class BaseChatStream(Generic[ToolCallT]):
     def __init__(
         self,
         transport: BaseTransport[Any],
-        body: dict[str, Any],
+        body: bytes,
         timeout: float | None,
         config: ChatModelConfig | None = None,
     ) -> None:

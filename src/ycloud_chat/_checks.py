@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from typing import Union
 from urllib.parse import urlsplit
 
+import httpx
+
 from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
@@ -17,9 +19,11 @@ __all__ = [
     "check_base_url_scheme",
     "check_folder_id",
     "check_headers",
+    "check_size_limit",
     "check_verify",
     "is_printable_header_value",
     "normalise_base_url",
+    "redact_url",
 ]
 
 VerifyTypes = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
@@ -30,15 +34,54 @@ _FOLDER_ID = re.compile(r"^[\x21-\x7e]+$")
 
 
 def normalise_base_url(base_url: str) -> str:
-    """Check a base URL and drop its trailing slash."""
+    """Check a base URL and drop its trailing slash.
+
+    Any URL httpx could not send to, or that carries a user name or password, is refused
+    here, before any request; no message shows what comes before an `@`.
+    """
     if not isinstance(base_url, str):
         raise ConfigurationTypeError(f"base_url must be a str, got {type(base_url).__name__}")
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    url = base_url.strip()
+    shown = redact_url(url)
+    if not url.isprintable() or " " in url:
         raise ConfigurationError(
-            f"base_url must be an http(s) URL such as https://host/v1, got {base_url!r}"
+            f"base_url has a space, a line break or another character a URL cannot hold: {shown!r}"
         )
-    return base_url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ConfigurationError(f"base_url is not a valid URL: {shown!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as https://host/v1, got {shown!r}"
+        )
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"base_url must not hold a user name or password ({shown!r}): "
+            "give credentials with auth=, never in the URL"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigurationError(f"base_url's port must be a number from 1 to 65535: {shown!r}")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigurationError(f"base_url must not have a query or a fragment: {shown!r}")
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):  # e.g. a host name IDNA cannot encode
+        raise ConfigurationError(f"base_url is not a valid URL: {shown!r}") from None
+    return url.rstrip("/")
+
+
+def redact_url(url: str) -> str:
+    """`url` with whatever comes before its last `@` (a user name, a password) as `***`."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, slashes, _ = head.partition("//")
+    return f"{scheme}{slashes}***@{tail}" if slashes else f"***@{tail}"
 
 
 def check_base_url_scheme(base_url: str, *, allow_insecure_http: bool) -> None:
@@ -67,6 +110,15 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def check_size_limit(value: object, name: str) -> int:
+    """Check a size limit in bytes (`max_body_bytes`, `max_event_bytes`): a positive int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationTypeError(f"{name} must be a positive number of bytes, got {value!r}")
+    if value < 1:
+        raise ConfigurationError(f"{name} must be a positive number of bytes, got {value!r}")
+    return value
 
 
 def check_folder_id(folder_id: object) -> str | None:

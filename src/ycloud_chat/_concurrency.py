@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from ._constants import DEFAULT_LIMITS, STREAM_DRAIN_GRACE
 from ._exceptions import YCloudChatError
-from ._sync_backend import bounded_by_deadline, pooled_transport
+from ._sync_backend import bound_client, bounded_by_deadline, pooled_transport
 
 if TYPE_CHECKING:
     import ssl
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = [
+    "async_bound_client",
     "async_call_function",
     "async_cancel_shield",
     "async_deadline_scope",
@@ -35,6 +36,7 @@ __all__ = [
     "async_pooled_transport",
     "async_settle_all",
     "async_sleep",
+    "bound_client",
     "call_function",
     "cancel_shield",
     "deadline_scope",
@@ -83,22 +85,41 @@ def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTran
     return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS)
 
 
+def async_bound_client(client: httpx.AsyncClient) -> bool:
+    """A caller's client keeps the SDK's deadlines as it is: cancel scopes bound every wait."""
+    return True
+
+
 async def async_drain(body: AsyncIterator[bytes]) -> None:
     """Read what follows a stream's `[DONE]`, normally just the end of the body, briefly.
 
     Reading to the end lets the connection go back to the pool; a server that keeps it open
     (or goes on sending) is cut off when the grace runs out.
     """
+    ends = time.monotonic() + STREAM_DRAIN_GRACE
     try:
         with async_deadline_scope(STREAM_DRAIN_GRACE):
             async for _ in body:
-                pass
+                if time.monotonic() > ends:
+                    return
     except (TimeoutError, YCloudChatError):
         pass  # the answer is complete; only the connection's reuse is lost
 
 
 def drain(body: Iterator[bytes]) -> None:
-    """A blocking read cannot be bounded from outside: the sync face gives the connection up."""
+    """Read what follows a stream's `[DONE]`, normally just the end of the body, briefly.
+
+    The network streams cap each read at what is left of the grace (the face drains only a
+    client whose reads they bound), and the loop stops between reads once it is over.
+    """
+    ends = time.monotonic() + STREAM_DRAIN_GRACE
+    try:
+        with deadline_scope(STREAM_DRAIN_GRACE):
+            for _ in body:
+                if time.monotonic() > ends:
+                    return
+    except YCloudChatError:
+        pass  # the answer is complete; only the connection's reuse is lost
 
 
 def async_cancel_shield() -> ContextManager[object]:

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from ._auth import BaseAuth
 from ._checks import is_printable_header_value
 from ._constants import AI_STUDIO_HOST, HEADER_CLIENT_REQUEST_ID, USER_AGENT
-from ._exceptions import ConfigurationError, ConfigurationTypeError, CredentialsError
+from ._decoders import ACCEPT_ENCODING
+from ._exceptions import (
+    ConfigurationError,
+    ConfigurationTypeError,
+    CredentialsError,
+    InvalidMessageError,
+)
 
 if TYPE_CHECKING:
     from .types.config import ChatModelConfig
@@ -21,6 +28,7 @@ __all__ = [
     "build_embeddings_body",
     "build_headers",
     "coerce_texts",
+    "encode_body",
     "is_ai_studio",
     "model_uri",
     "new_request_id",
@@ -45,6 +53,8 @@ def model_uri(
             raise ConfigurationTypeError(f"{argument} must be a non-empty str, got {value!r}")
         if not value.strip():
             raise ConfigurationError(f"{argument} must be a non-empty str, got {value!r}")
+        if not _encodable(value):
+            raise ConfigurationError(f"{argument} {_UNENCODABLE}: {value!r}")
     name = name.strip()
     if "://" in name:
         return name
@@ -68,8 +78,16 @@ def build_headers(
     request_id: str,
     default_headers: Mapping[str, str] | None = None,
 ) -> dict[str, str]:
-    """Headers for one call: User-Agent, request id, caller defaults, then Authorization."""
-    headers = {"User-Agent": USER_AGENT, HEADER_CLIENT_REQUEST_ID: request_id}
+    """Headers for one call: User-Agent, request id, caller defaults, then Authorization.
+
+    `Accept-Encoding` asks for what the SDK decodes within its size limits, whatever the
+    client would offer by itself.
+    """
+    headers = {
+        "User-Agent": USER_AGENT,
+        HEADER_CLIENT_REQUEST_ID: request_id,
+        "Accept-Encoding": ACCEPT_ENCODING,
+    }
     if default_headers:
         headers.update(default_headers)
     authorization = auth.authorization()
@@ -134,3 +152,40 @@ def build_embeddings_body(
 ) -> dict[str, Any]:
     """The embeddings body: the model, the texts (always a list), then the config's keys."""
     return {"model": uri, "input": texts, **config.wire_fragment()}
+
+
+def encode_body(body: Mapping[str, Any], extra_keys: Collection[str] = ()) -> bytes:
+    """The JSON body as httpx sends it (compact UTF-8), or an error naming what cannot be sent.
+
+    UTF-8 cannot encode a lone surrogate (left by a broken decode, or by slicing an emoji in
+    half): `InvalidMessageError` names the message that holds one, `ConfigurationError` the
+    text to embed or the setting (`extra_keys` are those that came from `extra_query`).
+    """
+    try:
+        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+        return text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise _unencodable(body, extra_keys) from None
+
+
+_UNENCODABLE = "has text that cannot be encoded as UTF-8 (a lone surrogate, such as half an emoji)"
+
+
+def _unencodable(body: Mapping[str, Any], extra_keys: Collection[str]) -> ConfigurationError:
+    for index, message in enumerate(body.get("messages") or ()):
+        if not _encodable(message):
+            return InvalidMessageError(f"message {index} {_UNENCODABLE}")
+    for index, text in enumerate(body.get("input") or ()):
+        if not _encodable(text):
+            return ConfigurationError(f"input[{index}] {_UNENCODABLE}")
+    bad = next((key for key, value in body.items() if not _encodable(value)), "?")
+    where = f"extra_query[{bad!r}]" if bad in extra_keys else bad
+    return ConfigurationError(f"{where} {_UNENCODABLE}")
+
+
+def _encodable(value: Any) -> bool:
+    try:
+        json.dumps(value, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True

@@ -6,6 +6,7 @@ import base64
 import binascii
 import json
 import struct
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -16,12 +17,16 @@ from pydantic_core import from_json
 from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
+    APITimeoutError,
     CallIdentity,
+    IncompleteStreamError,
     StreamError,
+    YCloudChatError,
     request_error,
     status_error_class,
+    too_large_error,
 )
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .types.results import (
     ChatChoice,
     ChatModelResult,
@@ -352,7 +357,16 @@ _USAGE = ChatModelStatus.USAGE
 
 
 class _ChoiceState(Generic[ToolCallT]):
-    __slots__ = ("builders", "finish_reason", "index", "reasoning", "role", "text", "tool_calls")
+    __slots__ = (
+        "builders",
+        "cut",
+        "finish_reason",
+        "index",
+        "reasoning",
+        "role",
+        "text",
+        "tool_calls",
+    )
 
     def __init__(self, index: int) -> None:
         self.index = index
@@ -362,6 +376,7 @@ class _ChoiceState(Generic[ToolCallT]):
         self.finish_reason: FinishReason | None = None
         self.builders: dict[int, _ToolCallBuilder] = {}
         self.tool_calls: tuple[ToolCallT, ...] | None = None
+        self.cut = False  # the stream ended before this choice did
 
     def close_tool_calls(self, context: ResponseContext[ToolCallT]) -> bool:
         """Build the whole tool calls from the merged deltas, once; True if this did it."""
@@ -374,9 +389,9 @@ class _ChoiceState(Generic[ToolCallT]):
 
     @property
     def status(self) -> ChatModelStatus:
-        """Its finish reason's status; TOOL_CALLS for calls the stream's end closed."""
+        """Its finish reason's status; TOOL_CALLS for calls `[DONE]` closed (PARTIAL if cut)."""
         if self.finish_reason is None and self.tool_calls is not None:
-            return ChatModelStatus.TOOL_CALLS
+            return _PARTIAL if self.cut else ChatModelStatus.TOOL_CALLS
         return ChatModelStatus.from_finish_reason(self.finish_reason)
 
     def snapshot(
@@ -457,8 +472,16 @@ class StreamAccumulator(Generic[ToolCallT]):
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
         """The latest result given; after `finish()`, the whole answer."""
+        self.call_pieces = 0
+        """How many chunks brought pieces of tool calls (news that shows no result yet)."""
         self.done = False
         """True once `[DONE]` came."""
+
+    @property
+    def finished(self) -> bool:
+        """True once a choice came, and every choice got its finish reason."""
+        choices = self._choices.values()
+        return bool(choices) and all(state.finish_reason is not None for state in choices)
 
     def feed_events(self, events: list[ServerSentEvent]) -> Iterator[ChatModelResult[ToolCallT]]:
         """Feed decoded SSE events and yield the results worth showing, one at a time.
@@ -552,16 +575,20 @@ class StreamAccumulator(Generic[ToolCallT]):
             self._context.private,
         )
 
-    def finish(self) -> ChatModelResult[ToolCallT] | None:
+    def finish(self, *, whole: bool = True) -> ChatModelResult[ToolCallT] | None:
         """At the end of the stream: a last result for tool calls no `finish_reason` closed.
 
-        Some servers end a stream (`[DONE]` or the end of the body) without a finish reason;
-        the calls merged from their deltas are complete then, and come with status TOOL_CALLS.
-        Afterwards `last` is the whole answer (see `whole_answer()`).
+        Some servers end a stream with `[DONE]` but without a finish reason; the calls merged
+        from their deltas are complete then, and come with status TOOL_CALLS. Afterwards `last`
+        is the whole answer (see `whole_answer()`). A stream found incomplete (`whole=False`)
+        gives its calls as they stand, with status PARTIAL.
         """
         pending = {
             index for index, state in self._choices.items() if state.close_tool_calls(self._context)
         }
+        if not whole:
+            for index in pending:
+                self._choices[index].cut = True
         result = None
         if pending:
             result = self._result(
@@ -644,6 +671,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         calls = delta.get("tool_calls")
         if calls:
             self._merge_tool_calls(state, calls)
+            self.call_pieces += 1
         finish_reason = raw.get("finish_reason")
         if finish_reason is None:
             if text or reasoning:
@@ -691,14 +719,56 @@ class StreamParser(Generic[ToolCallT]):
 
     It owns the SSE decoder and the accumulator: the face reads the body, feeds each chunk
     of bytes and yields what comes out, then calls `close()` at the end of the body or
-    once `done` (`[DONE]` came).
+    once `done` (`[DONE]` came). It keeps the stream's rules:
+
+    - A stream is whole when `[DONE]` came, or when its body ended after every choice got
+      its finish reason; `close()` raises `IncompleteStreamError` for anything else (an
+      empty body, one cut inside an event or before the last chunk, an answer that is not an
+      event stream), carrying the last result received.
+    - An event larger than `max_event_bytes` raises `ResponseTooLargeError`.
+    - With a `timeout`, the first result is due at `first_due` (a `time.monotonic()` time)
+      and each next one `timeout` seconds after the consumer came back for more: bytes that
+      complete no result (comments, empty events, an event trickled byte by byte) do not
+      count; a piece of a tool call does (it is shown whole, with its choice's finish). The
+      face asks `read_bound()` before each read: how long the read may wait (None when
+      `read_timeout`, httpx's own limit on each read, already ends it in time), or
+      `APITimeoutError` once a result is overdue.
     """
 
-    __slots__ = ("_accumulator", "_decoder")
+    __slots__ = (
+        "_accumulator",
+        "_context",
+        "_decoder",
+        "_due",
+        "_head",
+        "_read_timeout",
+        "_seen",
+        "_seen_pieces",
+        "_timeout",
+    )
 
-    def __init__(self, context: ResponseContext[ToolCallT]) -> None:
-        self._decoder = SSEDecoder()
+    def __init__(
+        self,
+        context: ResponseContext[ToolCallT],
+        *,
+        max_event_bytes: int | None = None,
+        timeout: float | None = None,
+        first_due: float | None = None,
+        read_timeout: float | None = None,
+    ) -> None:
+        self._decoder = SSEDecoder(max_event_bytes)
         self._accumulator = StreamAccumulator(context)
+        self._context = context
+        self._timeout = timeout
+        self._read_timeout = read_timeout
+        if timeout is not None and first_due is None:
+            first_due = time.monotonic() + timeout
+        self._due = None if timeout is None else first_due
+        # The last result and the count of tool-call pieces when the clock last started.
+        self._seen: ChatModelResult[ToolCallT] | None = None
+        self._seen_pieces = 0
+        # The body's first bytes, until an event comes: what the answer was, for an error.
+        self._head: bytes | None = b""
 
     @property
     def done(self) -> bool:
@@ -710,17 +780,82 @@ class StreamParser(Generic[ToolCallT]):
         """The latest result given out (None before the first); the whole answer after `close()`."""
         return self._accumulator.last
 
+    def read_bound(self) -> float | None:
+        """How long the next read may wait: what is left until the next result is due.
+
+        None when there is no limit, or when httpx's own `read_timeout` ends the read by
+        then anyway (the usual case, right after a result: no cancel scope is needed). Called
+        before each read, when the consumer is back for more: a result (or a piece of a tool
+        call) since the last call makes the next one due `timeout` seconds from now. Raises
+        `APITimeoutError` once a result is overdue (bytes came, but none completed one).
+        """
+        timeout, due = self._timeout, self._due
+        if timeout is None or due is None:
+            return None
+        now = time.monotonic()
+        accumulator = self._accumulator
+        last, pieces = accumulator.last, accumulator.call_pieces
+        if last is not self._seen or pieces != self._seen_pieces:
+            self._seen, self._seen_pieces = last, pieces
+            due = self._due = now + timeout
+        elif now >= due:
+            message = f"the stream stalled: no result for {timeout}s (only bytes without one)"
+            raise request_error(APITimeoutError, message, self._context)
+        left = due - now
+        read_timeout = self._read_timeout
+        return None if read_timeout is not None and read_timeout <= left else left
+
     def feed(self, data: bytes) -> Iterator[ChatModelResult[ToolCallT]]:
         """Feed body bytes as they arrive; yield the results they complete, one at a time."""
-        return self._accumulator.feed_events(self._decoder.feed(data))
+        try:
+            events = self._decoder.feed(data)
+        except EventTooLarge as exc:
+            raise too_large_error(self._context, "max_event_bytes", exc.limit) from None
+        if self._head is not None:
+            self._head = None if events else (self._head + data[:_MAX_ERROR_TEXT])[:_MAX_ERROR_TEXT]
+        return self._accumulator.feed_events(events)
 
     def close(self) -> Iterator[ChatModelResult[ToolCallT]]:
-        """At the end of the body (or after `[DONE]`): the results of what is still held."""
-        if not self._accumulator.done:
-            yield from self._accumulator.feed_events(self._decoder.close())
-        last = self._accumulator.finish()
+        """At the end of the body (or after `[DONE]`): the last results, or why it is incomplete."""
+        accumulator = self._accumulator
+        if not accumulator.done:
+            events = self._decoder.close()
+            if events:
+                self._head = None
+            yield from accumulator.feed_events(events)
+        if not (accumulator.done or accumulator.finished):
+            raise self._incomplete()
+        last = accumulator.finish()
         if last is not None:
             yield last
+
+    def attach_partial(self, error: YCloudChatError) -> None:
+        """Give an `IncompleteStreamError` raised while reading what arrived before it."""
+        if isinstance(error, IncompleteStreamError) and error.result is None:
+            error.result = self._partial()
+
+    def _incomplete(self) -> IncompleteStreamError:
+        head = self._head
+        if head == b"":
+            reason = "the body was empty"
+        elif head is not None and head.lstrip()[:1] in (b"{", b"[", b"<"):
+            snippet = " ".join(head.decode("utf-8", errors="replace").split())
+            reason = f"the answer is not an event stream: {snippet!r}"
+        elif self._decoder.dropped:
+            reason = "the body ended inside an event"
+        else:
+            reason = "the body ended without [DONE], before every choice got its finish reason"
+        return request_error(
+            IncompleteStreamError,
+            f"the stream ended before the answer was complete: {reason}",
+            self._context,
+            result=self._partial(),
+        )
+
+    def _partial(self) -> ChatModelResult[ToolCallT] | None:
+        """What arrived, as one result (its tool calls as they stand, status PARTIAL)."""
+        self._accumulator.finish(whole=False)
+        return self._accumulator.last
 
 
 def _error_payload(data: str) -> Any:

@@ -22,6 +22,7 @@ from ycloud_chat import (
     ChatModelStatus,
     ConfigurationError,
     FunctionTool,
+    IncompleteStreamError,
     StructuredOutputError,
     ToolArgumentsError,
     ToolError,
@@ -30,6 +31,8 @@ from ycloud_chat import (
     function_tool,
     image_part,
 )
+
+from .support import collect
 
 Result = ChatModelResult[AsyncToolCall]
 IS_ASYNC = inspect.iscoroutinefunction(AsyncChatModel.run)
@@ -483,15 +486,14 @@ async def test_a_tool_calls_turn_has_nothing_to_parse_and_results_pickle() -> No
     assert pickle.loads(pickle.dumps(model.config)) == model.config
 
 
-@pytest.mark.parametrize("end", [["[DONE]"], []], ids=["done", "eof"])
-async def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: list[str]) -> None:
-    recorder = Recorder(
-        streamed(
-            chunk(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "add"}}]),
-            chunk(tool_calls=[{"index": 0, "function": {"arguments": '{"a": 1, "b": 2}'}}]),
-            *end,
-        )
-    )
+CALL_DELTAS = [
+    chunk(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "add"}}]),
+    chunk(tool_calls=[{"index": 0, "function": {"arguments": '{"a": 1, "b": 2}'}}]),
+]
+
+
+async def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason() -> None:
+    recorder = Recorder(streamed(*CALL_DELTAS, "[DONE]"))
     async with scripted_sdk(recorder) as sdk:
         model = sdk.chat.completions("m").configure(tools=add)
         async with model.run_stream("1+2") as stream:
@@ -501,6 +503,20 @@ async def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: lis
     (call,) = partials[-1].tool_calls or ()
     assert call.function.arguments == {"a": 1, "b": 2}
     assert (await call.run())["content"] == "3"
+
+
+async def test_tool_calls_of_a_stream_cut_short_come_with_its_error() -> None:
+    recorder = Recorder(streamed(*CALL_DELTAS))  # no finish reason, no [DONE]
+    async with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m").configure(tools=add)
+        with pytest.raises(IncompleteStreamError, match=r"without \[DONE\]") as caught:
+            await collect(model.run_stream("1+2"))
+    partial = caught.value.result
+    assert partial is not None
+    assert partial.status == ChatModelStatus.PARTIAL
+    assert partial.tool_calls is not None
+    (call,) = partial.tool_calls
+    assert call.function.arguments == {"a": 1, "b": 2}
 
 
 async def test_streams_ask_other_servers_for_the_usage_chunk() -> None:

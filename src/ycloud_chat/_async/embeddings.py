@@ -36,11 +36,11 @@ class AsyncChatEmbeddingsModel(BaseChatEmbeddingsModel):
             timeout: a total deadline in seconds over every attempt and wait (default: the
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
-        body = self._body(input)
+        body, count = self._body(input)
         content, exchange = await self._transport.request(
             "POST",
             "/embeddings",
-            json=body,
+            content=body,
             timeout=self._transport.timeout_for(timeout, run=True),
         )
-        return self._parse(content, exchange, body)
+        return self._parse(content, exchange, count)

@@ -6,8 +6,10 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
 
 from .._base_model import BaseChatStream, StreamState
-from .._concurrency import async_drain
+from .._concurrency import async_deadline_scope, async_drain
 from .._exceptions import YCloudChatError
+from .._exchange import Exchange
+from .._response import StreamParser
 from ..types.results import ChatModelResult
 from ._transport import AsyncTransport
 from .tool_call import AsyncToolCall
@@ -16,6 +18,7 @@ __all__ = ["AsyncChatStream"]
 
 Result = ChatModelResult[AsyncToolCall]
 State = StreamState[AsyncToolCall]
+Parser = StreamParser[AsyncToolCall]
 
 
 class AsyncChatStream(BaseChatStream[AsyncToolCall]):
@@ -67,7 +70,7 @@ async def _open(state: State) -> None:
     if state.response is None:
         transport: AsyncTransport = state.transport
         state.response, state.exchange = await transport.open_stream(
-            "/chat/completions", json=state.body, timeout=state.timeout
+            "/chat/completions", content=state.body, timeout=state.timeout
         )
 
 
@@ -87,17 +90,19 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
         transport: AsyncTransport = state.transport
         body = transport.iter_body(state.response, state.exchange)
         try:
-            async for chunk in body:
+            while not parser.done:
+                chunk = await _next_chunk(body, parser, state.exchange)
+                if chunk is None:
+                    break
                 for result in parser.feed(chunk):
                     yield result
-                if parser.done:
-                    break
             for result in parser.close():
                 yield result
-            if parser.done:
+            if parser.done and transport.bounded_reads:
                 await async_drain(body)
-        except YCloudChatError:
+        except YCloudChatError as error:
             if not state.closed:
+                parser.attach_partial(error)
                 raise
             # The read broke because the stream was closed meanwhile (from another task or
             # thread): the loop that was waiting just ends.
@@ -105,3 +110,14 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
             await body.aclose()
     finally:
         await _release(state)
+
+
+async def _next_chunk(
+    body: AsyncGenerator[bytes, None], parser: Parser, exchange: Exchange
+) -> bytes | None:
+    """The next piece of the body (None at its end), waited for until the next result is due."""
+    try:
+        with async_deadline_scope(parser.read_bound()):
+            return await anext(body, None)
+    except TimeoutError as exc:
+        raise exchange.stalled_stream_error(exc) from exc

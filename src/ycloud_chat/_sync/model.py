@@ -46,7 +46,7 @@ class ChatModel(BaseChatModel[ToolCall]):
         content, exchange = self._transport.request(
             "POST",
             "/chat/completions",
-            json=body,
+            content=body,
             timeout=self._transport.timeout_for(timeout, run=True),
         )
         return self._parse(content, exchange)

@@ -8,8 +8,10 @@ from collections.abc import Generator, Iterator
 from types import TracebackType
 
 from .._base_model import BaseChatStream, StreamState
-from .._concurrency import drain
+from .._concurrency import deadline_scope, drain
 from .._exceptions import YCloudChatError
+from .._exchange import Exchange
+from .._response import StreamParser
 from ..types.results import ChatModelResult
 from ._transport import Transport
 from .tool_call import ToolCall
@@ -18,6 +20,7 @@ __all__ = ["ChatStream"]
 
 Result = ChatModelResult[ToolCall]
 State = StreamState[ToolCall]
+Parser = StreamParser[ToolCall]
 
 
 class ChatStream(BaseChatStream[ToolCall]):
@@ -69,7 +72,7 @@ def _open(state: State) -> None:
     if state.response is None:
         transport: Transport = state.transport
         state.response, state.exchange = transport.open_stream(
-            "/chat/completions", json=state.body, timeout=state.timeout
+            "/chat/completions", content=state.body, timeout=state.timeout
         )
 
 
@@ -89,17 +92,19 @@ def _generate(state: State) -> Generator[Result, None]:
         transport: Transport = state.transport
         body = transport.iter_body(state.response, state.exchange)
         try:
-            for chunk in body:
+            while not parser.done:
+                chunk = _next_chunk(body, parser, state.exchange)
+                if chunk is None:
+                    break
                 for result in parser.feed(chunk):
                     yield result
-                if parser.done:
-                    break
             for result in parser.close():
                 yield result
-            if parser.done:
+            if parser.done and transport.bounded_reads:
                 drain(body)
-        except YCloudChatError:
+        except YCloudChatError as error:
             if not state.closed:
+                parser.attach_partial(error)
                 raise
             # The read broke because the stream was closed meanwhile (from another task or
             # thread): the loop that was waiting just ends.
@@ -107,3 +112,12 @@ def _generate(state: State) -> Generator[Result, None]:
             body.close()
     finally:
         _release(state)
+
+
+def _next_chunk(body: Generator[bytes, None], parser: Parser, exchange: Exchange) -> bytes | None:
+    """The next piece of the body (None at its end), waited for until the next result is due."""
+    try:
+        with deadline_scope(parser.read_bound()):
+            return next(body, None)
+    except TimeoutError as exc:
+        raise exchange.stalled_stream_error(exc) from exc
