@@ -20,6 +20,7 @@ import httpx
 
 from ._constants import DEFAULT_LIMITS
 from ._exceptions import ConfigurationError
+from ._intercept import AsyncInterceptableTransport, InterceptableTransport
 
 __all__ = [
     "VerifyTypes",
@@ -59,13 +60,13 @@ def check_verify(verify: object) -> ssl.SSLContext | bool:
 
 def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTransport:
     """The async face's pooled transport: deadlines are kept by cancel scopes."""
-    return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS)
+    return AsyncInterceptableTransport(verify=verify, limits=DEFAULT_LIMITS)
 
 
 def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
     """The sync face's pooled transport, whose network I/O is bounded by the call's deadline."""
     context = httpx.create_ssl_context(verify=verify)
-    transport = httpx.HTTPTransport(verify=context, limits=DEFAULT_LIMITS)
+    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS)
     # httpx takes no network backend, so its (still empty) pool is remade with ours.
     from ._deadline_io import deadline_pool  # httpcore is loaded with the first client
 
