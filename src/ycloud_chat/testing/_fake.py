@@ -137,7 +137,7 @@ class RecordedRequest:
         return self.json.get(name) if isinstance(self.json, dict) else None
 
 
-@dataclass
+@dataclass(repr=False)
 class FakeChatAPI:
     """A fake of the chat API for your tests: script the answers, then assert on the requests.
 
@@ -392,6 +392,9 @@ class FakeChatAPI:
             planned = refusal(problem or record.unanswered or "")
         record.status = planned.status
         return planned, record
+
+    def __repr__(self) -> str:
+        return f"<FakeChatAPI: {len(self.replies)} replies scripted, {len(self.requests)} requests>"
 
     def _add(self, reply: Reply, options: Mapping[str, Any]) -> Reply:
         for name, value in options.items():

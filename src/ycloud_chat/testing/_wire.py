@@ -148,8 +148,10 @@ class Reply:
             what = f"reply({_short(self.text)})"
         accepts = [f"model={self.model!r}"] if self.model is not None else []
         accepts += ["when=<predicate>"] if self.when is not None else []
-        times = "every time" if self.times is None else f"{self.times} time(s)"
-        return f"{what} {' '.join(accepts)} used {self.uses} of {times}".replace("  ", " ")
+        used = (
+            f"used {self.uses} of {self.times}" if self.times else f"used {self.uses} (times=None)"
+        )
+        return " ".join([what, *accepts, used])
 
     def accepts(self, path: str, body: Any) -> bool:
         """Whether this reply answers a request to `path` with this JSON body."""
