@@ -18,6 +18,8 @@ Wire = dict[str, Any]
 class InvalidMessageError(ConfigurationError, TypeError):
     """A message is not in any accepted shape; the text names its index and what was expected."""
 
+    __module__ = "ycloud_chat"  # its public name, as for the errors of _exceptions.py
+
 
 _EXPECTED = (
     "a str, a TextMessage, an object with .role and .text (such as a previous result), "

@@ -56,13 +56,13 @@ class ChatSDK:
             408, 409, 429 and 5xx); 0 disables retries.
         default_headers: extra headers sent on every request.
         http_client: an `httpx.Client` you own (the SDK never closes it); by default
-            the SDK makes one pooled client and closes it in `aclose()`.
+            the SDK makes one pooled client and closes it in `close()`.
         verify: TLS verification of the client the SDK makes: True (the default), a CA
             bundle file or folder, an `ssl.SSLContext`, or False to turn it off.
         allow_insecure_http: allow a plain `http://` base_url to a host other than this
             machine (credentials would travel unencrypted); loopback is always allowed.
 
-    Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
+    Use it as a context manager, or call `close()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).
     """
 

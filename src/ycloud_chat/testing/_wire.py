@@ -23,6 +23,7 @@ __all__ = [
 ]
 
 StreamShape = Literal["openai", "ai_studio"]
+"""How a scripted stream is written: as vLLM and OpenAI do, or as YandexGPT on AI Studio does."""
 MessagesPredicate = Callable[[list[dict[str, Any]]], bool]
 Usage = Mapping[str, Any] | None | Literal["auto"]
 

@@ -20,7 +20,9 @@ if TYPE_CHECKING:
 __all__ = ["PLACEHOLDER_API_KEY", "PLACEHOLDER_FOLDER_ID", "fake_chat_api"]
 
 PLACEHOLDER_FOLDER_ID = "b1g-fake-folder"
+"""The `YC_FOLDER_ID` that `fake_chat_api` sets for a test when none is set."""
 PLACEHOLDER_API_KEY = "fake-api-key"
+"""The `YC_API_KEY` that `fake_chat_api` sets for a test when no AI Studio credential is set."""
 
 _FAKE = pytest.StashKey["FakeChatAPI"]()
 _REPORTED = pytest.StashKey[int]()  # how many unanswered requests were reported so far
