@@ -54,7 +54,7 @@ OUTPUT = re.compile(
 )
 SETUP = re.compile(r"<!--\s*docs-test:(?P<code>.*?)-->", re.S)
 PARTIAL = re.compile(r"<!--\s*docs-partial:[^>]*-->\s*$")
-INCLUDE = re.compile(r'^--8<-- "(?P<path>[^"]+)"\s*$')
+INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(:[\w-]+)?"\s*$')
 # What may stand between the examples that one output block follows: blank lines and tabs.
 BETWEEN_TABS = re.compile(r'(\s*=== "[^"\n]*"\s*)*\s*')
 DEFAULT_ANSWER = "Hello! I am a fake model."
@@ -158,7 +158,8 @@ def run_tests(namespace: dict[str, object]) -> None:
                 anyio.run(functools.partial(test, *arguments))
             else:
                 test(*arguments)
-        assert fake_chat_api.unanswered == fake_chat_api.unused == [], name
+        assert fake_chat_api.unanswered == [], name
+        assert fake_chat_api.unused == [], name
 
 
 @pytest.mark.parametrize("name", sorted(DOCSTRING_EXAMPLES))
