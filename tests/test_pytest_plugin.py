@@ -6,6 +6,7 @@ Each made-up test suite runs in process with pytester; the plugin comes from the
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
@@ -32,10 +33,22 @@ def ask_quietly(question: str) -> str:
 """
 
 
+def clean_environment() -> dict[str, str]:
+    """This process's environment less what other tests of the suite set for their own use."""
+    return {name: value for name, value in os.environ.items() if name not in LEAKS}
+
+
+# The Django example's conftest names its settings module in the environment when collected.
+LEAKS = {"DJANGO_SETTINGS_MODULE"}
+
+
 def run(pytester: pytest.Pytester, tests: str, *args: str) -> pytest.RunResult:
     """Run pytest on these tests in a fresh interpreter, as a user's suite runs."""
     pytester.makepyfile(test_app=HEADER + textwrap.dedent(tests))
-    return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args)
+    with pytest.MonkeyPatch.context() as patch:
+        for name in LEAKS:
+            patch.delenv(name, raising=False)
+        return pytester.runpytest_subprocess("-p", "no:cacheprovider", "-rA", *args)
 
 
 SUITE = """
@@ -89,7 +102,10 @@ def suite(tmp_path_factory: pytest.TempPathFactory) -> str:
     folder = tmp_path_factory.mktemp("suite")
     (folder / "test_app.py").write_text(HEADER + SUITE, "utf-8")
     command = [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-rA", str(folder)]
-    return subprocess.run(command, capture_output=True, text=True, cwd=folder).stdout
+    run = subprocess.run(
+        command, capture_output=True, text=True, cwd=folder, env=clean_environment()
+    )
+    return run.stdout
 
 
 def section(output: str, test: str) -> list[str]:

@@ -370,28 +370,31 @@ class FakeChatAPI:
         record = RecordedRequest(
             method, path, {name.lower(): value for name, value in headers.items()}, body
         )
-        problem = request_problem(method, path, body, content)
+        problem = request_problem(method, path, body, content)  # refused as the service would
         reply = None
         with self._lock:
             self.requests.append(record)
             serial = len(self.requests)
-            try:
-                if problem is None:
-                    reply = next((r for r in self.replies if r.accepts(path, body)), None)
-            except Exception as error:  # a `when=` predicate that failed: say so
-                record.unanswered = f"FakeChatAPI could not answer: {error!r}"
-            else:
-                if reply is not None:
-                    reply.uses += 1
-                elif problem is None:
-                    record.unanswered = _unmatched_message(record)
-        if reply is not None:
+            if problem is None:
+                reply, record.unanswered = self._choose(record)
+        if reply is None:
+            planned = refusal(problem or record.unanswered or "")
+        else:
             ai_studio = self.ai_studio if self.ai_studio is not None else host == AI_STUDIO_HOST
             planned = reply.plan(body, serial, ai_studio=ai_studio)
-        else:
-            planned = refusal(problem or record.unanswered or "")
         record.status = planned.status
         return planned, record
+
+    def _choose(self, record: RecordedRequest) -> tuple[Reply | None, str | None]:
+        """The reply that answers the request, or None and why none does (under the lock)."""
+        try:
+            reply = next((r for r in self.replies if r.accepts(record.path, record.json)), None)
+        except Exception as error:  # a `when=` predicate that failed: say so
+            return None, f"FakeChatAPI could not answer: {error!r}"
+        if reply is None:
+            return None, _unmatched_message(record)
+        reply.uses += 1
+        return reply, None
 
     def __repr__(self) -> str:
         return f"<FakeChatAPI: {len(self.replies)} replies scripted, {len(self.requests)} requests>"

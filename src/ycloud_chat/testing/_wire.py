@@ -286,7 +286,7 @@ class _Writer:
     def completion(self) -> dict[str, Any]:
         """The whole answer to a `stream: false` request, with `n` alike choices."""
         reply = self.reply
-        # OpenAI-style servers send no content with tool calls as null; AI Studio as "".
+        # Tool calls without text: OpenAI-style servers send null content, AI Studio "".
         content = reply.text or ("" if self.ai_studio or not reply.tool_calls else None)
         message: dict[str, Any] = {"role": "assistant", "content": content}
         if reply.reasoning is not None:
