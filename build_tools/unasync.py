@@ -11,6 +11,7 @@ the "generated" header, and formatting with the pinned ruff.
 from __future__ import annotations
 
 import argparse
+import ast
 import difflib
 import importlib
 import re
@@ -54,19 +55,28 @@ NAMES = {
     "aiter_lines": "iter_lines",
     "aclosing": "closing",
     "aiter_text": "iter_text",
-    # the _compat pairs
-    "async_sleep": "sleep",
-    "async_deadline_scope": "deadline_scope",
-    "async_cancel_shield": "cancel_shield",
-    "ASYNC_DRAIN_GRACE": "DRAIN_GRACE",
-    "async_call_function": "call_function",
-    "async_settle_all": "settle_all",
-    "async_pooled_transport": "pooled_transport",
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",
     "async_client": "sync_client",
 }
+
+
+def _concurrency_pairs() -> dict[str, str]:
+    """`async_x` -> `x` for every pair that `_concurrency.py` lists in its `__all__`."""
+    path = ROOT / "src" / "ycloud_chat" / "_concurrency.py"
+    for node in ast.parse(path.read_text("utf-8")).body:
+        if isinstance(node, ast.Assign) and any(
+            isinstance(target, ast.Name) and target.id == "__all__" for target in node.targets
+        ):
+            names = ast.literal_eval(node.value)
+            return {
+                name: name.removeprefix("async_") for name in names if name.startswith("async_")
+            }
+    raise SystemExit(f"{path}: no __all__ to read the sync/async pairs from")
+
+
+NAMES.update(_concurrency_pairs())
 
 # Prose in docstrings and comments: words that only make sense on the async face.
 PROSE = [

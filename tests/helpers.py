@@ -8,6 +8,8 @@ from typing import Any
 
 import httpx
 
+SECRET = "sk-test-SECRET-5e2f"  # a marker searched for in everything the tests print
+
 
 class TrackedStream(httpx.AsyncByteStream, httpx.SyncByteStream):
     """A response body for both faces that records whether it was closed and how far it was read."""

@@ -119,3 +119,13 @@ def test_sync_face_has_no_event_loop_code() -> None:
             "Async",
         ):
             assert banned not in source, f"{path.name} contains {banned!r}"
+
+
+def test_the_async_face_is_thin() -> None:
+    """At most a quarter of `_async/`'s function lines are in functions that never await."""
+    script = ROOT / "build_tools" / "face_lines.py"
+    checked = subprocess.run(
+        [sys.executable, str(script), "--max", "25"], capture_output=True, text=True
+    )
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    assert "never await" in checked.stdout

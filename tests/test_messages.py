@@ -11,7 +11,8 @@ import yaml
 
 import ycloud_chat
 from ycloud_chat import ChatModelResult, TextMessage, ToolCall
-from ycloud_chat._messages import InvalidMessageError, choice_to_wire, coerce_messages
+from ycloud_chat._exceptions import InvalidMessageError
+from ycloud_chat._messages import choice_to_wire, coerce_messages
 from ycloud_chat._response import ResponseContext, parse_completion
 
 CASSETTES = Path(__file__).parent / "cassettes"

@@ -22,16 +22,15 @@ from ycloud_chat import (
     IAMTokenAuth,
     NoAuth,
 )
+from ycloud_chat._checks import check_headers, normalise_base_url
 from ycloud_chat._constants import DEFAULT_BASE_URL
 from ycloud_chat._messages import coerce_messages
 from ycloud_chat._request import (
     build_chat_body,
     build_headers,
-    check_headers,
     is_ai_studio,
     model_uri,
     new_request_id,
-    normalise_base_url,
 )
 from ycloud_chat.types import config as config_module
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import pytest
 import yaml
@@ -37,7 +37,7 @@ from ycloud_chat._response import (
     parse_completion,
     parse_model_ids,
 )
-from ycloud_chat._sse import SSEDecoder
+from ycloud_chat._sse import ServerSentEvent, SSEDecoder
 
 CASSETTES = Path(__file__).parent / "cassettes"
 Result = ChatModelResult[ToolCall]
@@ -109,8 +109,22 @@ def tool_delta(
     }
 
 
+class Call(NamedTuple):
+    """The ids and attempts of one call, as the transport's exchange carries them."""
+
+    request_id: str | None
+    server_request_id: str | None
+    attempts: int
+
+
+def feed_data(accumulator: StreamAccumulator[ToolCall], data: str) -> Result | None:
+    """One SSE event's data through the accumulator, as a stream feeds it; `[DONE]` gives None."""
+    results = list(accumulator.feed_events([ServerSentEvent(data)]))
+    return results[-1] if results else None
+
+
 def feed(accumulator: StreamAccumulator[ToolCall], data: dict[str, Any]) -> Result:
-    result = accumulator.feed_data(json.dumps(data))
+    result = feed_data(accumulator, json.dumps(data))
     assert result is not None
     return result
 
@@ -122,7 +136,7 @@ def feed_sse(body: str) -> list[Result]:
     events = decoder.feed(body.encode()) + decoder.close()
     assert events[-1].data == "[DONE]"
     for event in events:
-        result = accumulator.feed_data(event.data)
+        result = feed_data(accumulator, event.data)
         if result is not None:
             results.append(result)
     return results
@@ -381,7 +395,7 @@ def test_qwen_style_text_stream() -> None:
     assert acc.usage == last.usage
     assert acc.last is last
 
-    assert acc.feed_data("[DONE]") is None
+    assert feed_data(acc, "[DONE]") is None
     assert acc.last is last
 
 
@@ -428,7 +442,7 @@ def test_yandexgpt_style_single_chunk() -> None:
     assert result.text == "The whole answer."
     assert result.delta == "The whole answer."
     assert result.status is ChatModelStatus.FINAL
-    assert acc.feed_data("[DONE]") is None
+    assert feed_data(acc, "[DONE]") is None
 
 
 def test_explicit_null_finish_reason() -> None:
@@ -612,8 +626,8 @@ def test_usage_on_a_chunk_with_choices() -> None:
 
 def test_chunks_with_nothing_to_show() -> None:
     acc = StreamAccumulator(context())
-    assert acc.feed_data(json.dumps(chunk())) is None
-    assert acc.feed_data(json.dumps(chunk(usage=None))) is None
+    assert feed_data(acc, json.dumps(chunk())) is None
+    assert feed_data(acc, json.dumps(chunk(usage=None))) is None
     assert acc.feed({"id": "x"}) is None
     assert acc.last is None
 
@@ -640,7 +654,7 @@ def test_error_chunk_raises_stream_error(error: Any, message: str, code: int | N
     acc = StreamAccumulator(ResponseContext(ToolCall, "rid", "srv"))
     feed(acc, chunk(delta(content="partial")))
     with pytest.raises(StreamError) as info:
-        acc.feed_data(json.dumps({"error": error}))
+        feed_data(acc, json.dumps({"error": error}))
     assert isinstance(info.value, APIResponseError)
     assert info.value.message == message
     assert info.value.status_code == code
@@ -653,7 +667,7 @@ def test_error_chunk_raises_stream_error(error: Any, message: str, code: int | N
 @pytest.mark.parametrize("data", ["not json", "{", "", "data: {}", "[DONE"])
 def test_non_json_data_raises_validation_error(data: str) -> None:
     with pytest.raises(APIResponseValidationError) as info:
-        StreamAccumulator(context()).feed_data(data)
+        feed_data(StreamAccumulator(context()), data)
     assert info.value.request_id == "rid"
     assert not isinstance(info.value, StreamError)
 
@@ -661,7 +675,7 @@ def test_non_json_data_raises_validation_error(data: str) -> None:
 @pytest.mark.parametrize("data", ["[1, 2]", '"text"', "42", "null"])
 def test_non_object_json_raises_validation_error(data: str) -> None:
     with pytest.raises(APIResponseValidationError):
-        StreamAccumulator(context()).feed_data(data)
+        feed_data(StreamAccumulator(context()), data)
 
 
 def test_non_object_choice_raises_validation_error() -> None:
@@ -671,7 +685,7 @@ def test_non_object_choice_raises_validation_error() -> None:
 
 def test_done_gives_none() -> None:
     acc = StreamAccumulator(context())
-    assert acc.feed_data("[DONE]") is None
+    assert feed_data(acc, "[DONE]") is None
     assert acc.last is None
 
 
@@ -701,7 +715,7 @@ def test_done_gives_none() -> None:
     ],
 )
 def test_status_to_class(status: int, cls: type[APIStatusError]) -> None:
-    error = error_from_response(status, b"{}", request_id="rid", server_request_id=None, attempts=1)
+    error = error_from_response(status, b"{}", call=Call("rid", None, 1))
     assert type(error) is cls
     assert isinstance(error, APIStatusError)
     assert isinstance(error, YCloudChatError)
@@ -735,15 +749,13 @@ def test_status_to_class(status: int, cls: type[APIStatusError]) -> None:
     ],
 )
 def test_error_message_and_body(content: bytes, message: str, body: Any) -> None:
-    error = error_from_response(404, content, request_id="rid", server_request_id="srv", attempts=1)
+    error = error_from_response(404, content, call=Call("rid", "srv", 1))
     assert error.message == message
     assert error.body == body
 
 
 def test_error_keeps_ids_and_attempts() -> None:
-    error = error_from_response(
-        503, b'{"message": "busy"}', request_id="rid-1", server_request_id="srv-2", attempts=3
-    )
+    error = error_from_response(503, b'{"message": "busy"}', call=Call("rid-1", "srv-2", 3))
     assert (error.request_id, error.server_request_id, error.attempts) == ("rid-1", "srv-2", 3)
     text = str(error)
     assert "\n" not in text
@@ -754,9 +766,7 @@ def test_error_keeps_ids_and_attempts() -> None:
 
 
 def test_error_str_without_server_id_or_retries() -> None:
-    error = error_from_response(
-        400, b'{"message": "bad"}', request_id="rid", server_request_id=None, attempts=1
-    )
+    error = error_from_response(400, b'{"message": "bad"}', call=Call("rid", None, 1))
     assert str(error) == "HTTP 400: bad | request_id=rid"
 
 
@@ -769,7 +779,7 @@ def test_error_str_without_server_id_or_retries() -> None:
     ],
 )
 def test_error_str_is_one_line(content: bytes) -> None:
-    error = error_from_response(500, content, request_id="rid", server_request_id="srv", attempts=2)
+    error = error_from_response(500, content, call=Call("rid", "srv", 2))
     text = str(error)
     assert "\n" not in text
     assert "\r" not in text
@@ -779,15 +789,13 @@ def test_error_str_is_one_line(content: bytes) -> None:
 
 def test_long_text_body_is_truncated_in_the_message_but_kept_in_body() -> None:
     content = b"x" * 5000
-    error = error_from_response(500, content, request_id=None, server_request_id=None, attempts=1)
+    error = error_from_response(500, content, call=Call(None, None, 1))
     assert 0 < len(error.message) <= 500
     assert error.body == "x" * 5000
 
 
 def test_invalid_utf8_body() -> None:
-    error = error_from_response(
-        500, b"\xff\xfe broken", request_id=None, server_request_id=None, attempts=1
-    )
+    error = error_from_response(500, b"\xff\xfe broken", call=Call(None, None, 1))
     assert "broken" in error.message
 
 
@@ -944,7 +952,7 @@ def test_malformed_stream_choice(item: dict[str, Any], match: str) -> None:
 )
 def test_malformed_stream_chunk(data: dict[str, Any]) -> None:
     with pytest.raises(APIResponseValidationError) as info:
-        StreamAccumulator(context()).feed_data(json.dumps(data))
+        feed_data(StreamAccumulator(context()), json.dumps(data))
     assert_invalid(info, data)
 
 
@@ -975,7 +983,7 @@ def test_any_error_value_is_a_stream_error(error: Any) -> None:
     acc = StreamAccumulator(context())
     data = {"error": error, "choices": [delta(content="x")]}
     with pytest.raises(StreamError, match="the server sent an error event in the stream") as info:
-        acc.feed_data(json.dumps(data))
+        feed_data(acc, json.dumps(data))
     assert info.value.body == data
     assert acc.last is None
 
@@ -996,7 +1004,7 @@ def test_stream_error_is_not_rewrapped_as_a_validation_error() -> None:
 def test_deeply_nested_json_is_a_validation_error() -> None:
     deep = "[" * 100_000 + "]" * 100_000
     with pytest.raises(APIResponseValidationError, match="not JSON"):
-        StreamAccumulator(context()).feed_data(deep)
+        feed_data(StreamAccumulator(context()), deep)
     with pytest.raises(APIResponseValidationError, match="not JSON"):
         decode_json(deep.encode(), context())
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -21,15 +20,7 @@ THREADS = 32
 CALLS = 8
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.01)
-
-
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 def work(sdk: ChatSDK, worker: int) -> list[tuple[str, str]]:

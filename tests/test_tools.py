@@ -29,7 +29,12 @@ from ycloud_chat import (
     ToolError,
     function_tool,
 )
-from ycloud_chat._compat import async_call_function, async_settle_all, call_function, settle_all
+from ycloud_chat._concurrency import (
+    async_call_function,
+    async_settle_all,
+    call_function,
+    settle_all,
+)
 from ycloud_chat._response import ResponseContext
 from ycloud_chat.types.tools import Tools, tool_result_content
 

@@ -33,6 +33,7 @@ if TYPE_CHECKING:
         ConflictError,
         CredentialsError,
         InternalServerError,
+        InvalidMessageError,
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         YCloudChatError,
     )
-    from ._messages import InvalidMessageError
     from ._sync.chat import Chat, ChatCompletions
     from ._sync.client import ChatSDK
     from ._sync.model import ChatModel
@@ -130,7 +130,8 @@ __all__ = [
     "text_part",
 ]
 
-# Where each public name lives; `__getattr__` imports it on first use.
+# Where each public name lives; `__getattr__` imports it on first use. The names this table
+# leaves out come from `.types`, which imports each from its own module in turn.
 _LAZY = {
     "AsyncChat": "._async.chat",
     "AsyncChatCompletions": "._async.chat",
@@ -166,7 +167,7 @@ _LAZY = {
     "ToolRunError": "._exceptions",
     "UnprocessableEntityError": "._exceptions",
     "YCloudChatError": "._exceptions",
-    "InvalidMessageError": "._messages",
+    "InvalidMessageError": "._exceptions",
     "image_part": "._content",
     "text_part": "._content",
     "Chat": "._sync.chat",
@@ -175,26 +176,11 @@ _LAZY = {
     "ChatModel": "._sync.model",
     "ChatStream": "._sync.stream",
     "ToolCall": "._sync.tool_call",
-    "BaseToolCall": ".types",
-    "ChatChoice": ".types",
-    "ChatModelConfig": ".types",
-    "ChatModelResult": ".types",
-    "ChatModelStatus": ".types",
-    "ChatUsage": ".types",
-    "DeltaChatChoice": ".types",
-    "FunctionCall": ".types",
-    "FunctionTool": ".types",
-    "ReasoningMode": ".types",
-    "TextMessage": ".types",
-    "ToolArgumentsError": ".types",
-    "ToolRun": ".types",
-    "UNDEFINED": ".types",
-    "function_tool": ".types",
 }
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
     from ._lazy import lazy_attributes
 
-    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
+    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__, ".types")
     del lazy_attributes

@@ -19,7 +19,7 @@ import re
 import sys
 
 from ._auth import env_secret
-from ._constants import ENV_API_KEY, ENV_FOLDER_ID, ENV_IAM_TOKEN, ENV_TOKEN
+from ._constants import ENV_API_KEY, ENV_BASE_URL, ENV_FOLDER_ID, ENV_IAM_TOKEN, ENV_TOKEN
 from ._exceptions import (
     AuthenticationError,
     ConfigurationError,
@@ -37,7 +37,6 @@ from .types.results import ChatModelResult, ChatModelStatus
 __all__ = ["build_parser", "main"]
 
 PROG = "ycloud-chat"
-ENV_BASE_URL = "YC_BASE_URL"
 # What a shell can export; anything else given to --api-key-env is likely the key itself.
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

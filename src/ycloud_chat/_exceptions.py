@@ -3,7 +3,8 @@
 ```
 YCloudChatError
 ├── ConfigurationError (also ValueError)   bad arguments, caught before any request
-│   └── CredentialsError                   no or unusable credentials / folder
+│   ├── CredentialsError                   no or unusable credentials / folder
+│   └── InvalidMessageError (also TypeError) a message in no accepted shape
 ├── ClientClosedError (also RuntimeError)  the SDK (or its http_client) was closed
 ├── APIConnectionError                     the request never got an HTTP answer
 │   └── APITimeoutError                    ... because a timeout or the call's deadline ran out
@@ -33,7 +34,7 @@ sent, the same on every retry), `server_request_id` (the server's `x-request-id`
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 __all__ = [
     "APIConnectionError",
@@ -48,6 +49,7 @@ __all__ = [
     "ConflictError",
     "CredentialsError",
     "InternalServerError",
+    "InvalidMessageError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -72,6 +74,10 @@ class ConfigurationError(YCloudChatError, ValueError):
 
 class CredentialsError(ConfigurationError):
     """Credentials or the folder id are missing or unusable."""
+
+
+class InvalidMessageError(ConfigurationError, TypeError):
+    """A message is not in any accepted shape; the text names its index and what was expected."""
 
 
 class ClientClosedError(YCloudChatError, RuntimeError):
@@ -104,6 +110,33 @@ class _RequestError(YCloudChatError):
         if self.attempts > 1:
             parts.append(f"attempts={self.attempts}")
         return " | ".join(parts)
+
+
+class CallIdentity(Protocol):
+    """What names one call in its errors: the ids in both directions and the attempts made."""
+
+    @property
+    def request_id(self) -> str | None: ...
+
+    @property
+    def server_request_id(self) -> str | None: ...
+
+    @property
+    def attempts(self) -> int: ...
+
+
+E = TypeVar("E", bound=_RequestError)
+
+
+def request_error(kind: type[E], message: str, call: CallIdentity, **details: Any) -> E:
+    """An error of class `kind` for one call, carrying the call's ids and attempts."""
+    return kind(
+        message,
+        request_id=call.request_id,
+        server_request_id=call.server_request_id,
+        attempts=call.attempts,
+        **details,
+    )
 
 
 class APIConnectionError(_RequestError):

@@ -1,29 +1,35 @@
-"""One call across its attempts: its request id, deadline and attempt count (no I/O).
+"""One call across its attempts: its request id, deadline, attempts, and what went wrong (no I/O).
 
-The retry decision and the errors that name the call live here, so that the transport and
-the stream of both faces only do the I/O.
+The retry decision, the classification of httpx's failures and the errors that name the call
+live here, so that the transport and the stream of both faces only do the I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, TypeVar
+from typing import Any
 
+import httpx
+
+from ._constants import DEFAULT_CONNECT_TIMEOUT
 from ._deadline import Deadline
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
+    E,
     StreamError,
-    _RequestError,
+    YCloudChatError,
+    request_error,
 )
 from ._request import new_request_id
 from ._retry import retry_delay
 
-__all__ = ["Exchange"]
+__all__ = ["Exchange", "Retryable", "attempt_timeout", "error_cause", "failure", "read_timeout"]
 
-E = TypeVar("E", bound=_RequestError)
+# Failures where the request itself is at fault: another attempt would fail the same way.
+_NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError)
 
 
 class Exchange:
@@ -51,13 +57,7 @@ class Exchange:
         return delay if self.deadline.allows(delay) else None
 
     def _error(self, kind: type[E], message: str, **details: Any) -> E:
-        return kind(
-            message,
-            request_id=self.request_id,
-            server_request_id=self.server_request_id,
-            attempts=self.attempts,
-            **details,
-        )
+        return request_error(kind, message, self, **details)
 
     def timeout_error(self, cause: BaseException) -> APITimeoutError:
         """The error for a timeout or for the call's deadline running out."""
@@ -104,13 +104,7 @@ class Exchange:
         """The error for an HTTP error answer, with the server's message and body."""
         from ._response import error_from_response  # the parsers load pydantic: on first use
 
-        return error_from_response(
-            status_code,
-            content,
-            request_id=self.request_id,
-            server_request_id=self.server_request_id,
-            attempts=self.attempts,
-        )
+        return error_from_response(status_code, content, call=self)
 
     def stalled_stream_error(self, seconds: float | None, cause: BaseException) -> APITimeoutError:
         """The error for a stream that sent nothing for longer than its timeout."""
@@ -132,3 +126,44 @@ _TIMEOUT_REASONS = {
 
 def _name(cause: BaseException) -> str:
     return type(cause).__name__
+
+
+class Retryable(Exception):
+    """An attempt failed in a way the retry policy may retry; `error` is raised if it may not."""
+
+    def __init__(self, error: YCloudChatError, headers: Mapping[str, str] | None = None) -> None:
+        super().__init__(str(error))
+        self.error = error
+        self.headers = headers
+
+
+def failure(exchange: Exchange, exc: httpx.HTTPError, status_code: int = 0) -> Exception:
+    """The SDK error for an httpx failure, wrapped in `Retryable` when retrying may help."""
+    if isinstance(exc, httpx.TimeoutException):
+        return Retryable(exchange.timeout_error(exc))
+    if isinstance(exc, httpx.DecodingError):
+        return exchange.undecodable_error(status_code, exc)
+    if isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_RETRYABLE):
+        return Retryable(exchange.connection_error(exc))
+    return exchange.connection_error(exc, detail=error_cause(exc) is not None)
+
+
+def error_cause(exc: httpx.HTTPError) -> BaseException | None:
+    """What to keep as an SDK error's `__cause__`: nothing for a failure that may quote a secret.
+
+    h11's complaint about a header quotes the header's value, which may be a credential.
+    """
+    return None if isinstance(exc, httpx.LocalProtocolError) else exc
+
+
+def attempt_timeout(seconds: float | None) -> httpx.Timeout:
+    """Httpx's timeouts for one attempt with `seconds` left; connecting is capped on its own."""
+    connect = DEFAULT_CONNECT_TIMEOUT if seconds is None else min(seconds, DEFAULT_CONNECT_TIMEOUT)
+    return httpx.Timeout(seconds, connect=connect)
+
+
+def read_timeout(response: httpx.Response) -> float | None:
+    """The read timeout a response was requested with (what a stalled stream waited)."""
+    timeouts = response.request.extensions.get("timeout", {})
+    read: float | None = timeouts.get("read")
+    return read

@@ -1,8 +1,9 @@
 """The hook behind `FakeChatAPI.intercept()`: the SDK's own clients answered by a stand-in.
 
-The pooled transports the SDK makes (see `_network.py`) are these subclasses of httpx's:
-while a stand-in is set, every request goes to it instead of the network. A client made
-before the stand-in was set is answered too, so an SDK made at import time is covered.
+The pooled transports the SDK makes (`async_pooled_transport`, `pooled_transport`) are these
+subclasses of httpx's: while a stand-in is set, every request goes to it instead of the
+network. A client made before the stand-in was set is answered too, so an SDK made at import
+time is covered.
 """
 
 from __future__ import annotations

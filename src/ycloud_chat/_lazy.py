@@ -10,16 +10,23 @@ __all__ = ["lazy_attributes"]
 
 
 def lazy_attributes(
-    package: str, lazy: Mapping[str, str], namespace: dict[str, Any], public: Sequence[str]
+    package: str,
+    lazy: Mapping[str, str],
+    namespace: dict[str, Any],
+    public: Sequence[str],
+    elsewhere: str | None = None,
 ) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
     """A package's `__getattr__` and `__dir__` for names that `lazy` maps to their modules.
 
     A name is imported from its module on first use and then kept in `namespace`, so the
-    module-level `__getattr__` runs once per name.
+    module-level `__getattr__` runs once per name. A public name `lazy` leaves out comes
+    from the module `elsewhere`, when it is given.
     """
 
     def __getattr__(name: str) -> object:
         module = lazy.get(name)
+        if module is None and elsewhere is not None and name in public:
+            module = elsewhere
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(import_module(module, package), name)

@@ -6,19 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._content import check_image_detail, check_image_url
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, InvalidMessageError
 from ._validation import shorten
 from .types.tools import BaseToolCall
 
-__all__ = ["InvalidMessageError", "choice_to_wire", "coerce_messages"]
+__all__ = ["choice_to_wire", "coerce_messages"]
 
 Wire = dict[str, Any]
-
-
-class InvalidMessageError(ConfigurationError, TypeError):
-    """A message is not in any accepted shape; the text names its index and what was expected."""
-
-    __module__ = "ycloud_chat"  # its public name, as for the errors of _exceptions.py
 
 
 _EXPECTED = (

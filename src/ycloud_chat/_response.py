@@ -13,10 +13,12 @@ from pydantic_core import from_json
 from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
+    CallIdentity,
     StreamError,
+    request_error,
     status_error_class,
 )
-from ._sse import ServerSentEvent
+from ._sse import ServerSentEvent, SSEDecoder
 from .types.results import (
     ChatChoice,
     ChatModelResult,
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
     from .types.config import ChatModelConfig
 
 __all__ = [
+    "ResponseContext",
     "StreamAccumulator",
+    "StreamParser",
     "error_from_response",
     "parse_completion",
     "parse_model_ids",
@@ -102,7 +106,14 @@ class ResponseContext(Generic[ToolCallT]):
     (tool calls and results are bound to them).
     """
 
-    __slots__ = ("private", "request_id", "server_request_id", "tool_call_type", "tools")
+    __slots__ = (
+        "attempts",
+        "private",
+        "request_id",
+        "server_request_id",
+        "tool_call_type",
+        "tools",
+    )
 
     def __init__(
         self,
@@ -110,26 +121,34 @@ class ResponseContext(Generic[ToolCallT]):
         request_id: str | None = None,
         server_request_id: str | None = None,
         config: ChatModelConfig | None = None,
+        attempts: int = 1,
     ) -> None:
         self.tool_call_type = tool_call_type
         self.request_id = request_id
         self.server_request_id = server_request_id
+        self.attempts = attempts
         tools = config.tools if config is not None else None
         self.tools = {tool.name: tool for tool in tools or ()}
         response_format = config.response_format if config is not None else None
         # One dict shared by every result of the call: results never change it.
         self.private: dict[str, Any] = {"_response_format": response_format}
 
+    @classmethod
+    def for_call(
+        cls,
+        tool_call_type: type[ToolCallT],
+        call: CallIdentity,
+        config: ChatModelConfig | None = None,
+    ) -> ResponseContext[ToolCallT]:
+        """The context of one call's answer: its ids, attempts and the model's config."""
+        return cls(tool_call_type, call.request_id, call.server_request_id, config, call.attempts)
+
     def invalid(
         self, message: str, body: Any = None, status_code: int = 200
     ) -> APIResponseValidationError:
         """An error for a body that is not what the chat API sends."""
-        return APIResponseValidationError(
-            message,
-            status_code=status_code,
-            body=body,
-            request_id=self.request_id,
-            server_request_id=self.server_request_id,
+        return request_error(
+            APIResponseValidationError, message, self, status_code=status_code, body=body
         )
 
     def tool_call(self, raw: Mapping[str, Any]) -> ToolCallT:
@@ -328,6 +347,15 @@ class _ChoiceState(Generic[ToolCallT]):
         self.builders: dict[int, _ToolCallBuilder] = {}
         self.tool_calls: tuple[ToolCallT, ...] | None = None
 
+    def close_tool_calls(self, context: ResponseContext[ToolCallT]) -> bool:
+        """Build the whole tool calls from the merged deltas, once; True if this did it."""
+        if not self.builders or self.tool_calls is not None:
+            return False
+        self.tool_calls = tuple(
+            context.tool_call(builder.wire()) for builder in self.builders.values()
+        )
+        return True
+
     def snapshot(
         self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
     ) -> DeltaChatChoice[ToolCallT]:
@@ -386,20 +414,15 @@ class StreamAccumulator(Generic[ToolCallT]):
                 try:
                     chunk = from_json(data, cache_strings="keys")
                 except ValueError:
-                    chunk = self._decode(data)
+                    chunk = self._decode_leniently(data)
                 result = self.feed(chunk)
             if result is not None:
                 yield result
 
-    def feed_data(self, data: str) -> ChatModelResult[ToolCallT] | None:
-        """Decode one SSE `data` payload and feed it; `[DONE]` gives None."""
-        if data == "[DONE]":
-            return None
-        return self.feed(self._decode(data))
-
-    def _decode(self, data: str) -> Any:
+    def _decode_leniently(self, data: str) -> Any:
+        """An event pydantic-core refused: `json` takes what JSON allows beyond it, else error."""
         try:
-            return loads(data)
+            return json.loads(data)
         except (ValueError, RecursionError):
             raise self._context.invalid(
                 f"a stream event is not JSON: {data[:_MAX_ERROR_TEXT]!r}", body=data
@@ -469,17 +492,10 @@ class StreamAccumulator(Generic[ToolCallT]):
         the calls merged from their deltas are complete then, and come with status TOOL_CALLS.
         """
         pending = {
-            index
-            for index, state in self._choices.items()
-            if state.builders and state.tool_calls is None
+            index for index, state in self._choices.items() if state.close_tool_calls(self._context)
         }
         if not pending:
             return None
-        for index in pending:
-            state = self._choices[index]
-            state.tool_calls = tuple(
-                self._context.tool_call(builder.wire()) for builder in state.builders.values()
-            )
         return self._result(
             tuple(
                 self._choices[index].snapshot(
@@ -545,10 +561,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         if finish_reason is None:
             return state.snapshot(_PARTIAL, text, reasoning)
         state.finish_reason = _string(finish_reason, "finish_reason")
-        if state.builders and state.tool_calls is None:
-            state.tool_calls = tuple(
-                self._context.tool_call(builder.wire()) for builder in state.builders.values()
-            )
+        state.close_tool_calls(self._context)
         return state.snapshot(ChatModelStatus.from_finish_reason(finish_reason), text, reasoning)
 
     @staticmethod
@@ -577,13 +590,50 @@ class StreamAccumulator(Generic[ToolCallT]):
         error = chunk["error"]
         message, code = _error_message(error)
         message = _one_line(message or "")
-        return StreamError(
+        return request_error(
+            StreamError,
             message or "the server sent an error event in the stream",
+            self._context,
             status_code=code,
             body=chunk,
-            request_id=self._context.request_id,
-            server_request_id=self._context.server_request_id,
         )
+
+
+class StreamParser(Generic[ToolCallT]):
+    """A stream's body bytes in, cumulative results out (no I/O).
+
+    It owns the SSE decoder and the accumulator: the face reads the body, feeds each chunk
+    of bytes and yields what comes out, then calls `close()` at the end of the body or
+    once `done` (`[DONE]` came).
+    """
+
+    __slots__ = ("_accumulator", "_decoder")
+
+    def __init__(self, context: ResponseContext[ToolCallT]) -> None:
+        self._decoder = SSEDecoder()
+        self._accumulator = StreamAccumulator(context)
+
+    @property
+    def done(self) -> bool:
+        """True once `[DONE]` came: nothing after it is parsed."""
+        return self._accumulator.done
+
+    @property
+    def last(self) -> ChatModelResult[ToolCallT] | None:
+        """The latest result given out, None before the first."""
+        return self._accumulator.last
+
+    def feed(self, data: bytes) -> Iterator[ChatModelResult[ToolCallT]]:
+        """Feed body bytes as they arrive; yield the results they complete, one at a time."""
+        return self._accumulator.feed_events(self._decoder.feed(data))
+
+    def close(self) -> Iterator[ChatModelResult[ToolCallT]]:
+        """At the end of the body (or after `[DONE]`): the results of what is still held."""
+        if not self._accumulator.done:
+            yield from self._accumulator.feed_events(self._decoder.close())
+        last = self._accumulator.finish()
+        if last is not None:
+            yield last
 
 
 def _error_payload(data: str) -> Any:
@@ -618,14 +668,7 @@ def _error_message(error: Any) -> tuple[str | None, int | None]:
     return None, code
 
 
-def error_from_response(
-    status_code: int,
-    content: bytes,
-    *,
-    request_id: str | None,
-    server_request_id: str | None,
-    attempts: int,
-) -> APIStatusError:
+def error_from_response(status_code: int, content: bytes, call: CallIdentity) -> APIStatusError:
     """Build the status error for an HTTP error answer, keeping the server's message and body."""
     text = content.decode("utf-8", errors="replace")
     body: Any
@@ -635,13 +678,8 @@ def error_from_response(
         body = text
     message, _ = _error_message(body)
     message = _one_line(message or text) or "no error message in the body"
-    return status_error_class(status_code)(
-        message,
-        status_code=status_code,
-        body=body,
-        request_id=request_id,
-        server_request_id=server_request_id,
-        attempts=attempts,
+    return request_error(
+        status_error_class(status_code), message, call, status_code=status_code, body=body
     )
 
 

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from pydantic import ValidationError
 
-__all__ = ["describe_errors", "error_list", "shorten"]
+__all__ = ["describe_errors", "error_list", "json_problem", "shorten"]
 
 
 def describe_errors(error: ValidationError, whole: str) -> str:
@@ -23,6 +24,15 @@ def describe_errors(error: ValidationError, whole: str) -> str:
 def error_list(error: ValidationError) -> list[dict[str, Any]]:
     """Pydantic's errors as plain dicts, without documentation URLs or exception objects."""
     return [dict(item) for item in error.errors(include_url=False, include_context=False)]
+
+
+def json_problem(value: Any) -> str | None:
+    """Why `value` cannot be sent as JSON (NaN and infinities included), or None if it can."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError) as exc:
+        return str(exc)
+    return None
 
 
 def shorten(text: str, limit: int = 300) -> str:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.recorded import CALCULATOR, SOMETHING, Numbers
@@ -19,18 +18,13 @@ from ycloud_chat import (
     TextMessage,
 )
 
+from .support import collect, make_sdk
+
 Result = ChatModelResult[AsyncToolCall]
 
 
-def make_sdk(replay: Replay) -> AsyncChatSDK:
-    folder = folder_of(replay.interactions[0])
-    client = httpx.AsyncClient(transport=httpx.MockTransport(replay))
-    return AsyncChatSDK(folder_id=folder, auth="test-api-key", http_client=client)
-
-
-async def collect(model: AsyncChatModel, messages: Any) -> list[Result]:
-    async with model.run_stream(messages) as stream:
-        return [partial async for partial in stream]
+def replay_sdk(replay: Replay) -> AsyncChatSDK:
+    return make_sdk(replay, folder_id=folder_of(replay.interactions[0]), auth="test-api-key")
 
 
 def assert_cumulative(partials: list[Result]) -> None:
@@ -44,7 +38,7 @@ def assert_cumulative(partials: list[Result]) -> None:
 
 async def test_run() -> None:
     replay = Replay("test_completions/test_run")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         result = await sdk.chat.completions("qwen3-235b-a22b-fp8").run("hello")
     assert replay.done
     assert result.text == "Hello! How can I assist you today? \N{SMILING FACE WITH SMILING EYES}"
@@ -65,9 +59,11 @@ async def test_run() -> None:
 
 async def test_run_stream() -> None:
     replay = Replay("test_completions/test_run_stream")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8")
-        partials = await collect(model, "hello! could you please tell me about platypuses?")
+        partials = await collect(
+            model.run_stream("hello! could you please tell me about platypuses?")
+        )
     assert replay.done
     assert len(partials) > 700
     assert_cumulative(partials)
@@ -89,7 +85,7 @@ async def test_run_stream() -> None:
 
 async def test_chat_history_with_previous_results() -> None:
     replay = Replay("test_completions/test_chat")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8")
         history: list[Any] = [
             TextMessage(role="system", text="Your name is Arkadiy"),
@@ -117,7 +113,7 @@ async def test_chat_history_with_previous_results() -> None:
 )
 async def test_function_call_round_trip(tool_result: dict[str, Any]) -> None:
     replay = Replay("test_completions/test_function_call")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("yandexgpt").configure(tools=SOMETHING)
         question = "do a SOMETHING with all the numbers from: 5, 4, a, 1"
         result = await model.run(question)
@@ -136,7 +132,7 @@ async def test_function_call_round_trip(tool_result: dict[str, Any]) -> None:
 
 async def test_structured_output_from_pydantic_model() -> None:
     replay = Replay("test_completions/test_structured_output_pydantic_model")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("yandexgpt").configure(response_format=Numbers)
         result = await model.run("collect all numbers from: 5, 4, a, 1")
     assert replay.done
@@ -145,10 +141,10 @@ async def test_structured_output_from_pydantic_model() -> None:
 
 async def test_stream_function_call_round_trip() -> None:
     replay = Replay("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8]")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8").configure(tools=[CALCULATOR])
         question = "How much it would be 7@8?"
-        partials = await collect(model, question)
+        partials = await collect(model.run_stream(question))
         statuses = [partial.status for partial in partials]
         assert statuses[-2:] == [ChatModelStatus.TOOL_CALLS, ChatModelStatus.USAGE]
         assert all(partial.tool_calls is None for partial in partials[:-2])
@@ -160,7 +156,7 @@ async def test_stream_function_call_round_trip() -> None:
         assert call.function.name == "calculator"
         assert call.function.arguments == {"expression": "7@8"}
         tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
-        answer = await collect(model, [question, last, tool_message])
+        answer = await collect(model.run_stream([question, last, tool_message]))
     assert replay.done
     assert_cumulative(answer)
     assert answer[-1].text == "The result of 7@8 is -5."
@@ -169,7 +165,7 @@ async def test_stream_function_call_round_trip() -> None:
 
 async def test_list_models() -> None:
     replay = Replay("test_uri_parser/test_completion_uri_parser")
-    async with make_sdk(replay) as sdk:
+    async with replay_sdk(replay) as sdk:
         models = await sdk.chat.completions.list()
     assert replay.done
     listed = [model.uri for model in models]

@@ -11,7 +11,6 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,32 +33,25 @@ from tests.faults.server import (
     stream_ok,
     trickle,
 )
+from tests.helpers import SECRET
 from ycloud_chat import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
     AsyncChatSDK,
-    AsyncChatStream,
     AuthenticationError,
     InternalServerError,
     RateLimitError,
     StreamError,
 )
-from ycloud_chat._compat import async_sleep
+from ycloud_chat._concurrency import async_sleep
 
-SECRET = "sk-fault-SECRET-4c1d"  # a marker searched for in everything printed
+from .support import Result, collect
+
 SLACK = 0.5  # how late after its deadline a call may fail (scheduling, loaded CI machines)
 
 
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.01)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture(autouse=True)
@@ -119,13 +111,6 @@ async def settle(
     assert leaked == 0
     no_secret(caplog, sdk, error)
     TALLY.passed += 1
-
-
-async def collect(stream: AsyncChatStream, seen: list[str]) -> None:
-    """Iterate a stream inside its context, keeping each partial text."""
-    async with stream:
-        async for partial in stream:
-            seen.append(partial.text)
 
 
 def request_ids(server: FaultServer) -> set[str]:
@@ -219,10 +204,10 @@ async def test_a_stream_cut_halfway_is_a_stream_error_and_not_retried(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sdk = plan(server, cut_stream())
-    seen: list[str] = []
+    seen: list[Result] = []
     with pytest.raises(StreamError, match="the stream broke") as caught:
         await collect(sdk.chat.completions("m").run_stream("hi", timeout=5), seen)
-    assert seen == ["Hel", "Hello"]
+    assert [partial.text for partial in seen] == ["Hel", "Hello"]
     await settle(sdk, server, caplog, attempts=1, error=caught.value)
 
 
@@ -262,10 +247,10 @@ async def test_an_error_event_inside_a_stream(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sdk = plan(server, error_event())
-    seen: list[str] = []
+    seen: list[Result] = []
     with pytest.raises(StreamError, match="model crashed") as caught:
         await collect(sdk.chat.completions("m").run_stream("hi", timeout=5), seen)
-    assert seen == ["Hel"]
+    assert [partial.text for partial in seen] == ["Hel"]
     await settle(sdk, server, caplog, attempts=1, error=caught.value)
 
 

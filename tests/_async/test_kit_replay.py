@@ -13,16 +13,16 @@ from pydantic import BaseModel
 
 from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of, recorded_body
-from ycloud_chat import AsyncChatSDK, TextMessage
+from ycloud_chat import AsyncChatSDK, AsyncChatStream, TextMessage
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
+
+from .support import collect
 
 Flow = Callable[[AsyncChatSDK], Any]  # a coroutine function on the async face
 
 
-async def collect(sdk: AsyncChatSDK, model: str, messages: Any, **config: Any) -> list[Any]:
-    chat_model = sdk.chat.completions(model).configure(**config)
-    async with chat_model.run_stream(messages) as stream:
-        return [partial async for partial in stream]
+def stream_of(sdk: AsyncChatSDK, model: str, messages: Any, **config: Any) -> AsyncChatStream:
+    return sdk.chat.completions(model).configure(**config).run_stream(messages)
 
 
 async def run_flow(sdk: AsyncChatSDK) -> list[Any]:
@@ -31,7 +31,7 @@ async def run_flow(sdk: AsyncChatSDK) -> list[Any]:
 
 async def run_stream_flow(sdk: AsyncChatSDK) -> list[Any]:
     question = "hello! could you please tell me about platypuses?"
-    return await collect(sdk, "qwen3-235b-a22b-fp8", question)
+    return await collect(stream_of(sdk, "qwen3-235b-a22b-fp8", question))
 
 
 async def chat_flow(sdk: AsyncChatSDK) -> list[Any]:
@@ -63,11 +63,15 @@ async def structured_flow(sdk: AsyncChatSDK) -> list[Any]:
 async def stream_function_call_flow(sdk: AsyncChatSDK) -> list[Any]:
     calculator = CALCULATOR
     question = "How much it would be 7@8?"
-    first = await collect(sdk, "qwen3-235b-a22b-fp8", question, tools=[calculator])
+    first: list[Any] = await collect(
+        stream_of(sdk, "qwen3-235b-a22b-fp8", question, tools=[calculator])
+    )
     call = first[-1].tool_calls[0]
     tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
     messages = [question, first[-1], tool_message]
-    return first + await collect(sdk, "qwen3-235b-a22b-fp8", messages, tools=[calculator])
+    return first + await collect(
+        stream_of(sdk, "qwen3-235b-a22b-fp8", messages, tools=[calculator])
+    )
 
 
 async def list_flow(sdk: AsyncChatSDK) -> list[Any]:

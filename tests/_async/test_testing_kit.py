@@ -8,7 +8,6 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from ycloud_chat import (
@@ -21,15 +20,13 @@ from ycloud_chat import (
 )
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
 
+from .support import make_sdk
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
-def make_sdk(fake: FakeChatAPI, **kwargs: Any) -> AsyncChatSDK:
-    client = httpx.AsyncClient(transport=fake.transport())
-    return AsyncChatSDK(folder_id="folder1", auth="key", http_client=client, **kwargs)
+def kit_sdk(fake: FakeChatAPI, **kwargs: Any) -> AsyncChatSDK:
+    return make_sdk(fake.transport(), auth="key", **kwargs)
 
 
 @asynccontextmanager
@@ -43,7 +40,7 @@ async def served_sdk(fake: FakeChatAPI, **kwargs: Any) -> AsyncIterator[AsyncCha
 async def test_reply_answers_run_and_records_the_request() -> None:
     fake = FakeChatAPI()
     fake.reply("Hello!", usage={"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4})
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         result = await sdk.chat.completions("yandexgpt").configure(temperature=0.5).run("Hi")
     assert result.text == "Hello!"
     assert result.status is ChatModelStatus.FINAL
@@ -68,7 +65,7 @@ async def test_reply_answers_run_and_records_the_request() -> None:
 async def test_reply_stream_sends_the_chosen_chunks(shape: Any) -> None:
     fake = FakeChatAPI()
     fake.reply_stream(["Hel", "lo", "!"], shape=shape)
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         async with model.run_stream("Hi") as stream:
             partials = [partial async for partial in stream]
@@ -88,7 +85,7 @@ async def test_reply_stream_sends_the_chosen_chunks(shape: Any) -> None:
 async def test_one_reply_serves_a_stream_too() -> None:
     fake = FakeChatAPI()
     fake.reply("whole", times=None)
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         async with model.run_stream("Hi") as stream:
             texts = [partial.text async for partial in stream]
@@ -106,7 +103,7 @@ async def test_tool_calls(stream: bool, shape: Any) -> None:
         FakeToolCall("time", '{"zone": "UTC"}', id="t-1"),
         shape=shape,
     )
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         if stream:
             async with model.run_stream("Weather?") as chat_stream:
@@ -128,7 +125,7 @@ async def test_reply_json_and_reasoning() -> None:
     fake = FakeChatAPI()
     fake.reply_json({"numbers": [5, 4, 1]})
     fake.reply_stream(["4"], reasoning_chunks=["2 + 2", " is 4"])
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("qwen3")
         result = await model.run("collect the numbers")
         async with model.run_stream("2 + 2?") as stream:
@@ -141,7 +138,7 @@ async def test_reply_json_and_reasoning() -> None:
 async def test_http_errors_are_retried_and_raised() -> None:
     fake = FakeChatAPI()
     fake.fail(429, "slow down", headers={"Retry-After": "0"}, times=3)
-    async with make_sdk(fake, max_retries=2) as sdk:
+    async with kit_sdk(fake, max_retries=2) as sdk:
         with pytest.raises(RateLimitError) as caught:
             await sdk.chat.completions("yandexgpt").run("Hi")
     assert caught.value.message == "slow down"
@@ -154,7 +151,7 @@ async def test_a_failure_then_an_answer() -> None:
     fake = FakeChatAPI()
     fake.fail(503)
     fake.reply("recovered")
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         result = await sdk.chat.completions("yandexgpt").run("Hi")
     assert result.text == "recovered"
     ids = {request.headers["x-client-request-id"] for request in fake.requests}
@@ -165,7 +162,7 @@ async def test_a_failure_then_an_answer() -> None:
 async def test_sse_error_event_after_some_chunks() -> None:
     fake = FakeChatAPI()
     fake.fail_stream("model overloaded", after=["par", "tial"], code=503)
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         seen: list[str] = []
 
@@ -186,7 +183,7 @@ async def test_replies_match_by_model_and_predicate() -> None:
     fake.reply("from lite", model="yandexgpt-lite", times=None)
     fake.reply("about cats", when=lambda messages: "cat" in messages[-1]["content"])
     fake.reply("anything else", times=None)
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         lite = sdk.chat.completions("yandexgpt-lite")
         pro = sdk.chat.completions("yandexgpt")
         assert (await lite.run("cat?")).text == "from lite"
@@ -198,7 +195,7 @@ async def test_replies_match_by_model_and_predicate() -> None:
 async def test_whole_uri_matches_too() -> None:
     fake = FakeChatAPI()
     fake.reply("exact", model="gpt://folder1/yandexgpt/rc")
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         result = await sdk.chat.completions("yandexgpt", model_version="rc").run("Hi")
     assert result.text == "exact"
 
@@ -206,7 +203,7 @@ async def test_whole_uri_matches_too() -> None:
 async def test_unmatched_request_is_a_clear_error() -> None:
     fake = FakeChatAPI()
     fake.reply("only lite", model="yandexgpt-lite")
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         with pytest.raises(BadRequestError, match="no scripted reply") as caught:
             await sdk.chat.completions("yandexgpt").run("Hi")
     assert "gpt://folder1/yandexgpt/latest" in caught.value.message
@@ -216,7 +213,7 @@ async def test_unmatched_request_is_a_clear_error() -> None:
 async def test_delay_runs_into_the_deadline() -> None:
     fake = FakeChatAPI()
     fake.reply("late", delay=5)
-    async with make_sdk(fake, max_retries=0) as sdk:
+    async with kit_sdk(fake, max_retries=0) as sdk:
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
             await sdk.chat.completions("yandexgpt").run("Hi", timeout=0.2)
@@ -226,7 +223,7 @@ async def test_delay_runs_into_the_deadline() -> None:
 async def test_models_listing() -> None:
     fake = FakeChatAPI()
     fake.reply_models(["gpt://folder1/yandexgpt/latest", "emb://folder1/text-search/latest"])
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         models = await sdk.chat.completions.list()
     assert [model.uri for model in models] == ["gpt://folder1/yandexgpt/latest"]
     assert fake.last_request.headers["openai-project"] == "folder1"
@@ -236,7 +233,7 @@ async def test_models_listing() -> None:
 async def test_breaking_out_of_a_stream_closes_the_response() -> None:
     fake = FakeChatAPI()
     fake.reply_stream([f"{n} " for n in range(100)])
-    async with make_sdk(fake) as sdk, sdk.chat.completions("yandexgpt").run_stream("C") as stream:
+    async with kit_sdk(fake) as sdk, sdk.chat.completions("yandexgpt").run_stream("C") as stream:
         async for partial in stream:
             if partial.text:
                 break
@@ -316,7 +313,7 @@ async def test_a_failing_predicate_is_reported_by_the_served_fake() -> None:
 async def test_reset_forgets_replies_and_requests() -> None:
     fake = FakeChatAPI()
     fake.reply("first", times=None)
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         await sdk.chat.completions("yandexgpt").run("Hi")
         fake.reset()
         assert (fake.replies, fake.requests) == ([], [])
@@ -330,7 +327,7 @@ async def test_unused_and_unanswered() -> None:
     twice = fake.reply("twice", model="yandexgpt-lite", times=2)
     maybe = fake.reply_models(["m"], optional=True)
     assert fake.unused == [every, twice]
-    async with make_sdk(fake) as sdk:
+    async with kit_sdk(fake) as sdk:
         await sdk.chat.completions("yandexgpt").run("Hi")
         await sdk.chat.completions("yandexgpt-lite").run("Hi")
         assert fake.unused == [twice]

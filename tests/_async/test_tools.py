@@ -234,7 +234,7 @@ async def test_a_turns_calls_run_concurrently_on_the_async_face_in_order_on_the_
     async def slow(name: str) -> str:
         """Record when the call starts and ends."""
         events.append(f"start {name}")
-        from ycloud_chat._compat import async_sleep
+        from ycloud_chat._concurrency import async_sleep
 
         await async_sleep(0.05)
         events.append(f"end {name}")

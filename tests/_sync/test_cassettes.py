@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-import httpx
 import pytest
 
 from tests.recorded import CALCULATOR, SOMETHING, Numbers
@@ -21,18 +20,13 @@ from ycloud_chat import (
     ToolCall,
 )
 
+from .support import collect, make_sdk
+
 Result = ChatModelResult[ToolCall]
 
 
-def make_sdk(replay: Replay) -> ChatSDK:
-    folder = folder_of(replay.interactions[0])
-    client = httpx.Client(transport=httpx.MockTransport(replay))
-    return ChatSDK(folder_id=folder, auth="test-api-key", http_client=client)
-
-
-def collect(model: ChatModel, messages: Any) -> list[Result]:
-    with model.run_stream(messages) as stream:
-        return [partial for partial in stream]
+def replay_sdk(replay: Replay) -> ChatSDK:
+    return make_sdk(replay, folder_id=folder_of(replay.interactions[0]), auth="test-api-key")
 
 
 def assert_cumulative(partials: list[Result]) -> None:
@@ -46,7 +40,7 @@ def assert_cumulative(partials: list[Result]) -> None:
 
 def test_run() -> None:
     replay = Replay("test_completions/test_run")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         result = sdk.chat.completions("qwen3-235b-a22b-fp8").run("hello")
     assert replay.done
     assert result.text == "Hello! How can I assist you today? \N{SMILING FACE WITH SMILING EYES}"
@@ -67,9 +61,9 @@ def test_run() -> None:
 
 def test_run_stream() -> None:
     replay = Replay("test_completions/test_run_stream")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8")
-        partials = collect(model, "hello! could you please tell me about platypuses?")
+        partials = collect(model.run_stream("hello! could you please tell me about platypuses?"))
     assert replay.done
     assert len(partials) > 700
     assert_cumulative(partials)
@@ -91,7 +85,7 @@ def test_run_stream() -> None:
 
 def test_chat_history_with_previous_results() -> None:
     replay = Replay("test_completions/test_chat")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8")
         history: list[Any] = [
             TextMessage(role="system", text="Your name is Arkadiy"),
@@ -119,7 +113,7 @@ def test_chat_history_with_previous_results() -> None:
 )
 def test_function_call_round_trip(tool_result: dict[str, Any]) -> None:
     replay = Replay("test_completions/test_function_call")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("yandexgpt").configure(tools=SOMETHING)
         question = "do a SOMETHING with all the numbers from: 5, 4, a, 1"
         result = model.run(question)
@@ -138,7 +132,7 @@ def test_function_call_round_trip(tool_result: dict[str, Any]) -> None:
 
 def test_structured_output_from_pydantic_model() -> None:
     replay = Replay("test_completions/test_structured_output_pydantic_model")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("yandexgpt").configure(response_format=Numbers)
         result = model.run("collect all numbers from: 5, 4, a, 1")
     assert replay.done
@@ -147,10 +141,10 @@ def test_structured_output_from_pydantic_model() -> None:
 
 def test_stream_function_call_round_trip() -> None:
     replay = Replay("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8]")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8").configure(tools=[CALCULATOR])
         question = "How much it would be 7@8?"
-        partials = collect(model, question)
+        partials = collect(model.run_stream(question))
         statuses = [partial.status for partial in partials]
         assert statuses[-2:] == [ChatModelStatus.TOOL_CALLS, ChatModelStatus.USAGE]
         assert all(partial.tool_calls is None for partial in partials[:-2])
@@ -162,7 +156,7 @@ def test_stream_function_call_round_trip() -> None:
         assert call.function.name == "calculator"
         assert call.function.arguments == {"expression": "7@8"}
         tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
-        answer = collect(model, [question, last, tool_message])
+        answer = collect(model.run_stream([question, last, tool_message]))
     assert replay.done
     assert_cumulative(answer)
     assert answer[-1].text == "The result of 7@8 is -5."
@@ -171,7 +165,7 @@ def test_stream_function_call_round_trip() -> None:
 
 def test_list_models() -> None:
     replay = Replay("test_uri_parser/test_completion_uri_parser")
-    with make_sdk(replay) as sdk:
+    with replay_sdk(replay) as sdk:
         models = sdk.chat.completions.list()
     assert replay.done
     listed = [model.uri for model in models]

@@ -11,7 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.helpers import Recorder, TrackedStream, chunk, completion, sse
+from tests.helpers import SECRET, Recorder, TrackedStream, chunk, completion, sse
 from ycloud_chat import (
     APIConnectionError,
     APIResponseValidationError,
@@ -30,19 +30,9 @@ from ycloud_chat import (
     StreamError,
 )
 
-SECRET = "test-secret-key-123"
+from .support import make_sdk
 
-
-def make_sdk(recorder: Recorder, **kwargs: Any) -> ChatSDK:
-    client = httpx.Client(transport=httpx.MockTransport(recorder))
-    kwargs.setdefault("folder_id", "folder1")
-    kwargs.setdefault("auth", SECRET)
-    return ChatSDK(http_client=client, **kwargs)
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture(autouse=True)

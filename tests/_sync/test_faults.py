@@ -13,7 +13,6 @@ import email.utils
 import logging
 import re
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -36,32 +35,25 @@ from tests.faults.server import (
     stream_ok,
     trickle,
 )
+from tests.helpers import SECRET
 from ycloud_chat import (
     APIConnectionError,
     APIResponseValidationError,
     APITimeoutError,
     AuthenticationError,
     ChatSDK,
-    ChatStream,
     InternalServerError,
     RateLimitError,
     StreamError,
 )
-from ycloud_chat._compat import sleep
+from ycloud_chat._concurrency import sleep
 
-SECRET = "sk-fault-SECRET-4c1d"  # a marker searched for in everything printed
+from .support import Result, collect
+
 SLACK = 0.5  # how late after its deadline a call may fail (scheduling, loaded CI machines)
 
 
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.01)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 @pytest.fixture(autouse=True)
@@ -121,13 +113,6 @@ def settle(
     assert leaked == 0
     no_secret(caplog, sdk, error)
     TALLY.passed += 1
-
-
-def collect(stream: ChatStream, seen: list[str]) -> None:
-    """Iterate a stream inside its context, keeping each partial text."""
-    with stream:
-        for partial in stream:
-            seen.append(partial.text)
 
 
 def request_ids(server: FaultServer) -> set[str]:
@@ -221,10 +206,10 @@ def test_a_stream_cut_halfway_is_a_stream_error_and_not_retried(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sdk = plan(server, cut_stream())
-    seen: list[str] = []
+    seen: list[Result] = []
     with pytest.raises(StreamError, match="the stream broke") as caught:
         collect(sdk.chat.completions("m").run_stream("hi", timeout=5), seen)
-    assert seen == ["Hel", "Hello"]
+    assert [partial.text for partial in seen] == ["Hel", "Hello"]
     settle(sdk, server, caplog, attempts=1, error=caught.value)
 
 
@@ -264,10 +249,10 @@ def test_an_error_event_inside_a_stream(
     server: FaultServer, caplog: pytest.LogCaptureFixture
 ) -> None:
     sdk = plan(server, error_event())
-    seen: list[str] = []
+    seen: list[Result] = []
     with pytest.raises(StreamError, match="model crashed") as caught:
         collect(sdk.chat.completions("m").run_stream("hi", timeout=5), seen)
-    assert seen == ["Hel"]
+    assert [partial.text for partial in seen] == ["Hel"]
     settle(sdk, server, caplog, attempts=1, error=caught.value)
 
 

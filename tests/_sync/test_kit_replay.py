@@ -16,16 +16,16 @@ from pydantic import BaseModel
 
 from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of, recorded_body
-from ycloud_chat import ChatSDK, TextMessage
+from ycloud_chat import ChatSDK, ChatStream, TextMessage
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
+
+from .support import collect
 
 Flow = Callable[[ChatSDK], Any]  # a coroutine function on the async face
 
 
-def collect(sdk: ChatSDK, model: str, messages: Any, **config: Any) -> list[Any]:
-    chat_model = sdk.chat.completions(model).configure(**config)
-    with chat_model.run_stream(messages) as stream:
-        return [partial for partial in stream]
+def stream_of(sdk: ChatSDK, model: str, messages: Any, **config: Any) -> ChatStream:
+    return sdk.chat.completions(model).configure(**config).run_stream(messages)
 
 
 def run_flow(sdk: ChatSDK) -> list[Any]:
@@ -34,7 +34,7 @@ def run_flow(sdk: ChatSDK) -> list[Any]:
 
 def run_stream_flow(sdk: ChatSDK) -> list[Any]:
     question = "hello! could you please tell me about platypuses?"
-    return collect(sdk, "qwen3-235b-a22b-fp8", question)
+    return collect(stream_of(sdk, "qwen3-235b-a22b-fp8", question))
 
 
 def chat_flow(sdk: ChatSDK) -> list[Any]:
@@ -66,11 +66,11 @@ def structured_flow(sdk: ChatSDK) -> list[Any]:
 def stream_function_call_flow(sdk: ChatSDK) -> list[Any]:
     calculator = CALCULATOR
     question = "How much it would be 7@8?"
-    first = collect(sdk, "qwen3-235b-a22b-fp8", question, tools=[calculator])
+    first: list[Any] = collect(stream_of(sdk, "qwen3-235b-a22b-fp8", question, tools=[calculator]))
     call = first[-1].tool_calls[0]
     tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
     messages = [question, first[-1], tool_message]
-    return first + collect(sdk, "qwen3-235b-a22b-fp8", messages, tools=[calculator])
+    return first + collect(stream_of(sdk, "qwen3-235b-a22b-fp8", messages, tools=[calculator]))
 
 
 def list_flow(sdk: ChatSDK) -> list[Any]:

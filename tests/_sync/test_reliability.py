@@ -14,7 +14,7 @@ import httpx
 import pytest
 
 from tests.faults.server import TALLY, FaultServer, echo, status
-from tests.helpers import Recorder
+from tests.helpers import SECRET, Recorder
 from ycloud_chat import (
     APIKeyAuth,
     AuthenticationError,
@@ -26,18 +26,7 @@ from ycloud_chat import (
     InternalServerError,
 )
 
-SECRET = "sk-sweep-SECRET-77aa"
-
-
-@pytest.fixture
-def server() -> Iterator[FaultServer]:
-    with FaultServer() as running:
-        yield running
-
-
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 def pool_of(sdk: ChatSDK) -> Any:
@@ -50,8 +39,8 @@ def test_with_options_shares_the_pool_and_the_original_owns_it(server: FaultServ
     patient = sdk.with_options(max_retries=4)
     quick = sdk.with_options(timeout=5)
     assert (patient.max_retries, quick.max_retries, sdk.max_retries) == (4, 1, 1)
-    assert quick._default_timeout == 5.0
-    assert patient._default_timeout == 30.0
+    assert quick._transport.default_timeout == 5.0
+    assert patient._transport.default_timeout == 30.0
     assert patient._transport.client is sdk._transport.client
     assert (patient.chat.completions("m").run("one")).text == "one"
     patient.close()

@@ -10,7 +10,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-import httpx
 import pytest
 
 from ycloud_chat import (
@@ -23,15 +22,13 @@ from ycloud_chat import (
 )
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
 
+from .support import make_sdk
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("ycloud_chat._retry.INITIAL_RETRY_DELAY", 0.001)
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
-def make_sdk(fake: FakeChatAPI, **kwargs: Any) -> ChatSDK:
-    client = httpx.Client(transport=fake.transport())
-    return ChatSDK(folder_id="folder1", auth="key", http_client=client, **kwargs)
+def kit_sdk(fake: FakeChatAPI, **kwargs: Any) -> ChatSDK:
+    return make_sdk(fake.transport(), auth="key", **kwargs)
 
 
 @contextmanager
@@ -45,7 +42,7 @@ def served_sdk(fake: FakeChatAPI, **kwargs: Any) -> Iterator[ChatSDK]:
 def test_reply_answers_run_and_records_the_request() -> None:
     fake = FakeChatAPI()
     fake.reply("Hello!", usage={"prompt_tokens": 3, "completion_tokens": 1, "total_tokens": 4})
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         result = sdk.chat.completions("yandexgpt").configure(temperature=0.5).run("Hi")
     assert result.text == "Hello!"
     assert result.status is ChatModelStatus.FINAL
@@ -70,7 +67,7 @@ def test_reply_answers_run_and_records_the_request() -> None:
 def test_reply_stream_sends_the_chosen_chunks(shape: Any) -> None:
     fake = FakeChatAPI()
     fake.reply_stream(["Hel", "lo", "!"], shape=shape)
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         with model.run_stream("Hi") as stream:
             partials = [partial for partial in stream]
@@ -90,7 +87,7 @@ def test_reply_stream_sends_the_chosen_chunks(shape: Any) -> None:
 def test_one_reply_serves_a_stream_too() -> None:
     fake = FakeChatAPI()
     fake.reply("whole", times=None)
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         with model.run_stream("Hi") as stream:
             texts = [partial.text for partial in stream]
@@ -108,7 +105,7 @@ def test_tool_calls(stream: bool, shape: Any) -> None:
         FakeToolCall("time", '{"zone": "UTC"}', id="t-1"),
         shape=shape,
     )
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         if stream:
             with model.run_stream("Weather?") as chat_stream:
@@ -130,7 +127,7 @@ def test_reply_json_and_reasoning() -> None:
     fake = FakeChatAPI()
     fake.reply_json({"numbers": [5, 4, 1]})
     fake.reply_stream(["4"], reasoning_chunks=["2 + 2", " is 4"])
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("qwen3")
         result = model.run("collect the numbers")
         with model.run_stream("2 + 2?") as stream:
@@ -143,7 +140,7 @@ def test_reply_json_and_reasoning() -> None:
 def test_http_errors_are_retried_and_raised() -> None:
     fake = FakeChatAPI()
     fake.fail(429, "slow down", headers={"Retry-After": "0"}, times=3)
-    with make_sdk(fake, max_retries=2) as sdk, pytest.raises(RateLimitError) as caught:
+    with kit_sdk(fake, max_retries=2) as sdk, pytest.raises(RateLimitError) as caught:
         sdk.chat.completions("yandexgpt").run("Hi")
     assert caught.value.message == "slow down"
     assert caught.value.attempts == 3
@@ -155,7 +152,7 @@ def test_a_failure_then_an_answer() -> None:
     fake = FakeChatAPI()
     fake.fail(503)
     fake.reply("recovered")
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         result = sdk.chat.completions("yandexgpt").run("Hi")
     assert result.text == "recovered"
     ids = {request.headers["x-client-request-id"] for request in fake.requests}
@@ -166,7 +163,7 @@ def test_a_failure_then_an_answer() -> None:
 def test_sse_error_event_after_some_chunks() -> None:
     fake = FakeChatAPI()
     fake.fail_stream("model overloaded", after=["par", "tial"], code=503)
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         model = sdk.chat.completions("yandexgpt")
         seen: list[str] = []
 
@@ -187,7 +184,7 @@ def test_replies_match_by_model_and_predicate() -> None:
     fake.reply("from lite", model="yandexgpt-lite", times=None)
     fake.reply("about cats", when=lambda messages: "cat" in messages[-1]["content"])
     fake.reply("anything else", times=None)
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         lite = sdk.chat.completions("yandexgpt-lite")
         pro = sdk.chat.completions("yandexgpt")
         assert (lite.run("cat?")).text == "from lite"
@@ -199,7 +196,7 @@ def test_replies_match_by_model_and_predicate() -> None:
 def test_whole_uri_matches_too() -> None:
     fake = FakeChatAPI()
     fake.reply("exact", model="gpt://folder1/yandexgpt/rc")
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         result = sdk.chat.completions("yandexgpt", model_version="rc").run("Hi")
     assert result.text == "exact"
 
@@ -207,7 +204,7 @@ def test_whole_uri_matches_too() -> None:
 def test_unmatched_request_is_a_clear_error() -> None:
     fake = FakeChatAPI()
     fake.reply("only lite", model="yandexgpt-lite")
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         with pytest.raises(BadRequestError, match="no scripted reply") as caught:
             sdk.chat.completions("yandexgpt").run("Hi")
     assert "gpt://folder1/yandexgpt/latest" in caught.value.message
@@ -217,7 +214,7 @@ def test_unmatched_request_is_a_clear_error() -> None:
 def test_delay_runs_into_the_deadline() -> None:
     fake = FakeChatAPI()
     fake.reply("late", delay=5)
-    with make_sdk(fake, max_retries=0) as sdk:
+    with kit_sdk(fake, max_retries=0) as sdk:
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
             sdk.chat.completions("yandexgpt").run("Hi", timeout=0.2)
@@ -227,7 +224,7 @@ def test_delay_runs_into_the_deadline() -> None:
 def test_models_listing() -> None:
     fake = FakeChatAPI()
     fake.reply_models(["gpt://folder1/yandexgpt/latest", "emb://folder1/text-search/latest"])
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         models = sdk.chat.completions.list()
     assert [model.uri for model in models] == ["gpt://folder1/yandexgpt/latest"]
     assert fake.last_request.headers["openai-project"] == "folder1"
@@ -237,7 +234,7 @@ def test_models_listing() -> None:
 def test_breaking_out_of_a_stream_closes_the_response() -> None:
     fake = FakeChatAPI()
     fake.reply_stream([f"{n} " for n in range(100)])
-    with make_sdk(fake) as sdk, sdk.chat.completions("yandexgpt").run_stream("C") as stream:
+    with kit_sdk(fake) as sdk, sdk.chat.completions("yandexgpt").run_stream("C") as stream:
         for partial in stream:
             if partial.text:
                 break
@@ -317,7 +314,7 @@ def test_a_failing_predicate_is_reported_by_the_served_fake() -> None:
 def test_reset_forgets_replies_and_requests() -> None:
     fake = FakeChatAPI()
     fake.reply("first", times=None)
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         sdk.chat.completions("yandexgpt").run("Hi")
         fake.reset()
         assert (fake.replies, fake.requests) == ([], [])
@@ -331,7 +328,7 @@ def test_unused_and_unanswered() -> None:
     twice = fake.reply("twice", model="yandexgpt-lite", times=2)
     maybe = fake.reply_models(["m"], optional=True)
     assert fake.unused == [every, twice]
-    with make_sdk(fake) as sdk:
+    with kit_sdk(fake) as sdk:
         sdk.chat.completions("yandexgpt").run("Hi")
         sdk.chat.completions("yandexgpt-lite").run("Hi")
         assert fake.unused == [twice]

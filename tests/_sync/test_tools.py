@@ -236,7 +236,7 @@ def test_a_turns_calls_run_concurrently_on_the_async_face_in_order_on_the_sync_f
     def slow(name: str) -> str:
         """Record when the call starts and ends."""
         events.append(f"start {name}")
-        from ycloud_chat._compat import sleep
+        from ycloud_chat._concurrency import sleep
 
         sleep(0.05)
         events.append(f"end {name}")

@@ -1,73 +1,37 @@
 """The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines.
 
 Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
-what to retry, how long to wait and what each error says are decided by `Exchange`.
+what to retry, how long to wait and what each error says are decided by `Exchange` and
+`BaseTransport`, which do no I/O.
 """
 
 from __future__ import annotations
 
-import copy as copy_module
-import logging
 import time
 from collections.abc import AsyncGenerator, Mapping
 from typing import Any, cast
 
 import httpx
 
-from .._auth import BaseAuth
-from .._compat import async_cancel_shield, async_deadline_scope, async_sleep
-from .._constants import DEFAULT_CONNECT_TIMEOUT, HEADER_SERVER_REQUEST_ID
+from .._base_client import BaseTransport
+from .._concurrency import (
+    async_cancel_shield,
+    async_deadline_scope,
+    async_pooled_transport,
+    async_sleep,
+)
+from .._constants import HEADER_SERVER_REQUEST_ID
 from .._deadline import Deadline
-from .._exceptions import ClientClosedError, ConfigurationError, YCloudChatError
-from .._exchange import Exchange
-from .._network import VerifyTypes, async_pooled_transport, check_verify
-from .._request import build_headers, check_headers
-from .._retry import should_retry_status
+from .._exchange import Exchange, Retryable, attempt_timeout, error_cause, failure, read_timeout
 
 __all__ = ["AsyncTransport"]
 
-logger = logging.getLogger("ycloud_chat")
 
-# Failures where the request itself is at fault: another attempt would fail the same way.
-_NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError)
-
-
-class AsyncTransport:
+class AsyncTransport(BaseTransport[httpx.AsyncClient]):
     """Sends requests with retries over one pooled `httpx.AsyncClient`."""
 
-    def __init__(
-        self,
-        *,
-        base_url: str,
-        auth: BaseAuth,
-        max_retries: int,
-        default_headers: Mapping[str, str] | None,
-        http_client: httpx.AsyncClient | None,
-        verify: VerifyTypes = True,
-    ) -> None:
-        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
-            raise ConfigurationError(
-                f"http_client must be an httpx.AsyncClient, got {type(http_client).__name__}"
-            )
-        if http_client is not None and verify is not True:
-            raise ConfigurationError(
-                "verify applies to the client the SDK makes: configure TLS on your http_client"
-            )
-        self.base_url = base_url
-        self.auth = auth
-        self.max_retries = max_retries
-        self.default_headers = dict(default_headers or {})
-        self._owns_client = http_client is None
-        self.client = http_client or httpx.AsyncClient(
-            transport=async_pooled_transport(check_verify(verify)), follow_redirects=False
-        )
-
-    def shared(self, *, max_retries: int) -> AsyncTransport:
-        """A transport over the same pool with other settings; closing it leaves the pool open."""
-        copy = copy_module.copy(self)
-        copy.max_retries = max_retries
-        copy._owns_client = False
-        return copy
+    _client_class = httpx.AsyncClient
+    _pooled_transport = staticmethod(async_pooled_transport)
 
     async def aclose(self) -> None:
         """Close the connection pool, unless the caller (or another SDK) owns the client."""
@@ -87,22 +51,8 @@ class AsyncTransport:
 
         `timeout` is a total deadline over every attempt and every wait between them.
         """
-        exchange = Exchange(Deadline(timeout))
-        while True:
-            remaining = exchange.deadline.remaining()
-            request = self._build_request(
-                method, path, exchange, json=json, headers=headers, timeout=_timeout(remaining)
-            )
-            try:
-                with async_deadline_scope(remaining):
-                    _, content = await self._attempt(request, exchange, read_body=True)
-            except _Retryable as retry:
-                if await self._wait_before_retry(exchange, retry.headers):
-                    continue
-                raise retry.error from retry.__cause__
-            except TimeoutError as exc:  # the deadline scope ran out
-                raise exchange.timeout_error(exc) from exc
-            return content, exchange
+        _, content, exchange = await self._send(method, path, json, headers, timeout, stream=False)
+        return content, exchange
 
     async def open_stream(
         self, path: str, *, json: Any, timeout: float | None
@@ -112,24 +62,48 @@ class AsyncTransport:
         Retries happen only here, before any byte of the body reaches the caller; `timeout`
         bounds this whole opening phase, then each gap between chunks.
         """
+        response, _, exchange = await self._send("POST", path, json, None, timeout, stream=True)
+        await self._check_event_stream(response, exchange)
+        return response, exchange
+
+    async def _send(
+        self,
+        method: str,
+        path: str,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        timeout: float | None,
+        *,
+        stream: bool,
+    ) -> tuple[httpx.Response, bytes, Exchange]:
+        """The retry loop: attempts until a 2xx answer, an error not worth retrying, or the end.
+
+        A stream's answer is returned with its body unread; any other is read whole.
+        """
         exchange = Exchange(Deadline(timeout))
         while True:
             remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-            request = self._build_request(
-                "POST", path, exchange, json=json, headers=None, timeout=_timeout(remaining)
+            request = self.build_request(
+                method,
+                path,
+                exchange,
+                json=json,
+                headers=headers,
+                timeout=attempt_timeout(remaining),
             )
             try:
                 with async_deadline_scope(remaining):
-                    response, _ = await self._attempt(request, exchange, read_body=False)
-            except _Retryable as retry:
-                if await self._wait_before_retry(exchange, retry.headers):
-                    continue
-                raise retry.error from retry.__cause__
-            except TimeoutError as exc:
+                    response, content = await self._attempt(request, exchange, read_body=not stream)
+            except Retryable as retry:
+                delay = self.delay_before_retry(exchange, retry.headers)
+                if delay is None:
+                    raise retry.error from retry.__cause__
+                await async_sleep(delay)
+                continue
+            except TimeoutError as exc:  # the deadline scope ran out
                 raise exchange.timeout_error(exc) from exc
-            await self._check_event_stream(response, exchange)
-            return response, exchange
+            return response, content, exchange
 
     async def iter_body(
         self, response: httpx.Response, exchange: Exchange
@@ -142,7 +116,7 @@ class AsyncTransport:
             async for chunk in chunks:
                 yield chunk
         except httpx.TimeoutException as exc:
-            raise exchange.stalled_stream_error(_read_timeout(response), exc) from exc
+            raise exchange.stalled_stream_error(read_timeout(response), exc) from exc
         except httpx.DecodingError as exc:
             raise exchange.undecodable_error(response.status_code, exc) from exc
         except httpx.HTTPError as exc:
@@ -157,25 +131,6 @@ class AsyncTransport:
         with async_cancel_shield():
             await response.aclose()
 
-    def _build_request(
-        self,
-        method: str,
-        path: str,
-        exchange: Exchange,
-        *,
-        json: Any,
-        headers: Mapping[str, str] | None,
-        timeout: httpx.Timeout,
-    ) -> httpx.Request:
-        if self.client.is_closed:
-            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
-        all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
-        if headers:
-            all_headers.update(check_headers(headers))
-        return self.client.build_request(
-            method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
-        )
-
     async def _attempt(
         self, request: httpx.Request, exchange: Exchange, *, read_body: bool
     ) -> tuple[httpx.Response, bytes]:
@@ -186,25 +141,19 @@ class AsyncTransport:
             # A caller-owned client may follow redirects; credentials must not.
             response = await self.client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:
-            raise _failure(exchange, exc) from _cause(exc)
+            raise failure(exchange, exc) from error_cause(exc)
         exchange.server_request_id = response.headers.get(HEADER_SERVER_REQUEST_ID)
+        read_body = read_body or response.status_code >= 300
         content = b""
         try:
-            if read_body or response.status_code >= 300:
+            if read_body:
                 content = await self._read(response, exchange)
         except httpx.HTTPError as exc:
-            raise _failure(exchange, exc, response.status_code) from _cause(exc)
+            raise failure(exchange, exc, response.status_code) from error_cause(exc)
         finally:
-            if read_body or response.status_code >= 300:
+            if read_body:
                 await self.close_response(response)
-        self._log(request, response, exchange, started)
-        if response.status_code >= 400:
-            error = exchange.status_error(response.status_code, content)
-            if should_retry_status(response.status_code, response.headers):
-                raise _Retryable(error, response.headers)
-            raise error
-        if response.status_code >= 300:
-            raise exchange.redirect_error(response.status_code, response.headers.get("location"))
+        self.judge(response, content, exchange, started)
         return response, content
 
     async def _read(self, response: httpx.Response, exchange: Exchange) -> bytes:
@@ -227,70 +176,3 @@ class AsyncTransport:
         finally:
             await self.close_response(response)
         raise exchange.unexpected_content_error(response.status_code, content_type, content)
-
-    async def _wait_before_retry(
-        self, exchange: Exchange, headers: Mapping[str, str] | None
-    ) -> bool:
-        """Sleep before the next attempt and return True, or False when none is allowed."""
-        delay = exchange.delay_before_retry(self.max_retries, headers)
-        if delay is None:
-            return False
-        logger.debug(
-            "retrying request_id=%s after attempt %d in %.2fs",
-            exchange.request_id,
-            exchange.attempts,
-            delay,
-        )
-        await async_sleep(delay)
-        return True
-
-    def _log(
-        self, request: httpx.Request, response: httpx.Response, exchange: Exchange, started: float
-    ) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
-                "%s %s -> %d request_id=%s server_request_id=%s attempt=%d %.3fs",
-                request.method,
-                request.url,
-                response.status_code,
-                exchange.request_id,
-                exchange.server_request_id,
-                exchange.attempts,
-                time.monotonic() - started,
-            )
-
-
-class _Retryable(Exception):
-    """Internal: an attempt failed in a way the retry policy may retry."""
-
-    def __init__(self, error: YCloudChatError, headers: Mapping[str, str] | None = None) -> None:
-        super().__init__(str(error))
-        self.error = error
-        self.headers = headers
-
-
-def _failure(exchange: Exchange, exc: httpx.HTTPError, status_code: int = 0) -> Exception:
-    """The SDK error for an httpx failure, wrapped in `_Retryable` when retrying may help."""
-    if isinstance(exc, httpx.TimeoutException):
-        return _Retryable(exchange.timeout_error(exc))
-    if isinstance(exc, httpx.DecodingError):
-        return exchange.undecodable_error(status_code, exc)
-    if isinstance(exc, httpx.TransportError) and not isinstance(exc, _NOT_RETRYABLE):
-        return _Retryable(exchange.connection_error(exc))
-    return exchange.connection_error(exc, detail=_cause(exc) is not None)
-
-
-def _cause(exc: httpx.HTTPError) -> BaseException | None:
-    # h11's complaint about a header quotes the header's value, which may be a secret.
-    return None if isinstance(exc, httpx.LocalProtocolError) else exc
-
-
-def _timeout(seconds: float | None) -> httpx.Timeout:
-    connect = DEFAULT_CONNECT_TIMEOUT if seconds is None else min(seconds, DEFAULT_CONNECT_TIMEOUT)
-    return httpx.Timeout(seconds, connect=connect)
-
-
-def _read_timeout(response: httpx.Response) -> float | None:
-    timeouts = response.request.extensions.get("timeout", {})
-    read: float | None = timeouts.get("read")
-    return read

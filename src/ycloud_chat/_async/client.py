@@ -2,44 +2,18 @@
 
 from __future__ import annotations
 
-import copy
-import os
-from collections.abc import Mapping
 from types import TracebackType
-from typing import TYPE_CHECKING
 
 import httpx
 
-from .._auth import BaseAuth, resolve_auth
-from .._constants import (
-    DEFAULT_BASE_URL,
-    DEFAULT_LIST_TIMEOUT,
-    DEFAULT_MAX_RETRIES,
-    DEFAULT_RUN_TIMEOUT,
-    ENV_BASE_URL,
-    ENV_FOLDER_ID,
-)
-from .._deadline import check_timeout, resolve_timeout
-from .._network import VerifyTypes
-from .._request import (
-    check_base_url_scheme,
-    check_folder_id,
-    check_headers,
-    is_ai_studio,
-    normalise_base_url,
-)
-from .._retry import check_max_retries
-from ..types.misc import UNDEFINED, UndefinedOr
+from .._base_client import BaseChatSDK
 from ._transport import AsyncTransport
 from .chat import AsyncChat
-
-if TYPE_CHECKING:
-    from ..types.tools import Tools
 
 __all__ = ["AsyncChatSDK"]
 
 
-class AsyncChatSDK:
+class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
     """The entry point: `sdk.chat.completions("yandexgpt").run("Hello")`.
 
     Args:
@@ -64,79 +38,8 @@ class AsyncChatSDK:
     many tasks (or threads, on the sync face).
     """
 
-    def __init__(
-        self,
-        folder_id: str | None = None,
-        auth: str | BaseAuth | None = None,
-        *,
-        base_url: str | None = None,
-        timeout: float | None = None,
-        max_retries: int = DEFAULT_MAX_RETRIES,
-        default_headers: Mapping[str, str] | None = None,
-        http_client: httpx.AsyncClient | None = None,
-        verify: VerifyTypes = True,
-        allow_insecure_http: bool = False,
-    ) -> None:
-        max_retries = check_max_retries(max_retries)
-        self._default_timeout = check_timeout(timeout)
-        if folder_id is None:
-            folder_id = os.environ.get(ENV_FOLDER_ID, "").strip() or None
-        self.folder_id = check_folder_id(folder_id)
-        base_url = base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
-        self.base_url = normalise_base_url(base_url)
-        check_base_url_scheme(self.base_url, allow_insecure_http=allow_insecure_http)
-        self._ai_studio = is_ai_studio(self.base_url)
-        self._transport = AsyncTransport(
-            base_url=self.base_url,
-            auth=resolve_auth(auth, is_ai_studio=self._ai_studio),
-            max_retries=max_retries,
-            default_headers=check_headers(default_headers),
-            http_client=http_client,
-            verify=verify,
-        )
-        self.chat = AsyncChat(self)
-
-    def with_options(
-        self,
-        *,
-        max_retries: int | None = None,
-        timeout: UndefinedOr[float | None] = UNDEFINED,
-    ) -> AsyncChatSDK:
-        """Return a light copy with other retry or timeout defaults, sharing this connection pool.
-
-        The copy uses the same credentials, headers and connections. This SDK owns the pool:
-        closing the copy leaves it open, closing this SDK closes it for every copy.
-
-        Args:
-            max_retries: how many times a failed request is retried (None keeps this SDK's).
-            timeout: the default timeout in seconds (left out: keep this SDK's; None: the
-                built-in defaults, as in the constructor).
-        """
-        retries = self.max_retries if max_retries is None else check_max_retries(max_retries)
-        default_timeout = self._default_timeout
-        if timeout is not UNDEFINED:
-            default_timeout = check_timeout(timeout)
-        clone = copy.copy(self)
-        clone._default_timeout = default_timeout
-        clone._transport = self._transport.shared(max_retries=retries)
-        clone.chat = AsyncChat(clone)
-        return clone
-
-    @property
-    def tools(self) -> Tools:
-        """Makes function tools: `sdk.tools.function(get_weather)`."""
-        from ..types.tools import Tools  # pydantic is loaded with the first model, not before
-
-        return Tools()
-
-    @property
-    def max_retries(self) -> int:
-        """How many times a failed request is retried."""
-        return self._transport.max_retries
-
-    def _timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
-        fallback = DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
-        return resolve_timeout(timeout, self._default_timeout, fallback)
+    _transport_class = AsyncTransport
+    _chat_class = AsyncChat
 
     async def aclose(self) -> None:
         """Close the connection pool (not a caller-owned `http_client`)."""
@@ -152,9 +55,3 @@ class AsyncChatSDK:
         traceback: TracebackType | None,
     ) -> None:
         await self.aclose()
-
-    def __repr__(self) -> str:
-        return (
-            f"{type(self).__name__}(folder_id={self.folder_id!r}, base_url={self.base_url!r}, "
-            f"auth={self._transport.auth!r})"
-        )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .._compat import async_call_function
+from .._concurrency import async_call_function
 from ..types.messages import ToolResultMessageDict
 from ..types.tools import BaseToolCall
 

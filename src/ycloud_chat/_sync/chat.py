@@ -6,57 +6,14 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from .._constants import HEADER_PROJECT
-from .._request import model_uri
+from .._base_client import BaseChat, BaseChatCompletions
 from ..types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
-    from .client import ChatSDK
+    from ._transport import Transport
     from .model import ChatModel
 
 __all__ = ["Chat", "ChatCompletions"]
-
-
-class ChatCompletions:
-    """Chat-completion models: call it with a name to get a model, or list them."""
-
-    def __init__(self, sdk: ChatSDK) -> None:
-        self._sdk = sdk
-
-    def __call__(self, model_name: str, *, model_version: str = "latest") -> ChatModel:
-        """Return the model `gpt://<folder>/<model_name>/<model_version>`.
-
-        A name containing `://` is used as the URI verbatim. Without a folder, an
-        OpenAI-compatible server gets the bare name.
-        """
-        uri = model_uri(
-            model_name, model_version, self._sdk.folder_id, ai_studio=self._sdk._ai_studio
-        )
-        return _model_class()(self._sdk, uri)
-
-    def list(self, *, timeout: UndefinedOr[float | None] = UNDEFINED) -> tuple[ChatModel, ...]:
-        """Return every chat model the folder can use.
-
-        On AI Studio these are the `gpt://` models (embedding models and other kinds are left
-        out); an OpenAI-compatible server's plain model names are kept as they are.
-
-        Args:
-            timeout: a total deadline in seconds (default: the SDK's `timeout`, else 60).
-        """
-        from .._response import ResponseContext, decode_json, parse_model_ids
-        from .tool_call import ToolCall
-
-        headers = {HEADER_PROJECT: self._sdk.folder_id} if self._sdk.folder_id else None
-        content, exchange = self._sdk._transport.request(
-            "GET", "/models", headers=headers, timeout=self._sdk._timeout_for(timeout, run=False)
-        )
-        context = ResponseContext(ToolCall, exchange.request_id, exchange.server_request_id)
-        ids = parse_model_ids(decode_json(content, context), context)
-        model_class = _model_class()
-        return tuple(model_class(self._sdk, model_id) for model_id in ids)
-
-    def __repr__(self) -> str:
-        return f"<{type(self).__name__} folder_id={self._sdk.folder_id!r}>"
 
 
 def _model_class() -> type[ChatModel]:
@@ -67,8 +24,31 @@ def _model_class() -> type[ChatModel]:
     return ChatModel
 
 
-class Chat:
+class ChatCompletions(BaseChatCompletions["ChatModel"]):
+    """Chat-completion models: call it with a name to get a model, or list them."""
+
+    _model_class = staticmethod(_model_class)
+    _transport: Transport
+
+    def list(self, *, timeout: UndefinedOr[float | None] = UNDEFINED) -> tuple[ChatModel, ...]:
+        """Return every chat model the folder can use.
+
+        On AI Studio these are the `gpt://` models (embedding models and other kinds are left
+        out); an OpenAI-compatible server's plain model names are kept as they are.
+
+        Args:
+            timeout: a total deadline in seconds (default: the SDK's `timeout`, else 60).
+        """
+        content, exchange = self._transport.request(
+            "GET",
+            "/models",
+            headers=self._list_headers(),
+            timeout=self._transport.timeout_for(timeout, run=False),
+        )
+        return self._models(content, exchange)
+
+
+class Chat(BaseChat[ChatCompletions]):
     """The chat domain of the SDK: `sdk.chat.completions`."""
 
-    def __init__(self, sdk: ChatSDK) -> None:
-        self.completions = ChatCompletions(sdk)
+    _completions_class = ChatCompletions

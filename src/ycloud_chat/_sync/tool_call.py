@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from .._compat import call_function
+from .._concurrency import call_function
 from ..types.messages import ToolResultMessageDict
 from ..types.tools import BaseToolCall
 

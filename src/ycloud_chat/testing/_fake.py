@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypedDict
 
 import httpx
 
-from .._compat import async_sleep, sleep
+from .._concurrency import async_sleep, sleep
 from .._constants import AI_STUDIO_HOST
 from ._wire import (
     FakeToolCall,

@@ -5,7 +5,6 @@ from __future__ import annotations
 import copy
 import dataclasses
 import enum
-import json
 import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
@@ -22,7 +21,7 @@ from pydantic import (
 from pydantic.errors import PydanticInvalidForJsonSchema
 
 from .._exceptions import ConfigurationError
-from .._validation import describe_errors
+from .._validation import describe_errors, json_problem
 from .misc import UNDEFINED
 from .tools import FunctionTool, function_tool
 
@@ -210,10 +209,9 @@ class ChatModelConfig(BaseModel):
                 raise ValueError(
                     f"extra_query may not set {key!r}: model, messages and stream belong to the SDK"
                 )
-        try:
-            json.dumps(value, allow_nan=False)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"extra_query must be JSON-serialisable: {exc}") from None
+        problem = json_problem(value)
+        if problem is not None:
+            raise ValueError(f"extra_query must be JSON-serialisable: {problem}")
         return copy.deepcopy(dict(value))
 
     @model_validator(mode="after")

@@ -31,7 +31,7 @@ from pydantic import (
 
 from .._docstring import parse_docstring
 from .._exceptions import ConfigurationError, ToolArgumentsError, ToolError, ToolRunError
-from .._validation import describe_errors, error_list, shorten
+from .._validation import describe_errors, error_list, json_problem, shorten
 from .messages import ToolResultMessageDict
 
 __all__ = [
@@ -264,10 +264,9 @@ def _from_schema(
         raise ConfigurationError(
             f"tool {name!r}: the parameters schema must describe an object, got {dict(schema)!r}"
         )
-    try:
-        json.dumps(schema, allow_nan=False)
-    except (TypeError, ValueError) as exc:
-        raise ConfigurationError(f"tool {name!r}: the schema is not JSON: {exc}") from None
+    problem = json_problem(schema)
+    if problem is not None:
+        raise ConfigurationError(f"tool {name!r}: the schema is not JSON: {problem}")
     return _build(name, description, json.loads(json.dumps(schema)), strict)
 
 

@@ -1,18 +1,8 @@
-"""The named pairs where the async and the sync face genuinely differ.
+"""The places where the async and the sync face genuinely differ, as named pairs.
 
-`build_tools/unasync.py` rewrites each async name on the left into its sync twin on the
-right; nothing else in `_async/` touches anyio or an event loop.
-
-| async face            | sync face        |
-| --------------------- | ---------------- |
-| `async_sleep`         | `sleep`          |
-| `async_deadline_scope`| `deadline_scope` |
-| `async_cancel_shield` | `cancel_shield`  |
-| `ASYNC_DRAIN_GRACE`   | `DRAIN_GRACE`    |
-| `async_call_function` | `call_function`  |
-| `async_settle_all`    | `settle_all`     |
-
-The pooled transports the SDK makes are another such pair, in `_network`.
+Every `async_*` name here has a sync twin without the prefix (`async_sleep` / `sleep`), and
+`build_tools/unasync.py` reads the pairs from `__all__` below: this list is the only one.
+Nothing else in `_async/` touches anyio or an event loop (ruff's banned-api rule keeps it so).
 """
 
 from __future__ import annotations
@@ -22,32 +12,34 @@ import functools
 import inspect
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
 from contextlib import AbstractContextManager as ContextManager
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._constants import STREAM_DRAIN_GRACE
-from ._network import bounded_by_deadline
+from ._constants import DEFAULT_LIMITS, STREAM_DRAIN_GRACE
+from ._exceptions import YCloudChatError
+from ._sync_backend import bounded_by_deadline, pooled_transport
 
-# After a stream's `[DONE]`, how long to keep reading to the end of the body so that the
-# connection can go back to the pool. A cancel scope bounds the whole drain on the async face;
-# a blocking read cannot be bounded from outside, so the sync face gives the connection up.
-ASYNC_DRAIN_GRACE = STREAM_DRAIN_GRACE
-DRAIN_GRACE = 0.0
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
 
 T = TypeVar("T")
 
 __all__ = [
-    "ASYNC_DRAIN_GRACE",
-    "DRAIN_GRACE",
     "async_call_function",
     "async_cancel_shield",
     "async_deadline_scope",
+    "async_drain",
+    "async_pooled_transport",
     "async_settle_all",
     "async_sleep",
     "call_function",
     "cancel_shield",
     "deadline_scope",
+    "drain",
+    "pooled_transport",
     "settle_all",
     "sleep",
 ]
@@ -82,6 +74,31 @@ def deadline_scope(seconds: float | None) -> ContextManager[object]:
     transport also checks the deadline between the chunks it reads.
     """
     return bounded_by_deadline(seconds)
+
+
+def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTransport:
+    """The async face's pooled transport: its deadlines are kept by cancel scopes."""
+    from ._intercept import AsyncInterceptableTransport
+
+    return AsyncInterceptableTransport(verify=verify, limits=DEFAULT_LIMITS)
+
+
+async def async_drain(body: AsyncIterator[bytes]) -> None:
+    """Read what follows a stream's `[DONE]`, normally just the end of the body, briefly.
+
+    Reading to the end lets the connection go back to the pool; a server that keeps it open
+    (or goes on sending) is cut off when the grace runs out.
+    """
+    try:
+        with async_deadline_scope(STREAM_DRAIN_GRACE):
+            async for _ in body:
+                pass
+    except (TimeoutError, YCloudChatError):
+        pass  # the answer is complete; only the connection's reuse is lost
+
+
+def drain(body: Iterator[bytes]) -> None:
+    """A blocking read cannot be bounded from outside: the sync face gives the connection up."""
 
 
 def async_cancel_shield() -> ContextManager[object]:

@@ -1,0 +1,319 @@
+"""What the SDK and its transport are on both faces, before any I/O: settings, checks, requests.
+
+`BaseChatSDK` checks the constructor's arguments and the environment, and makes copies
+(`with_options`); `BaseTransport` holds the settings of the calls (credentials, retries,
+timeouts, headers, the pooled client) and builds requests and judges answers. The faces
+(`AsyncChatSDK` / `ChatSDK`, `AsyncTransport` / `Transport`) add only what sends and waits.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+import os
+import time
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
+
+import httpx
+
+from ._auth import BaseAuth, resolve_auth
+from ._checks import (
+    VerifyTypes,
+    check_base_url_scheme,
+    check_folder_id,
+    check_headers,
+    check_verify,
+    normalise_base_url,
+)
+from ._constants import (
+    DEFAULT_BASE_URL,
+    DEFAULT_LIST_TIMEOUT,
+    DEFAULT_MAX_RETRIES,
+    DEFAULT_RUN_TIMEOUT,
+    ENV_BASE_URL,
+    ENV_FOLDER_ID,
+    HEADER_PROJECT,
+)
+from ._deadline import check_timeout, resolve_timeout
+from ._exceptions import ClientClosedError, ConfigurationError
+from ._exchange import Exchange, Retryable
+from ._request import build_headers, is_ai_studio, model_uri
+from ._retry import check_max_retries, should_retry_status
+from .types.misc import UNDEFINED, UndefinedOr
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .types.tools import Tools
+
+__all__ = ["BaseChat", "BaseChatCompletions", "BaseChatSDK", "BaseTransport"]
+
+logger = logging.getLogger("ycloud_chat")
+
+ClientT = TypeVar("ClientT", bound=httpx.AsyncClient | httpx.Client)
+TransportT = TypeVar("TransportT", bound="BaseTransport[Any]")
+ChatT = TypeVar("ChatT")
+
+
+class BaseTransport(Generic[ClientT]):
+    """The settings every call of one SDK shares, and the pure steps of sending one.
+
+    Models and domains get the transport, not the SDK: it tells them the folder, whether the
+    server is AI Studio, and the timeout of a call.
+    """
+
+    _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
+    _pooled_transport: ClassVar[Callable[..., Any]]
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        folder_id: str | None,
+        auth: BaseAuth,
+        max_retries: int,
+        default_timeout: float | None,
+        default_headers: Mapping[str, str],
+        http_client: ClientT | None,
+        verify: VerifyTypes = True,
+    ) -> None:
+        if http_client is not None and not isinstance(http_client, self._client_class):
+            raise ConfigurationError(
+                f"http_client must be an httpx.{self._client_class.__name__}, "
+                f"got {type(http_client).__name__}"
+            )
+        if http_client is not None and verify is not True:
+            raise ConfigurationError(
+                "verify applies to the client the SDK makes: configure TLS on your http_client"
+            )
+        self.base_url = base_url
+        self.folder_id = folder_id
+        self.ai_studio = is_ai_studio(base_url)
+        self.auth = auth
+        self.max_retries = max_retries
+        self.default_timeout = default_timeout
+        self.default_headers = dict(default_headers)
+        self._owns_client = http_client is None
+        self.client: ClientT = http_client or self._new_client(check_verify(verify))
+
+    def _new_client(self, verify: Any) -> Any:
+        pool = type(self)._pooled_transport(verify)
+        return self._client_class(transport=pool, follow_redirects=False)
+
+    def shared(self, *, max_retries: int, default_timeout: float | None) -> Self:
+        """A transport over the same pool with other settings; closing it leaves the pool open."""
+        clone = copy.copy(self)
+        clone.max_retries = max_retries
+        clone.default_timeout = default_timeout
+        clone._owns_client = False
+        return clone
+
+    def timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
+        """The deadline of one call: its own `timeout`, else the SDK's, else the built-in one."""
+        fallback = DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
+        return resolve_timeout(timeout, self.default_timeout, fallback)
+
+    def build_request(
+        self,
+        method: str,
+        path: str,
+        exchange: Exchange,
+        *,
+        json: Any,
+        headers: Mapping[str, str] | None,
+        timeout: httpx.Timeout,
+    ) -> httpx.Request:
+        """The request of one attempt, with this SDK's headers and credentials."""
+        if self.client.is_closed:
+            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
+        all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
+        if headers:
+            all_headers.update(headers)
+        return self.client.build_request(
+            method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
+        )
+
+    def delay_before_retry(
+        self, exchange: Exchange, headers: Mapping[str, str] | None
+    ) -> float | None:
+        """Seconds to wait before the next attempt, or None when no attempt is left."""
+        delay = exchange.delay_before_retry(self.max_retries, headers)
+        if delay is not None:
+            logger.debug(
+                "retrying request_id=%s after attempt %d in %.2fs",
+                exchange.request_id,
+                exchange.attempts,
+                delay,
+            )
+        return delay
+
+    def judge(
+        self, response: httpx.Response, content: bytes, exchange: Exchange, started: float
+    ) -> None:
+        """Log one attempt's answer; raise the error its status means (`Retryable` if worth it)."""
+        self._log(response, exchange, started)
+        status = response.status_code
+        if status >= 400:
+            error = exchange.status_error(status, content)
+            if should_retry_status(status, response.headers):
+                raise Retryable(error, response.headers)
+            raise error
+        if status >= 300:
+            raise exchange.redirect_error(status, response.headers.get("location"))
+
+    def _log(self, response: httpx.Response, exchange: Exchange, started: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s -> %d request_id=%s server_request_id=%s attempt=%d %.3fs",
+                response.request.method,
+                response.request.url,
+                response.status_code,
+                exchange.request_id,
+                exchange.server_request_id,
+                exchange.attempts,
+                time.monotonic() - started,
+            )
+
+
+class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
+    """The entry point's arguments, checks and copies, shared by `AsyncChatSDK` and `ChatSDK`."""
+
+    _transport_class: ClassVar[type[BaseTransport[Any]]]
+    _chat_class: ClassVar[type[Any]]
+
+    folder_id: str | None
+    base_url: str
+    chat: ChatT
+    _transport: TransportT
+
+    def __init__(
+        self,
+        folder_id: str | None = None,
+        auth: str | BaseAuth | None = None,
+        *,
+        base_url: str | None = None,
+        timeout: float | None = None,
+        max_retries: int = DEFAULT_MAX_RETRIES,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: ClientT | None = None,
+        verify: VerifyTypes = True,
+        allow_insecure_http: bool = False,
+    ) -> None:
+        max_retries = check_max_retries(max_retries)
+        default_timeout = check_timeout(timeout)
+        if folder_id is None:
+            folder_id = os.environ.get(ENV_FOLDER_ID, "").strip() or None
+        self.folder_id = check_folder_id(folder_id)
+        base_url = base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
+        self.base_url = normalise_base_url(base_url)
+        check_base_url_scheme(self.base_url, allow_insecure_http=allow_insecure_http)
+        transport: Any = self._transport_class(
+            base_url=self.base_url,
+            folder_id=self.folder_id,
+            auth=resolve_auth(auth, is_ai_studio=is_ai_studio(self.base_url)),
+            max_retries=max_retries,
+            default_timeout=default_timeout,
+            default_headers=check_headers(default_headers),
+            http_client=http_client,
+            verify=verify,
+        )
+        self._transport = transport
+        self.chat = self._chat_class(transport)
+
+    def with_options(
+        self,
+        *,
+        max_retries: int | None = None,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+    ) -> Self:
+        """Return a light copy with other retry or timeout defaults, sharing this connection pool.
+
+        The copy uses the same credentials, headers and connections. This SDK owns the pool:
+        closing the copy leaves it open, closing this SDK closes it for every copy.
+
+        Args:
+            max_retries: how many times a failed request is retried (None keeps this SDK's).
+            timeout: the default timeout in seconds (left out: keep this SDK's; None: the
+                built-in defaults, as in the constructor).
+        """
+        transport = self._transport
+        retries = transport.max_retries if max_retries is None else check_max_retries(max_retries)
+        default_timeout = transport.default_timeout
+        if timeout is not UNDEFINED:
+            default_timeout = check_timeout(timeout)
+        clone = copy.copy(self)
+        clone._transport = transport.shared(max_retries=retries, default_timeout=default_timeout)
+        clone.chat = self._chat_class(clone._transport)
+        return clone
+
+    @property
+    def tools(self) -> Tools:
+        """Makes function tools: `sdk.tools.function(get_weather)`."""
+        from .types.tools import Tools  # pydantic is loaded with the first model, not before
+
+        return Tools()
+
+    @property
+    def max_retries(self) -> int:
+        """How many times a failed request is retried."""
+        return self._transport.max_retries
+
+    def __repr__(self) -> str:
+        transport = getattr(self, "_transport", None)
+        return (
+            f"{type(self).__name__}(folder_id={getattr(self, 'folder_id', None)!r}, "
+            f"base_url={getattr(self, 'base_url', None)!r}, "
+            f"auth={getattr(transport, 'auth', None)!r})"
+        )
+
+
+ModelT = TypeVar("ModelT")
+CompletionsT = TypeVar("CompletionsT")
+
+
+class BaseChatCompletions(Generic[ModelT]):
+    """Chat-completion models: call it with a name to get a model, or list them."""
+
+    _model_class: ClassVar[Callable[..., Any]]
+
+    def __init__(self, transport: BaseTransport[Any]) -> None:
+        self._transport = transport
+
+    def __call__(self, model_name: str, *, model_version: str = "latest") -> ModelT:
+        """Return the model `gpt://<folder>/<model_name>/<model_version>`.
+
+        A name containing `://` is used as the URI verbatim. Without a folder, an
+        OpenAI-compatible server gets the bare name.
+        """
+        transport = self._transport
+        uri = model_uri(
+            model_name, model_version, transport.folder_id, ai_studio=transport.ai_studio
+        )
+        model: ModelT = type(self)._model_class()(transport, uri)
+        return model
+
+    def _list_headers(self) -> dict[str, str] | None:
+        folder_id = self._transport.folder_id
+        return {HEADER_PROJECT: folder_id} if folder_id else None
+
+    def _models(self, content: bytes, exchange: Exchange) -> tuple[ModelT, ...]:
+        from ._response import ResponseContext, decode_json, parse_model_ids
+        from .types.tools import BaseToolCall
+
+        context = ResponseContext.for_call(BaseToolCall, exchange)
+        ids = parse_model_ids(decode_json(content, context), context)
+        model_class = type(self)._model_class()
+        return tuple(model_class(self._transport, model_id) for model_id in ids)
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} folder_id={self._transport.folder_id!r}>"
+
+
+class BaseChat(Generic[CompletionsT]):
+    """The chat domain of the SDK: `sdk.chat.completions`."""
+
+    _completions_class: ClassVar[type[Any]]
+
+    def __init__(self, transport: BaseTransport[Any]) -> None:
+        self.completions: CompletionsT = self._completions_class(transport)

@@ -1,0 +1,231 @@
+"""What a chat model and its stream are on both faces, before any I/O.
+
+`BaseChatModel` holds the URI and the frozen config, makes configured copies, builds the
+request body, checks a run's arguments and parses the answer; `StreamState` is what a stream
+and its generator share. The faces' `run`, `run_tools` and stream loop only send and wait.
+Loaded with the first model (it needs the pydantic types), not with the SDK.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Generic
+
+from ._exceptions import ConfigurationError
+from ._messages import coerce_messages
+from ._request import build_chat_body
+from ._response import ResponseContext, StreamParser, decode_json, parse_completion
+from .types.config import (
+    ChatModelConfig,
+    ReasoningModeInput,
+    ResponseFormatInput,
+    ToolChoiceInput,
+    ToolsInput,
+)
+from .types.misc import UNDEFINED, UndefinedOr
+from .types.results import ChatModelResult, ToolCallT
+
+if TYPE_CHECKING:
+    import httpx
+    from typing_extensions import Self
+
+    from ._base_client import BaseTransport
+    from ._exchange import Exchange
+    from .types.messages import MessagesInput
+
+__all__ = ["BaseChatModel", "BaseChatStream", "StreamState", "check_run_tools_arguments"]
+
+
+class BaseChatModel(Generic[ToolCallT]):
+    """A chat model: its URI and config, and the calls that run it.
+
+    Made by `sdk.chat.completions("name")`. `configure()` returns a new model and leaves
+    this one as it was, so one model can be shared freely.
+    """
+
+    _tool_call_class: type[ToolCallT]
+
+    def __init__(
+        self, transport: BaseTransport[Any], uri: str, config: ChatModelConfig | None = None
+    ) -> None:
+        self._transport = transport
+        self._uri = uri
+        self._config = config or ChatModelConfig()
+
+    @property
+    def uri(self) -> str:
+        """The model URI sent as `model`, e.g. `gpt://<folder>/yandexgpt/latest`."""
+        return self._uri
+
+    @property
+    def config(self) -> ChatModelConfig:
+        """The model's settings (frozen)."""
+        return self._config
+
+    def configure(
+        self,
+        *,
+        temperature: UndefinedOr[float | None] = UNDEFINED,
+        max_tokens: UndefinedOr[int | None] = UNDEFINED,
+        reasoning_mode: UndefinedOr[ReasoningModeInput | None] = UNDEFINED,
+        response_format: UndefinedOr[ResponseFormatInput | None] = UNDEFINED,
+        tools: UndefinedOr[ToolsInput | None] = UNDEFINED,
+        parallel_tool_calls: UndefinedOr[bool | None] = UNDEFINED,
+        tool_choice: UndefinedOr[ToolChoiceInput | None] = UNDEFINED,
+        extra_query: UndefinedOr[Mapping[str, Any] | None] = UNDEFINED,
+    ) -> Self:
+        """Return a new model with some settings changed.
+
+        An argument left out keeps its value; `None` resets it, so it is no longer sent.
+        Every value is checked here: a bad one raises `ConfigurationError` naming it.
+
+        Args:
+            temperature: sampling temperature, 0 to 2.
+            max_tokens: the most tokens the answer may have (a positive integer).
+            reasoning_mode: `"low"`, `"medium"`, `"high"` (any case) or a `ReasoningMode`.
+            response_format: `"json"`, a JSON-schema dict with a name, a pydantic model
+                class or a pydantic dataclass.
+            tools: a tool or a sequence of them: a Python function (its hints and docstring
+                give the schema; `run_tools()` and `call.run()` call it), a pydantic model
+                class or dataclass, a `FunctionTool`, or a wire tool dict.
+            parallel_tool_calls: whether several tool calls may come in one turn.
+            tool_choice: `"none"`, `"auto"`, `"required"` (any case), a configured tool (or
+                the function or class it was made from), its name, or
+                `{"type": "function", "function": {"name": ...}}`.
+            extra_query: extra body keys such as `top_p`, `seed` or `stop`.
+        """
+        config = self._config.replace(
+            temperature=temperature,
+            max_tokens=max_tokens,
+            reasoning_mode=reasoning_mode,
+            response_format=response_format,
+            tools=tools,
+            parallel_tool_calls=parallel_tool_calls,
+            tool_choice=tool_choice,
+            extra_query=extra_query,
+        )
+        return type(self)(self._transport, self._uri, config)
+
+    def _body(self, messages: MessagesInput, *, stream: bool) -> dict[str, Any]:
+        # AI Studio sends no usage chunk and is not asked for one (as the recordings show).
+        return build_chat_body(
+            self._uri,
+            coerce_messages(messages),
+            self._config,
+            stream=stream,
+            stream_usage=not self._transport.ai_studio,
+        )
+
+    def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT]:
+        context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
+        return parse_completion(decode_json(content, context), context)
+
+    def _check_runnable_tools(self) -> None:
+        tools = self._config.tools
+        if not tools:
+            raise ConfigurationError("run_tools() needs tools: configure(tools=[...]) first")
+        missing = [tool.name for tool in tools if tool.function is None]
+        if missing:
+            raise ConfigurationError(
+                f"run_tools() runs Python functions, but these tools have none: "
+                f"{', '.join(missing)}; make them from functions, or answer with run()"
+            )
+
+    def __repr__(self) -> str:
+        settings = ", ".join(
+            f"{name}={value!r}" for name, value in self._config if value is not None
+        )
+        return f"{type(self).__name__}(uri={self._uri!r}{', ' if settings else ''}{settings})"
+
+
+def check_run_tools_arguments(max_rounds: object, tool_errors: object) -> None:
+    """Check `run_tools()`'s own arguments before the first request."""
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+        raise ConfigurationError(f"max_rounds must be a positive integer, got {max_rounds!r}")
+    if tool_errors not in ("raise", "send"):
+        raise ConfigurationError(f'tool_errors must be "raise" or "send", got {tool_errors!r}')
+
+
+class StreamState(Generic[ToolCallT]):
+    """What a stream and its generator share.
+
+    It refers to neither of them, so no reference cycle forms: a sync stream dropped after a
+    `break` is released at once, by reference counting, not later by the garbage collector.
+    """
+
+    __slots__ = (
+        "body",
+        "closed",
+        "config",
+        "exchange",
+        "parser",
+        "response",
+        "timeout",
+        "tool_call_class",
+        "transport",
+    )
+
+    def __init__(
+        self,
+        transport: Any,
+        body: dict[str, Any],
+        timeout: float | None,
+        config: ChatModelConfig | None,
+        tool_call_class: type[ToolCallT],
+    ) -> None:
+        self.transport = transport
+        self.config = config
+        self.body = body
+        self.timeout = timeout
+        self.tool_call_class = tool_call_class
+        self.response: httpx.Response | None = None
+        self.exchange: Exchange | None = None
+        self.parser: StreamParser[ToolCallT] | None = None
+        self.closed = False
+
+    def start_parsing(self, exchange: Exchange) -> StreamParser[ToolCallT]:
+        """The parser of this stream's body, made once its answer came."""
+        context = ResponseContext.for_call(self.tool_call_class, exchange, self.config)
+        self.parser = StreamParser(context)
+        return self.parser
+
+    def describe(self) -> str:
+        """Its state in a word, for reprs."""
+        if self.closed:
+            return "closed"
+        return "open" if self.response is not None else "not started"
+
+
+class BaseChatStream(Generic[ToolCallT]):
+    """The partial results of one streamed run, in order; each one is cumulative.
+
+    Iterate it directly, or use it as a context manager to be sure the connection is
+    released even when you stop early. The request is sent when iteration (or the
+    context) starts. Iterating again goes on where the last loop stopped.
+    """
+
+    _tool_call_class: type[ToolCallT]
+
+    def __init__(
+        self,
+        transport: BaseTransport[Any],
+        body: dict[str, Any],
+        timeout: float | None,
+        config: ChatModelConfig | None = None,
+    ) -> None:
+        self._state = StreamState(transport, body, timeout, config, self._tool_call_class)
+
+    @property
+    def request_id(self) -> str | None:
+        """The `x-client-request-id` sent for this stream (None before it starts)."""
+        exchange = self._state.exchange
+        return exchange.request_id if exchange else None
+
+    @property
+    def result(self) -> ChatModelResult[ToolCallT] | None:
+        """The latest cumulative result received so far (the final one once iteration ends)."""
+        parser = self._state.parser
+        return parser.last if parser else None
+
+    def __repr__(self) -> str:
+        return f"<{type(self).__name__} {self._state.describe()} request_id={self.request_id}>"

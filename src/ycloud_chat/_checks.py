@@ -1,0 +1,125 @@
+"""Checks of the SDK's constructor arguments, run before any request is built."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+import ssl
+from collections.abc import Mapping
+from typing import Union
+from urllib.parse import urlsplit
+
+from ._exceptions import ConfigurationError
+
+__all__ = [
+    "VerifyTypes",
+    "check_base_url_scheme",
+    "check_folder_id",
+    "check_headers",
+    "check_verify",
+    "is_printable_header_value",
+    "normalise_base_url",
+]
+
+VerifyTypes = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
+
+_TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+_HEADER_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
+_FOLDER_ID = re.compile(r"^[\x21-\x7e]+$")
+
+
+def normalise_base_url(base_url: str) -> str:
+    """Check a base URL and drop its trailing slash."""
+    if not isinstance(base_url, str):
+        raise ConfigurationError(f"base_url must be a str, got {type(base_url).__name__}")
+    parts = urlsplit(base_url.strip())
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as https://host/v1, got {base_url!r}"
+        )
+    return base_url.strip().rstrip("/")
+
+
+def check_base_url_scheme(base_url: str, *, allow_insecure_http: bool) -> None:
+    """Refuse plain `http://` to a host other than this machine, unless the caller opts in.
+
+    Credentials sent over plain HTTP can be read by anyone on the way; on loopback
+    (`localhost`, 127.0.0.0/8, `::1`) nothing leaves the machine.
+    """
+    if not isinstance(allow_insecure_http, bool):
+        raise ConfigurationError(
+            f"allow_insecure_http must be a bool, got {type(allow_insecure_http).__name__}"
+        )
+    parts = urlsplit(base_url)
+    if parts.scheme != "http" or allow_insecure_http or _is_loopback(parts.hostname or ""):
+        return
+    raise ConfigurationError(
+        f"base_url {base_url!r} is plain http:// to another host, which would send credentials "
+        "unencrypted: use https://, or pass allow_insecure_http=True if you accept that"
+    )
+
+
+def _is_loopback(host: str) -> bool:
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def check_folder_id(folder_id: object) -> str | None:
+    """Check a folder id (it travels in model URIs and a header); None stays None."""
+    if folder_id is None:
+        return None
+    if not isinstance(folder_id, str) or not _FOLDER_ID.match(folder_id.strip()):
+        raise ConfigurationError(
+            f"folder_id must be a non-empty str of printable ASCII, got {folder_id!r}"
+        )
+    return folder_id.strip()
+
+
+def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
+    """Check `default_headers` before any request; an error names the header, never its value."""
+    if headers is None:
+        return {}
+    if not isinstance(headers, Mapping):
+        raise ConfigurationError(
+            f"default_headers must be a dict of str to str, got {type(headers).__name__}"
+        )
+    checked = {}
+    for name, value in headers.items():
+        if not isinstance(name, str) or not _TOKEN.match(name):
+            raise ConfigurationError(f"default_headers has an invalid header name: {name!r}")
+        if not isinstance(value, str) or not is_printable_header_value(value):
+            raise ConfigurationError(
+                f"default_headers[{name!r}] must be a str of printable ASCII (no line breaks)"
+            )
+        checked[name] = value
+    return checked
+
+
+def is_printable_header_value(value: str) -> bool:
+    """True when `value` can travel in an HTTP header: printable ASCII, no line breaks."""
+    return _HEADER_VALUE.match(value) is not None
+
+
+def check_verify(verify: object) -> ssl.SSLContext | bool:
+    """Turn `verify=` (True, False, a CA bundle file or folder, an SSLContext) into httpx's form."""
+    if isinstance(verify, (bool, ssl.SSLContext)):
+        return verify
+    if not isinstance(verify, (str, os.PathLike)):
+        raise ConfigurationError(
+            "verify must be True, False, a CA bundle path or an ssl.SSLContext, "
+            f"got {type(verify).__name__}"
+        )
+    path = os.fspath(verify)
+    try:
+        if os.path.isdir(path):
+            return ssl.create_default_context(capath=path)
+        return ssl.create_default_context(cafile=path)
+    except (OSError, ssl.SSLError) as exc:
+        raise ConfigurationError(
+            f"verify={path!r} is not a readable CA bundle: {type(exc).__name__}: {exc}"
+        ) from exc

@@ -1,0 +1,136 @@
+"""The sync face's network backend: every connect, read and write ends by the call's deadline.
+
+The async face bounds a call with a cancel scope. A blocking read cannot be cancelled from
+outside, so the sync face's pool uses network streams that cap each connect, read and write at
+what is left of the call's deadline (set for the current context by `bounded_by_deadline`),
+and fail once nothing is left: a server that trickles bytes cannot keep a call alive past it.
+
+httpcore is imported with the first client, not with this module: its classes are named here
+for the type checker only, and the streams below work by duck typing at run time.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import ssl
+import time
+from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING, Any
+
+import httpx
+
+from ._constants import DEFAULT_LIMITS
+from ._intercept import InterceptableTransport
+
+if TYPE_CHECKING:
+    import httpcore
+    from httpcore import NetworkBackend as _NetworkBackend
+    from httpcore import NetworkStream as _NetworkStream
+else:
+    _NetworkBackend = _NetworkStream = object
+
+__all__ = ["bounded_by_deadline", "pooled_transport"]
+
+# The monotonic time the current call must be over by (None: no deadline).
+_DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
+    "ycloud_chat_deadline", default=None
+)
+
+
+@contextlib.contextmanager
+def bounded_by_deadline(seconds: float | None) -> Iterator[None]:
+    """Within the block, the sync network streams give up after `seconds` in total."""
+    if seconds is None:
+        yield
+        return
+    token = _DEADLINE.set(time.monotonic() + seconds)
+    try:
+        yield
+    finally:
+        _DEADLINE.reset(token)
+
+
+def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
+    """The sync face's pooled transport, whose network I/O is bounded by the call's deadline."""
+    import httpcore
+
+    context = httpx.create_ssl_context(verify=verify)
+    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS)
+    # httpx takes no network backend, so its (still empty) pool is remade with ours.
+    transport._pool = httpcore.ConnectionPool(
+        ssl_context=context,
+        max_connections=DEFAULT_LIMITS.max_connections,
+        max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
+        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
+        network_backend=_DeadlineBackend(httpcore.SyncBackend()),
+    )
+    return transport
+
+
+def _bounded(timeout: float | None, error: str) -> float | None:
+    """`timeout` capped at what is left of the deadline; httpcore's `error` once nothing is."""
+    deadline = _DEADLINE.get()
+    if deadline is None:
+        return timeout
+    left = deadline - time.monotonic()
+    if left <= 0:
+        import httpcore
+
+        raise getattr(httpcore, error)("the call's deadline ran out")
+    return left if timeout is None else min(timeout, left)
+
+
+class _DeadlineStream(_NetworkStream):
+    def __init__(self, stream: httpcore.NetworkStream) -> None:
+        self._stream = stream
+
+    def read(self, max_bytes: int, timeout: float | None = None) -> bytes:
+        return self._stream.read(max_bytes, _bounded(timeout, "ReadTimeout"))
+
+    def write(self, buffer: bytes, timeout: float | None = None) -> None:
+        self._stream.write(buffer, _bounded(timeout, "WriteTimeout"))
+
+    def close(self) -> None:
+        self._stream.close()
+
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, "ConnectTimeout")
+        return _DeadlineStream(self._stream.start_tls(ssl_context, server_hostname, bounded))
+
+    def get_extra_info(self, info: str) -> Any:
+        return self._stream.get_extra_info(info)
+
+
+class _DeadlineBackend(_NetworkBackend):
+    def __init__(self, backend: httpcore.NetworkBackend) -> None:
+        self._backend = backend
+
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, "ConnectTimeout")
+        stream = self._backend.connect_tcp(host, port, bounded, local_address, socket_options)
+        return _DeadlineStream(stream)
+
+    def connect_unix_socket(
+        self,
+        path: str,
+        timeout: float | None = None,
+        socket_options: Iterable[Any] | None = None,
+    ) -> httpcore.NetworkStream:
+        bounded = _bounded(timeout, "ConnectTimeout")
+        return _DeadlineStream(self._backend.connect_unix_socket(path, bounded, socket_options))
+
+    def sleep(self, seconds: float) -> None:
+        self._backend.sleep(seconds)

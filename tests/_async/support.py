@@ -1,0 +1,35 @@
+"""Helpers the face tests share: an SDK over a test transport, and a stream read to its end."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import httpx
+
+from tests.helpers import SECRET
+from ycloud_chat import AsyncChatSDK, AsyncChatStream, AsyncToolCall, ChatModelResult
+
+Result = ChatModelResult[AsyncToolCall]
+Handler = Callable[[httpx.Request], httpx.Response]
+
+
+def make_sdk(transport: httpx.AsyncBaseTransport | Handler, **kwargs: Any) -> AsyncChatSDK:
+    """An SDK (folder `folder1`, key `SECRET` unless given) whose client answers from `transport`.
+
+    A plain function is served through `httpx.MockTransport`.
+    """
+    if not isinstance(transport, httpx.AsyncBaseTransport):
+        transport = httpx.MockTransport(transport)
+    kwargs.setdefault("folder_id", "folder1")
+    kwargs.setdefault("auth", SECRET)
+    return AsyncChatSDK(http_client=httpx.AsyncClient(transport=transport), **kwargs)
+
+
+async def collect(stream: AsyncChatStream, into: list[Result] | None = None) -> list[Result]:
+    """Every result of a stream, read inside its context; `into` keeps them even on an error."""
+    results = [] if into is None else into
+    async with stream:
+        async for partial in stream:
+            results.append(partial)
+    return results
