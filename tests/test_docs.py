@@ -244,3 +244,67 @@ def test_every_python_block_type_checks(tmp_path: Path) -> None:
     )
     assert len(blocks) >= 60
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_how_a_page_is_read(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        textwrap.dedent(
+            """
+            <!-- docs-test: fake.reply("Hi") -->
+
+            === "Sync"
+
+                ```python
+                print("Hi")
+                ```
+
+            === "Async"
+
+                ```python
+                print("Hi")
+                ```
+
+            ```text title="Output"
+            Hi
+            ```
+
+            ```python
+            print("no output shown")
+            ```
+
+            Some prose.
+
+            ```text title="Output"
+            not this one's
+            ```
+
+            <!-- docs-partial: a fragment -->
+            ```python
+            sdk.close()
+            ```
+
+            ```python
+            --8<-- "examples/fastapi_app/chat_api.py:ask"
+            ```
+            """
+        ),
+        "utf-8",
+    )
+    found = snippets(page)
+    assert [snippet.kind for snippet in found] == [
+        "setup",
+        "example",
+        "example",
+        "output",
+        "example",
+        "output",
+        "example",
+        "example",
+    ]
+    sync, async_, _, silent, _, fragment, included = found[1:]
+    assert sync.output == async_.output == "Hi\n"
+    assert silent.output is None
+    assert (fragment.partial, sync.partial) == (True, False)
+    assert included.include == "examples/fastapi_app/chat_api.py"
+    assert sync.include is None

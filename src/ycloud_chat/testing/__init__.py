@@ -16,8 +16,9 @@ assert fake.last_request.stream
 ```
 
 It writes exactly the wire format of the service: `chat.completion` bodies, SSE streams in
-both shapes (vLLM-style with a usage chunk, and AI Studio's), error bodies and SSE error
-events, so code tested against it holds against the real service.
+both shapes (vLLM-style, and YandexGPT's), the usage chunk only when asked (always as AI
+Studio, which sends it unasked), OpenAI-style error bodies and SSE error events, so code
+tested against it holds against the real service.
 
 Under pytest, the `fake_chat_api` fixture (see `ycloud_chat.testing.pytest_plugin`) does the
 wiring: every SDK the code under test makes talks to the fake.
