@@ -5,6 +5,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -31,6 +32,7 @@ sys.path.insert(0, str(ROOT / "build_tools"))
 import local_llm  # noqa: E402  (build_tools/ is no package; the demo and tests need it in-process)
 
 ENV_LLM_URL = "YCLOUD_CHAT_LLM_URL"  # a running server for the integration tests
+ENV_EMBEDDINGS_URL = "YCLOUD_CHAT_EMBEDDINGS_URL"  # and one that answers /v1/embeddings
 EXAMPLES = [
     "sync_basic.py",
     "async_service.py",
@@ -127,33 +129,39 @@ def tests(session: nox.Session) -> None:
     """The test suite on every supported Python, against the installed package."""
     session.install(".", *group("test"))
     args = session.posargs or ["-q"]
-    with _integration_server(session, args) as url:
-        session.run("pytest", *args, env={ENV_LLM_URL: url})
+    with _integration_servers(session, args) as urls:
+        session.run("pytest", *args, env=urls)
 
 
 @contextmanager
-def _integration_server(session: nox.Session, pytest_args: list[str]) -> Iterator[str]:
-    """The server the integration tests ask: $YCLOUD_CHAT_LLM_URL, else a local one run here.
+def _integration_servers(session: nox.Session, pytest_args: list[str]) -> Iterator[dict[str, str]]:
+    """The servers the integration tests ask, as the variables that name them.
 
-    Deselecting them (`-- -m "not integration"`) skips the local server and its first build.
+    $YCLOUD_CHAT_LLM_URL (chat) and $YCLOUD_CHAT_EMBEDDINGS_URL (embeddings) when set, else
+    local ones run here. Deselecting the tests (`-- -m "not integration"`) skips the local
+    servers and their first build.
     """
-    given = os.environ.get(ENV_LLM_URL, "")
-    if given or any("not integration" in arg for arg in pytest_args):
-        yield given
+    urls = {name: os.environ.get(name, "") for name in (ENV_LLM_URL, ENV_EMBEDDINGS_URL)}
+    if all(urls.values()) or any("not integration" in arg for arg in pytest_args):
+        yield urls
         return
     session.log("starting the local model for the integration tests (built on first use)")
-    with _local_model(session) as url:
-        yield url
+    with contextlib.ExitStack() as servers:
+        for name, embeddings in ((ENV_LLM_URL, False), (ENV_EMBEDDINGS_URL, True)):
+            if not urls[name]:
+                urls[name] = servers.enter_context(_local_model(session, embeddings=embeddings))
+        yield urls
 
 
 @contextmanager
-def _local_model(session: nox.Session) -> Iterator[str]:
+def _local_model(session: nox.Session, *, embeddings: bool = False) -> Iterator[str]:
     """The local model's base URL while it runs; a build problem ends the session clearly."""
     try:
-        server = local_llm.start_server()
+        server = local_llm.start_server(embeddings=embeddings)
     except local_llm.LocalLLMError as exc:
         session.error(f"the local model is not available: {exc}")
-    session.log(f"serving {local_llm.MODEL_ALIAS} at {server.base_url}")
+    alias = local_llm.EMBEDDINGS_ALIAS if embeddings else local_llm.MODEL_ALIAS
+    session.log(f"serving {alias} at {server.base_url}")
     try:
         yield server.base_url
     finally:
@@ -172,7 +180,10 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def llm(session: nox.Session) -> None:
-    """Serve the local model until Ctrl-C (`nox -s llm -- build` only builds it)."""
+    """Serve the local model until Ctrl-C (`nox -s llm -- build` only builds it).
+
+    `nox -s llm -- serve --embeddings` serves the model for `/v1/embeddings` instead.
+    """
     if local_llm.main(session.posargs or ["serve"]) != 0:
         session.error("the local model is not available (see the error above)")
 

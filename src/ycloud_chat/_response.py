@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import struct
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -25,12 +28,14 @@ from .types.results import (
     ChatModelStatus,
     ChatUsage,
     DeltaChatChoice,
+    FinishReason,
     ToolCallT,
 )
 from .types.tools import FunctionCall
 
 if TYPE_CHECKING:
     from .types.config import ChatModelConfig
+    from .types.embeddings import ChatEmbeddingsModelResult
 
 __all__ = [
     "ResponseContext",
@@ -38,7 +43,8 @@ __all__ = [
     "StreamParser",
     "error_from_response",
     "parse_completion",
-    "parse_model_ids",
+    "parse_embeddings",
+    "parse_model_list",
 ]
 
 _MAX_ERROR_TEXT = 500
@@ -239,6 +245,15 @@ def _part_text(part: Any, name: str) -> str:
     raise ValueError(f"{name} has a part that is not a content part: {part!r}")
 
 
+def _finish_reason(value: Any) -> FinishReason | None:
+    """The wire `finish_reason` as a `FinishReason` (an unknown string is kept as it came)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return FinishReason(value)
+    raise ValueError(f"finish_reason is not a string: {value!r}")
+
+
 def _reasoning(message: Mapping[str, Any]) -> Any:
     """The reasoning text: `reasoning_content` (vLLM, llama.cpp, DeepSeek) or `reasoning`."""
     reasoning = message.get("reasoning_content")
@@ -269,7 +284,7 @@ def _parse_completion(
         message = raw.get("message") if isinstance(raw, Mapping) else None
         if not isinstance(message, Mapping):
             raise context.invalid("a chat completion choice has no message", body=data)
-        finish_reason = _string(raw.get("finish_reason"), "finish_reason")
+        finish_reason = _finish_reason(raw.get("finish_reason"))
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
         reasoning = _reasoning(message)
@@ -333,6 +348,7 @@ class _ToolCallBuilder:
 
 
 _PARTIAL = ChatModelStatus.PARTIAL
+_USAGE = ChatModelStatus.USAGE
 
 
 class _ChoiceState(Generic[ToolCallT]):
@@ -343,7 +359,7 @@ class _ChoiceState(Generic[ToolCallT]):
         self.role = "assistant"
         self.text = ""
         self.reasoning: str | None = None
-        self.finish_reason: str | None = None
+        self.finish_reason: FinishReason | None = None
         self.builders: dict[int, _ToolCallBuilder] = {}
         self.tool_calls: tuple[ToolCallT, ...] | None = None
 
@@ -355,6 +371,13 @@ class _ChoiceState(Generic[ToolCallT]):
             context.tool_call(builder.wire()) for builder in self.builders.values()
         )
         return True
+
+    @property
+    def status(self) -> ChatModelStatus:
+        """Its finish reason's status; TOOL_CALLS for calls the stream's end closed."""
+        if self.finish_reason is None and self.tool_calls is not None:
+            return ChatModelStatus.TOOL_CALLS
+        return ChatModelStatus.from_finish_reason(self.finish_reason)
 
     def snapshot(
         self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
@@ -374,13 +397,52 @@ class _ChoiceState(Generic[ToolCallT]):
             },
         )
 
+    def usage_snapshot(self) -> DeltaChatChoice[ToolCallT]:
+        """The choice on the usage chunk: everything so far, nothing new, no tool calls.
+
+        The calls came whole on the chunk that finished the choice; repeating them here would
+        hand a loop that collects chunks with tool calls each call twice.
+        """
+        return construct(
+            DeltaChatChoice,
+            {
+                "index": self.index,
+                "role": self.role,
+                "text": self.text,
+                "status": _USAGE,
+                "finish_reason": FinishReason.USAGE,
+                "tool_calls": None,
+                "reasoning_text": self.reasoning,
+                "delta": "",
+                "reasoning_delta": "",
+            },
+        )
+
+    def whole(self) -> ChatChoice[ToolCallT]:
+        """The choice as the whole answer has it: final status, finish reason and tool calls."""
+        return construct(
+            ChatChoice,
+            {
+                "index": self.index,
+                "role": self.role,
+                "text": self.text,
+                "status": self.status,
+                "finish_reason": self.finish_reason,
+                "tool_calls": self.tool_calls,
+                "reasoning_text": self.reasoning,
+            },
+        )
+
 
 class StreamAccumulator(Generic[ToolCallT]):
-    """Turns decoded stream chunks into cumulative results, one per chunk worth showing.
+    """Turns decoded stream chunks into cumulative results, one per chunk that brings news.
 
     Text and reasoning are cumulative, `delta` holds only the new piece; tool-call deltas are
-    merged by index and delivered whole on the chunk that finishes their choice; a usage-only
-    chunk (`choices: []`) becomes a result whose choices carry status USAGE.
+    merged by index and delivered whole, once, on the chunk that finishes their choice; a
+    usage-only chunk (`choices: []`) becomes a result whose choices carry status USAGE and
+    finish reason `usage`, and no tool calls. A chunk that brings nothing new (a role alone,
+    a piece of a tool call, an empty delta) gives no result. After `finish()`, `last` is the
+    whole answer: each choice's final status, finish reason and tool calls, and the usage.
     """
 
     def __init__(self, context: ResponseContext[ToolCallT]) -> None:
@@ -394,6 +456,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         self._created: datetime | None = None
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
+        """The latest result given; after `finish()`, the whole answer."""
         self.done = False
         """True once `[DONE]` came."""
 
@@ -452,25 +515,30 @@ class StreamAccumulator(Generic[ToolCallT]):
             if usage is not None:
                 self.usage = usage
         raw_choices = chunk.get("choices")
+        choices: tuple[DeltaChatChoice[ToolCallT], ...] | None = None
         if raw_choices:
             if type(raw_choices) is list and len(raw_choices) == 1 and len(self._choices) < 2:
-                choices: tuple[DeltaChatChoice[ToolCallT], ...] = (
-                    self._feed_choice(raw_choices[0], 0),
-                )
-                if len(self._choices) > 1:  # the one choice seen so far had another index
-                    choices = self._all_choices({choices[0].index: choices[0]})
+                choice = self._feed_choice(raw_choices[0], 0)
+                if choice is not None:
+                    choices = (choice,)
+                    if len(self._choices) > 1:  # the one choice seen so far had another index
+                        choices = self._all_choices({choice.index: choice})
             else:
                 choices = self._feed_choices(raw_choices)
-        elif usage is not None:
+        if choices is None:
+            if usage is None:
+                return None  # nothing new to show
             choices = self._usage_choices()
-        else:
-            return None
         return self._result(choices)
 
     def _result(
         self, choices: tuple[DeltaChatChoice[ToolCallT], ...]
     ) -> ChatModelResult[ToolCallT]:
-        self.last = construct(
+        self.last = self._build(choices)
+        return self.last
+
+    def _build(self, choices: tuple[ChatChoice[ToolCallT], ...]) -> ChatModelResult[ToolCallT]:
+        return construct(
             ChatModelResult,
             {
                 "choices": choices,
@@ -483,27 +551,39 @@ class StreamAccumulator(Generic[ToolCallT]):
             },
             self._context.private,
         )
-        return self.last
 
     def finish(self) -> ChatModelResult[ToolCallT] | None:
         """At the end of the stream: a last result for tool calls no `finish_reason` closed.
 
         Some servers end a stream (`[DONE]` or the end of the body) without a finish reason;
         the calls merged from their deltas are complete then, and come with status TOOL_CALLS.
+        Afterwards `last` is the whole answer (see `whole_answer()`).
         """
         pending = {
             index for index, state in self._choices.items() if state.close_tool_calls(self._context)
         }
-        if not pending:
-            return None
-        return self._result(
-            tuple(
-                self._choices[index].snapshot(
-                    ChatModelStatus.TOOL_CALLS if index in pending else self._status_of(index)
+        result = None
+        if pending:
+            result = self._result(
+                tuple(
+                    self._choices[index].snapshot(self._status_of(index))
+                    for index in sorted(self._choices)
                 )
-                for index in sorted(self._choices)
             )
-        )
+        if self.last is not None or self._choices:
+            self.last = self.whole_answer()
+        return result
+
+    def whole_answer(self) -> ChatModelResult[ToolCallT]:
+        """The answer so far as one result, as a non-stream run gives it.
+
+        Each choice has its whole text and reasoning, the status and finish reason of the chunk
+        that finished it and its tool calls; `usage` is the usage chunk's.
+        """
+        states = [self._choices[index] for index in sorted(self._choices)]
+        if not states:
+            states = [_ChoiceState(0)]
+        return self._build(tuple(state.whole() for state in states))
 
     def _state(self, index: int) -> _ChoiceState[ToolCallT]:
         state = self._choices.get(index)
@@ -511,11 +591,14 @@ class StreamAccumulator(Generic[ToolCallT]):
             state = self._choices[index] = _ChoiceState(index)
         return state
 
-    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...]:
+    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...] | None:
         touched: dict[int, DeltaChatChoice[ToolCallT]] = {}
         for position, raw in enumerate(raw_choices):
             choice = self._feed_choice(raw, position)
-            touched[choice.index] = choice
+            if choice is not None:
+                touched[choice.index] = choice
+        if not touched:
+            return None
         if len(self._choices) == 1:
             return tuple(touched.values())
         return self._all_choices(touched)
@@ -529,8 +612,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             for index in sorted(self._choices)
         )
 
-    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT]:
-        """Merge one choice's delta into its state and snapshot it (the stream's hot path)."""
+    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT] | None:
+        """Merge one choice's delta into its state; snapshot it if the chunk brought news.
+
+        This is the stream's hot path. News is new text, new reasoning or a finish reason;
+        a role alone or a piece of a tool call is merged and shown later.
+        """
         if not _is_mapping(raw):
             raise self._context.invalid("a stream choice is not a JSON object", body=raw)
         index = raw.get("index", position)
@@ -559,10 +646,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             self._merge_tool_calls(state, calls)
         finish_reason = raw.get("finish_reason")
         if finish_reason is None:
-            return state.snapshot(_PARTIAL, text, reasoning)
-        state.finish_reason = _string(finish_reason, "finish_reason")
+            if text or reasoning:
+                return state.snapshot(_PARTIAL, text, reasoning)
+            return None
+        state.finish_reason = _finish_reason(finish_reason)
         state.close_tool_calls(self._context)
-        return state.snapshot(ChatModelStatus.from_finish_reason(finish_reason), text, reasoning)
+        return state.snapshot(state.status, text, reasoning)
 
     @staticmethod
     def _merge_tool_calls(state: _ChoiceState[ToolCallT], calls: Any) -> None:
@@ -577,14 +666,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             builder.merge(call)
 
     def _status_of(self, index: int) -> ChatModelStatus:
-        return ChatModelStatus.from_finish_reason(self._choices[index].finish_reason)
+        return self._choices[index].status
 
     def _usage_choices(self) -> tuple[DeltaChatChoice[ToolCallT], ...]:
         if not self._choices:
             self._state(0)
-        return tuple(
-            self._choices[index].snapshot(ChatModelStatus.USAGE) for index in sorted(self._choices)
-        )
+        return tuple(self._choices[index].usage_snapshot() for index in sorted(self._choices))
 
     def _stream_error(self, chunk: Mapping[str, Any]) -> StreamError:
         error = chunk["error"]
@@ -620,7 +707,7 @@ class StreamParser(Generic[ToolCallT]):
 
     @property
     def last(self) -> ChatModelResult[ToolCallT] | None:
-        """The latest result given out, None before the first."""
+        """The latest result given out (None before the first); the whole answer after `close()`."""
         return self._accumulator.last
 
     def feed(self, data: bytes) -> Iterator[ChatModelResult[ToolCallT]]:
@@ -696,14 +783,85 @@ def decode_json(content: bytes, context: ResponseContext[Any], status_code: int 
         ) from None
 
 
-def parse_model_ids(data: Any, context: ResponseContext[Any]) -> list[str]:
-    """The chat model ids from a `/models` answer: `gpt://` URIs and scheme-less names."""
+def parse_model_list(
+    data: Any, context: ResponseContext[Any], scheme: str
+) -> list[tuple[str, str | None]]:
+    """The models of one kind in a `/models` answer: (id, owner) pairs, in the listed order.
+
+    AI Studio lists every kind of model, each with its URI scheme (`gpt://` chat models,
+    `emb://` embedding models): those of `scheme` are kept. An OpenAI-compatible server lists
+    plain names, which are kept too: it does not say what kind of model each one is.
+    """
     items = data.get("data") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
         raise context.invalid("the model list has no data array", body=data)
-    ids = [item.get("id") for item in items if isinstance(item, Mapping)]
-    return [
-        model_id
-        for model_id in ids
-        if isinstance(model_id, str) and (model_id.startswith("gpt://") or "://" not in model_id)
-    ]
+    prefix = f"{scheme}://"
+    models = []
+    for item in items:
+        model_id = item.get("id") if isinstance(item, Mapping) else None
+        if isinstance(model_id, str) and (model_id.startswith(prefix) or "://" not in model_id):
+            owner = item.get("owned_by")
+            models.append((model_id, owner if isinstance(owner, str) else None))
+    return models
+
+
+def parse_embeddings(
+    data: Any, context: ResponseContext[Any], count: int
+) -> ChatEmbeddingsModelResult:
+    """Parse an embeddings answer for `count` texts: every vector, in the order of the texts.
+
+    The vectors are ordered by their `index`; each one is a list of numbers or, when the
+    server was asked for `base64`, the base64 of little-endian float32 values, decoded here.
+    """
+    from .types.embeddings import ChatEmbeddingsModelResult, EmbeddingsUsage
+
+    items = data.get("data") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise context.invalid("the embeddings answer has no data array", body=data)
+    if len(items) != count:
+        raise context.invalid(
+            f"the embeddings answer has {len(items)} vectors for {count} texts", body=data
+        )
+    try:
+        vectors: dict[int, tuple[float, ...]] = {}
+        for position, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise ValueError(f"data[{position}] is not an object")
+            index = _index(item, position)
+            if not 0 <= index < count or index in vectors:
+                raise ValueError(f"data[{position}] has index {index} (texts: {count})")
+            vectors[index] = _vector(item.get("embedding"), position)
+        usage = data.get("usage")
+        if _is_mapping(usage):
+            counts = {key: _count(usage, key) for key in ("prompt_tokens", "total_tokens")}
+            usage = construct(EmbeddingsUsage, counts)
+        return construct(
+            ChatEmbeddingsModelResult,
+            {
+                "embeddings": tuple(vectors[index] for index in range(count)),
+                "model": _string(data.get("model"), "model"),
+                "usage": usage if isinstance(usage, EmbeddingsUsage) else None,
+                "request_id": context.request_id,
+                "server_request_id": context.server_request_id,
+            },
+        )
+    except _SHAPE_ERRORS as exc:
+        raise context.invalid(_malformed("the embeddings answer", exc), body=data) from exc
+
+
+def _vector(value: Any, position: int) -> tuple[float, ...]:
+    """One vector: JSON numbers, or base64 of little-endian float32 values."""
+    if isinstance(value, str):
+        try:
+            packed = base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ValueError(f"data[{position}].embedding is a str but not base64") from None
+        if not packed or len(packed) % 4:
+            raise ValueError(f"data[{position}].embedding is not a whole number of float32s")
+        return struct.unpack(f"<{len(packed) // 4}f", packed)
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"data[{position}].embedding is not a list of numbers")
+    for number in value:
+        if type(number) is not float and (type(number) is not int):
+            raise ValueError(f"data[{position}].embedding holds {number!r}, not a number")
+    return tuple(map(float, value))

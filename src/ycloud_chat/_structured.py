@@ -11,7 +11,7 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ._exceptions import ConfigurationError, StructuredOutputError
+from ._exceptions import ConfigurationError, ConfigurationTypeError, StructuredOutputError
 from ._validation import describe_errors, error_list, shorten
 
 __all__ = ["parse_structured"]
@@ -37,7 +37,7 @@ def parse_structured(text: str, response_format: Any, *, truncated: bool = False
         except ValueError as exc:
             errors = [{"type": "json_invalid", "loc": (), "msg": str(exc), "input": text}]
             raise _error("is not JSON", str(exc), text, errors, truncated) from None
-    raise ConfigurationError(
+    raise ConfigurationTypeError(
         'response_format must be "json", a JSON-schema dict, a pydantic model class or a '
         f"dataclass, got {response_format!r}"
     )

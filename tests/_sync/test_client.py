@@ -255,15 +255,24 @@ def test_stream_reaches_every_final_chunk_and_closes() -> None:
         stream = sdk.chat.completions("yandexgpt").run_stream("x")
         partials = [partial for partial in stream]
     assert recorder.bodies()[0]["stream"] is True
-    assert [p.delta for p in partials] == ["", "Hel", "lo", "", ""]
+    assert [p.delta for p in partials] == ["Hel", "lo", "", ""]  # the role alone is no news
     assert [p.status for p in partials][-2:] == [
         ChatModelStatus.TRUNCATED_FINAL,
         ChatModelStatus.USAGE,
     ]
+    assert [p.finish_reason for p in partials][-2:] == ["length", "usage"]
     assert partials[-1].text == "Hello"
     assert partials[-1].usage is not None
     assert partials[-1].usage.total_tokens == 5
-    assert stream.result is partials[-1]
+    # Once the loop is over, the stream's result is the whole answer.
+    result = stream.result
+    assert result is not None
+    assert (result.text, result.status, result.finish_reason) == (
+        "Hello",
+        ChatModelStatus.TRUNCATED_FINAL,
+        "length",
+    )
+    assert result.usage == partials[-1].usage
     assert body.closed
 
 

@@ -144,12 +144,15 @@ def test_recorded_streamed_tool_call_is_run() -> None:
         question = "How much it would be 7@8?"
         with model.run_stream(question) as stream:
             partials = [partial for partial in stream]
-        finished = next(p for p in partials if p.status is ChatModelStatus.TOOL_CALLS)
-        (call,) = finished.tool_calls or ()
+        assert [p.status for p in partials if p.tool_calls] == [ChatModelStatus.TOOL_CALLS]
+        whole = stream.result
+        assert whole is not None
+        assert whole.status is ChatModelStatus.TOOL_CALLS
+        (call,) = whole.tool_calls or ()
         assert call.tool is tool
         answer = call.run()
         assert answer["content"] == "-5"
-        with model.run_stream([question, partials[-1], answer]) as stream:
+        with model.run_stream([question, whole, answer]) as stream:
             final = [partial for partial in stream]
     assert replay.done
     assert final[-1].text == "The result of 7@8 is -5."
@@ -495,9 +498,8 @@ def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: list[str]
         model = sdk.chat.completions("m").configure(tools=add)
         with model.run_stream("1+2") as stream:
             partials = [partial for partial in stream]
-    assert [p.status for p in partials] == [ChatModelStatus.PARTIAL] * 2 + [
-        ChatModelStatus.TOOL_CALLS
-    ]
+    # The pieces of the call bring nothing to show; the stream's end gives the whole call.
+    assert [p.status for p in partials] == [ChatModelStatus.TOOL_CALLS]
     (call,) = partials[-1].tool_calls or ()
     assert call.function.arguments == {"a": 1, "b": 2}
     assert (call.run())["content"] == "3"

@@ -129,9 +129,15 @@ class RecordedRequest:
         lines = [f"{self.method} {self.path}"]
         if isinstance(self.json, dict):
             lines[0] += f" model={self.model!r} stream={self.stream}"
-            for message in self.messages:
-                lines.append(f"  {json.dumps(message, ensure_ascii=False)[:200]}")
+            for item in self.messages or self.input:
+                lines.append(f"  {json.dumps(item, ensure_ascii=False)[:200]}")
         return "\n".join(lines)
+
+    @property
+    def input(self) -> list[str]:
+        """The texts of an embeddings request, as sent."""
+        texts = self._field("input")
+        return list(texts) if isinstance(texts, list) else []
 
     def _field(self, name: str) -> Any:
         return self.json.get(name) if isinstance(self.json, dict) else None
@@ -277,6 +283,26 @@ class FakeChatAPI:
         if code is not None:
             error["code"] = code
         reply = Reply("stream_error", text="".join(after), chunks=tuple(after), error=error)
+        return self._add(reply, options)
+
+    def reply_embeddings(
+        self,
+        vectors: Sequence[Sequence[float]] | None = None,
+        *,
+        dimensions: int = 8,
+        **options: Unpack[ReplyOptions],
+    ) -> Reply:
+        """Answer `POST /embeddings` with these vectors, one per text.
+
+        Without `vectors`, each text gets a stand-in unit vector of `dimensions` numbers (or
+        as many as the request asks for) that depends only on the text. A request for the
+        `base64` encoding format gets the vectors packed as the service packs them.
+        """
+        if vectors is not None:
+            vectors = tuple(tuple(float(value) for value in vector) for vector in vectors)
+        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+            raise ValueError(f"dimensions must be a positive integer, got {dimensions!r}")
+        reply = Reply("embeddings", vectors=vectors, dimensions=dimensions)
         return self._add(reply, options)
 
     def reply_models(

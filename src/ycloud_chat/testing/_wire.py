@@ -5,7 +5,11 @@ Pure: a reply plus the request it answers become a status, headers and the body 
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
+import math
+import struct
 import time
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -96,7 +100,7 @@ class Reply:
     the requests it answered.
     """
 
-    kind: Literal["completion", "error", "stream_error", "models"]
+    kind: Literal["completion", "error", "stream_error", "models", "embeddings"]
     text: str = ""
     chunks: Sequence[str] | None = None
     reasoning: str | None = None
@@ -111,6 +115,8 @@ class Reply:
     status: int = 200
     error: Any = None
     model_ids: Sequence[str] = ()
+    vectors: Sequence[Sequence[float]] | None = None
+    dimensions: int = 8
     headers: Mapping[str, str] = field(default_factory=dict)
     delay: float = 0.0
     chunk_delay: float = 0.0
@@ -139,6 +145,8 @@ class Reply:
         """One line naming the reply, what it accepts and how often it was used, for reports."""
         if self.kind == "models":
             what = f"reply_models({list(self.model_ids)!r})"
+        elif self.kind == "embeddings":
+            what = "reply_embeddings()"
         elif self.kind == "error":
             what = f"fail({self.status})"
         elif self.kind == "stream_error":
@@ -164,6 +172,9 @@ class Reply:
         if self.kind in ("completion", "stream_error") and not is_chat:
             return False
         chat = body if isinstance(body, dict) else {}
+        if self.kind == "embeddings":
+            wanted = self.model is None or _same_model(self.model, chat.get("model"))
+            return path.endswith("/embeddings") and wanted
         if self.kind == "stream_error" and chat.get("stream") is not True:
             return False
         if self.model is not None and not _same_model(self.model, chat.get("model")):
@@ -189,10 +200,33 @@ class Reply:
             return self._planned(_JSON_HEADERS, headers, [_dumps({"object": "list", "data": data})])
         if self.kind == "error":
             return self._planned(_JSON_HEADERS, headers, [_dumps(self.error)])
+        if self.kind == "embeddings":
+            return self._planned(_JSON_HEADERS, headers, [_dumps(self._embeddings(chat))])
         writer = _Writer(self, chat, serial, ai_studio=ai_studio)
         if chat.get("stream") is True:
             return self._planned(_SSE_HEADERS, headers, writer.events(), stream=True)
         return self._planned(_JSON_HEADERS, headers, [_dumps(writer.completion())])
+
+    def _embeddings(self, request: dict[str, Any]) -> dict[str, Any]:
+        """An embeddings answer: the scripted vectors, else a stand-in vector per text."""
+        texts = request.get("input")
+        texts = [texts] if isinstance(texts, str) else list(texts or [])
+        size = request.get("dimensions") or self.dimensions
+        vectors = self.vectors
+        if vectors is None:
+            vectors = [_stand_in_vector(str(text), size) for text in texts]
+        packed = request.get("encoding_format") == "base64"
+        data = [
+            {"object": "embedding", "index": index, "embedding": _packed(v) if packed else list(v)}
+            for index, v in enumerate(vectors)
+        ]
+        tokens = sum(_words(text) for text in texts)
+        return {
+            "object": "list",
+            "model": self.response_model or request.get("model"),
+            "data": data,
+            "usage": {"prompt_tokens": tokens, "total_tokens": tokens},
+        }
 
     def _planned(
         self,
@@ -413,6 +447,21 @@ def _words(content: Any) -> int:
 def _short(text: Any, limit: int = 40) -> str:
     text = str(text)
     return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def _stand_in_vector(text: str, size: int) -> list[float]:
+    """A unit vector that depends only on the text: the same text, the same vector."""
+    raw = b""
+    while len(raw) < size:
+        raw += hashlib.sha256(f"{len(raw)}:{text}".encode()).digest()
+    values = [byte / 127.5 - 1.0 for byte in raw[:size]]
+    norm = math.sqrt(sum(value * value for value in values)) or 1.0
+    return [value / norm for value in values]
+
+
+def _packed(vector: Sequence[float]) -> str:
+    """A vector as the `base64` encoding format sends it: little-endian float32."""
+    return base64.b64encode(struct.pack(f"<{len(vector)}f", *vector)).decode("ascii")
 
 
 def _dumps(value: Any) -> str:

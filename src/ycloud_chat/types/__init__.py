@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import ChatModelConfig, ReasoningMode, ToolInput
+    from .embeddings import (
+        ChatEmbeddingsModelConfig,
+        ChatEmbeddingsModelResult,
+        EmbeddingsInput,
+        EmbeddingsUsage,
+        EncodingFormatInput,
+    )
     from .messages import (
         FunctionResultDict,
         MessageInput,
@@ -27,6 +34,7 @@ if TYPE_CHECKING:
         ChatModelStatus,
         ChatUsage,
         DeltaChatChoice,
+        FinishReason,
         ToolRun,
     )
     from .tools import (
@@ -42,11 +50,17 @@ __all__ = [
     "UNDEFINED",
     "BaseToolCall",
     "ChatChoice",
+    "ChatEmbeddingsModelConfig",
+    "ChatEmbeddingsModelResult",
     "ChatModelConfig",
     "ChatModelResult",
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "EmbeddingsInput",
+    "EmbeddingsUsage",
+    "EncodingFormatInput",
+    "FinishReason",
     "FunctionCall",
     "FunctionResultDict",
     "FunctionTool",
@@ -73,6 +87,11 @@ _LAZY = {
     "ChatModelConfig": ".config",
     "ReasoningMode": ".config",
     "ToolInput": ".config",
+    "ChatEmbeddingsModelConfig": ".embeddings",
+    "ChatEmbeddingsModelResult": ".embeddings",
+    "EmbeddingsInput": ".embeddings",
+    "EmbeddingsUsage": ".embeddings",
+    "EncodingFormatInput": ".embeddings",
     "FunctionResultDict": ".messages",
     "MessageInput": ".messages",
     "MessagesInput": ".messages",
@@ -91,6 +110,7 @@ _LAZY = {
     "ChatModelStatus": ".results",
     "ChatUsage": ".results",
     "DeltaChatChoice": ".results",
+    "FinishReason": ".results",
     "ToolRun": ".results",
     "BaseToolCall": ".tools",
     "FunctionCall": ".tools",
