@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -14,6 +15,7 @@ import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nox
 
@@ -102,6 +104,24 @@ def docs(session: nox.Session) -> None:
         str(ROOT / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+    broken = _broken_links_of_404(ROOT / "site")
+    if broken:
+        session.error(f"site/404.html links to pages and files the site lacks: {broken}")
+
+
+def _broken_links_of_404(site: Path) -> list[str]:
+    """The site's own links in 404.html (absolute, from `site_url`'s path) that lead nowhere."""
+    base = urlsplit(os.environ.get("YCLOUD_CHAT_DOCS_URL", "http://127.0.0.1:8000/")).path
+    links = re.findall(r'(?:href|src)="(/[^"#?]*)', (site / "404.html").read_text("utf-8"))
+    broken = []
+    for link in links:
+        target = site / link.removeprefix(base)
+        if (
+            not link.startswith(base)
+            or not (target / "index.html" if target.is_dir() else target).is_file()
+        ):
+            broken.append(link)
+    return broken
 
 
 @nox.session(python=PYTHONS)

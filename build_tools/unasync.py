@@ -86,6 +86,7 @@ PROSE = [
     (re.compile(r"\basync with\b"), "with"),
     (re.compile(r"\basync for\b"), "for"),
     (re.compile(r"\bawait "), ""),
+    (re.compile(r"\baclose\(\)"), "close()"),
     (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
     (
         re.compile(r"The async face: the source the sync face is generated from\."),

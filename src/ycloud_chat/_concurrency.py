@@ -80,9 +80,9 @@ def deadline_scope(seconds: float | None) -> ContextManager[object]:
 
 def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTransport:
     """The async face's pooled transport: its deadlines are kept by cancel scopes."""
-    import httpx
+    from ._intercept import AsyncInterceptableTransport
 
-    return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS)
+    return AsyncInterceptableTransport(verify=verify, limits=DEFAULT_LIMITS)
 
 
 def async_bound_client(client: httpx.AsyncClient) -> bool:

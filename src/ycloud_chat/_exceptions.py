@@ -361,6 +361,11 @@ class StructuredOutputError(YCloudChatError, ValueError):
         self.errors = errors
 
 
+# Known by their public names: a traceback prints `ycloud_chat.RateLimitError`, not this module.
+for _error in (globals()[name] for name in __all__):
+    _error.__module__ = "ycloud_chat"
+del _error
+
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,
     401: AuthenticationError,

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._constants import DEFAULT_LIMITS
+from ._intercept import InterceptableTransport
 
 if TYPE_CHECKING:
     import httpcore
@@ -55,7 +56,7 @@ def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
     import httpcore
 
     context = httpx.create_ssl_context(verify=verify)
-    transport = httpx.HTTPTransport(verify=context, limits=DEFAULT_LIMITS)
+    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS)
     # httpx takes no network backend, so its (still empty) pool is remade with ours.
     transport._pool = httpcore.ConnectionPool(
         ssl_context=context,

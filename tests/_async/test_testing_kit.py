@@ -354,3 +354,26 @@ async def test_reset_forgets_replies_and_requests() -> None:
         assert (fake.replies, fake.requests) == ([], [])
         fake.reply("second")
         assert (await sdk.chat.completions("yandexgpt").run("Hi")).text == "second"
+
+
+async def test_unused_and_unanswered() -> None:
+    fake = FakeChatAPI()
+    every = fake.reply("for every request", model="yandexgpt", times=None)
+    twice = fake.reply("twice", model="yandexgpt-lite", times=2)
+    maybe = fake.reply_models(["m"], optional=True)
+    assert fake.unused == [every, twice]
+    async with kit_sdk(fake) as sdk:
+        await sdk.chat.completions("yandexgpt").run("Hi")
+        await sdk.chat.completions("yandexgpt-lite").run("Hi")
+        assert fake.unused == [twice]
+        with pytest.raises(BadRequestError):
+            await sdk.chat.completions("yandexgpt-rc").run("Hi")
+    assert fake.unused == [twice]
+    assert maybe not in fake.unused
+    assert fake.unanswered == [fake.last_request]
+    assert fake.last_request.unanswered is not None
+    assert "no scripted reply" in fake.last_request.unanswered
+    assert [request.unanswered for request in fake.requests[:2]] == [None, None]
+    assert twice.describe() == "reply('twice') model='yandexgpt-lite' used 1 of 2"
+    assert every.describe() == "reply('for every request') model='yandexgpt' used 1 (times=None)"
+    assert repr(fake) == "<FakeChatAPI: 3 replies scripted, 3 requests>"

@@ -30,7 +30,7 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
             408, 409, 429 and 5xx); 0 disables retries.
         default_headers: extra headers sent on every request.
         http_client: an `httpx.Client` you own (the SDK never closes it); by default
-            the SDK makes one pooled client and closes it in `aclose()`. The SDK's deadlines
+            the SDK makes one pooled client and closes it in `close()`. The SDK's deadlines
             hold on it too: a blocking client's pools get network I/O bounded by them.
         verify: TLS verification of the client the SDK makes: True (the default), a CA
             bundle file or folder, an `ssl.SSLContext`, or False to turn it off.
@@ -41,7 +41,7 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
         max_event_bytes: the largest single event of a stream (default 16 MiB); a larger
             one raises `ResponseTooLargeError`.
 
-    Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
+    Use it as a context manager, or call `close()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).
     """
 
