@@ -12,12 +12,11 @@ import functools
 import inspect
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._constants import DEFAULT_LIMITS, STREAM_DRAIN_GRACE
-from ._exceptions import YCloudChatError
+from ._constants import DEFAULT_LIMITS
 from ._sync_backend import bound_client, bounded_by_deadline, pooled_transport
 
 if TYPE_CHECKING:
@@ -32,7 +31,6 @@ __all__ = [
     "async_call_function",
     "async_cancel_shield",
     "async_deadline_scope",
-    "async_drain",
     "async_pooled_transport",
     "async_settle_all",
     "async_sleep",
@@ -40,7 +38,6 @@ __all__ = [
     "call_function",
     "cancel_shield",
     "deadline_scope",
-    "drain",
     "pooled_transport",
     "settle_all",
     "sleep",
@@ -88,38 +85,6 @@ def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTran
 def async_bound_client(client: httpx.AsyncClient) -> bool:
     """A caller's client keeps the SDK's deadlines as it is: cancel scopes bound every wait."""
     return True
-
-
-async def async_drain(body: AsyncIterator[bytes]) -> None:
-    """Read what follows a stream's `[DONE]`, normally just the end of the body, briefly.
-
-    Reading to the end lets the connection go back to the pool; a server that keeps it open
-    (or goes on sending) is cut off when the grace runs out.
-    """
-    ends = time.monotonic() + STREAM_DRAIN_GRACE
-    try:
-        with async_deadline_scope(STREAM_DRAIN_GRACE):
-            async for _ in body:
-                if time.monotonic() > ends:
-                    return
-    except (TimeoutError, YCloudChatError):
-        pass  # the answer is complete; only the connection's reuse is lost
-
-
-def drain(body: Iterator[bytes]) -> None:
-    """Read what follows a stream's `[DONE]`, normally just the end of the body, briefly.
-
-    The network streams cap each read at what is left of the grace (the face drains only a
-    client whose reads they bound), and the loop stops between reads once it is over.
-    """
-    ends = time.monotonic() + STREAM_DRAIN_GRACE
-    try:
-        with deadline_scope(STREAM_DRAIN_GRACE):
-            for _ in body:
-                if time.monotonic() > ends:
-                    return
-    except YCloudChatError:
-        pass  # the answer is complete; only the connection's reuse is lost
 
 
 def async_cancel_shield() -> ContextManager[object]:

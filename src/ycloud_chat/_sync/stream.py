@@ -4,11 +4,13 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from types import TracebackType
 
 from .._base_model import BaseChatStream, StreamState
-from .._concurrency import deadline_scope, drain
+from .._concurrency import deadline_scope
+from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
 from .._response import StreamParser
@@ -101,7 +103,7 @@ def _generate(state: State) -> Generator[Result, None]:
             for result in parser.close():
                 yield result
             if parser.done and transport.bounded_reads:
-                drain(body)
+                _drain(body)
         except YCloudChatError as error:
             if not state.closed:
                 parser.attach_partial(error)
@@ -121,3 +123,21 @@ def _next_chunk(body: Generator[bytes, None], parser: Parser, exchange: Exchange
             return next(body, None)
     except TimeoutError as exc:
         raise exchange.stalled_stream_error(exc) from exc
+
+
+def _drain(body: Generator[bytes, None]) -> None:
+    """Read what follows `[DONE]`, normally just the end of the body, within a short grace.
+
+    Reading to the end lets the connection go back to the pool; a server that keeps it open
+    (or goes on sending) is cut off when the grace runs out. Each read ends by the grace
+    (a cancel scope on the async face, the network streams' bound reads on the sync face),
+    and the loop stops between reads once it is over.
+    """
+    ends = time.monotonic() + STREAM_DRAIN_GRACE
+    try:
+        with deadline_scope(STREAM_DRAIN_GRACE):
+            for _ in body:
+                if time.monotonic() > ends:
+                    return
+    except (TimeoutError, YCloudChatError):
+        pass  # the answer is complete; only the connection's reuse is lost
