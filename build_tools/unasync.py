@@ -38,11 +38,14 @@ NAMES = {
     "AsyncChatSDK": "ChatSDK",
     "AsyncChat": "Chat",
     "AsyncChatCompletions": "ChatCompletions",
+    "AsyncChatEmbeddings": "ChatEmbeddings",
+    "AsyncChatEmbeddingsModel": "ChatEmbeddingsModel",
     "AsyncChatModel": "ChatModel",
     "AsyncChatStream": "ChatStream",
     "AsyncToolCall": "ToolCall",
     # internals
     "AsyncTransport": "Transport",
+    "AsyncModelList": "ModelList",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
@@ -83,6 +86,7 @@ PROSE = [
     (re.compile(r"\basync with\b"), "with"),
     (re.compile(r"\basync for\b"), "for"),
     (re.compile(r"\bawait "), ""),
+    (re.compile(r"\baclose\(\)"), "close()"),
     (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
     (
         re.compile(r"The async face: the source the sync face is generated from\."),

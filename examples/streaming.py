@@ -32,7 +32,7 @@ def main() -> None:
         elapsed = time.perf_counter() - started
         final = stream.result
         assert final is not None, "the server sent no chunk"
-        print(f"{chunks} chunks in {elapsed:.2f} s, finish reason {final.finish_reason!r}")
+        print(f"{chunks} chunks in {elapsed:.2f} s, finish reason {final.finish_reason}")
         if first_piece is not None:
             print(f"the first piece arrived after {first_piece:.2f} s")
         if final.usage:

@@ -35,10 +35,12 @@ def server() -> Iterator[FaultServer]:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the fault suite's figures (faults tried and passed, retries, leaks)."""
+    """Print the figures of the fault and hostile-server suites (tried, passed, leaks...)."""
     from tests.faults.server import TALLY
+    from tests.hostile.server import TALLY as HOSTILE_TALLY
 
-    if TALLY.tried:
-        terminalreporter.section("fault injection")
-        for line in TALLY.lines():
-            terminalreporter.write_line(line)
+    for title, tally in (("fault injection", TALLY), ("hostile server", HOSTILE_TALLY)):
+        if tally.tried:
+            terminalreporter.section(title)
+            for line in tally.lines():
+                terminalreporter.write_line(line)

@@ -160,8 +160,8 @@ def test_response_format_json(value: Any) -> None:
     assert ChatModelConfig(response_format=value).response_format == value
 
 
-@pytest.mark.parametrize("key", ["schema", "json_schema"])
-def test_schema_dict_under_either_key(key: str) -> None:
+@pytest.mark.parametrize("key", ["schema", "json_schema", "jsonschema"])
+def test_schema_dict_under_any_key(key: str) -> None:
     assert response_format_to_wire({key: SCHEMA, "name": "Thing"}) == {
         "type": "json_schema",
         "json_schema": {"schema": SCHEMA, "name": "Thing"},
@@ -360,6 +360,18 @@ def test_tool_choice_wire_dict_is_normalised() -> None:
         tool_choice={"type": "function", "function": {"name": "calc", "extra": 1}},
     )
     assert config.tool_choice == {"type": "function", "function": {"name": "calc"}}
+
+
+def test_tool_choice_keeps_the_instruction() -> None:
+    choice = {"type": "function", "function": {"name": "calc", "instruction": "Add them up"}}
+    config = ChatModelConfig(tools=[CALC], tool_choice=choice)
+    assert config.tool_choice == choice
+    assert config.wire_fragment()["tool_choice"] == choice
+
+
+def test_tool_choice_instruction_must_be_a_str() -> None:
+    choice = {"type": "function", "function": {"name": "calc", "instruction": 5}}
+    assert "tool_choice must be" in invalid(tools=[CALC], tool_choice=choice)
 
 
 @pytest.mark.parametrize(
@@ -727,6 +739,52 @@ def test_replace_raises_one_line_configuration_error(changes: dict[str, Any], me
     assert not isinstance(info.value, ValidationError)
     assert info.value.__cause__ is None
     assert config == ChatModelConfig(temperature=1.0)
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"response_format": True},
+        {"response_format": 5},
+        {"temperature": "hot"},
+        {"max_tokens": "5"},
+        {"max_tokens": 1.5},
+        {"reasoning_mode": 5},
+        {"tools": 5},
+        {"tools": [5]},
+        {"parallel_tool_calls": "yes"},
+        {"tool_choice": 5},
+        {"tool_choice": ["auto"]},
+        {"extra_query": [("top_p", 1)]},
+        {"extra_query": {1: 2}},
+        {"temperature": "hot", "max_tokens": 0},
+    ],
+)
+def test_a_wrong_type_is_also_a_type_error(changes: dict[str, Any]) -> None:
+    with pytest.raises(TypeError) as info:
+        ChatModelConfig().replace(**changes)
+    assert isinstance(info.value, ycloud_chat.ConfigurationTypeError)
+    assert isinstance(info.value, ycloud_chat.ConfigurationError)
+    assert isinstance(info.value, ValueError)  # as every ConfigurationError is
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"response_format": "yaml"},
+        {"response_format": {"schema": SCHEMA}},
+        {"temperature": 5},
+        {"max_tokens": 0},
+        {"reasoning_mode": "extreme"},
+        {"tool_choice": "nope"},
+        {"tool_choice": {"type": "function"}},
+        {"extra_query": {"model": "x"}},
+    ],
+)
+def test_a_wrong_value_of_the_right_type_is_no_type_error(changes: dict[str, Any]) -> None:
+    with pytest.raises(ycloud_chat.ConfigurationError) as info:
+        ChatModelConfig().replace(**changes)
+    assert not isinstance(info.value, TypeError)
 
 
 def test_replace_revalidates_a_config_changed_in_place() -> None:

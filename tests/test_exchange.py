@@ -7,7 +7,12 @@ import uuid
 import httpx
 import pytest
 
-from ycloud_chat import APIConnectionError, APITimeoutError, InternalServerError, StreamError
+from ycloud_chat import (
+    APIConnectionError,
+    APITimeoutError,
+    IncompleteStreamError,
+    InternalServerError,
+)
 from ycloud_chat._deadline import Deadline
 from ycloud_chat._exchange import Exchange
 
@@ -51,11 +56,11 @@ def test_errors_carry_the_ids_and_attempts() -> None:
     exchange = after_attempts(3, seconds=5)
     exchange.server_request_id = "srv"
     slow = exchange.timeout_error(httpx.ReadTimeout("slow"))
+    stalled = exchange.stalled_stream_error(httpx.ReadTimeout("slow"))
     exchange.deadline = Deadline(0)
     timeout = exchange.timeout_error(httpx.ReadTimeout("slow"))
     refused = exchange.connection_error(httpx.ConnectError("refused"))
     status = exchange.status_error(503, b'{"error": {"message": "busy"}}')
-    stalled = exchange.stalled_stream_error(7.0, httpx.ReadTimeout("slow"))
     broken = exchange.broken_stream_error(httpx.RemoteProtocolError("cut"))
     assert isinstance(timeout, APITimeoutError)
     assert "deadline of 0s" in str(timeout)
@@ -66,9 +71,9 @@ def test_errors_carry_the_ids_and_attempts() -> None:
     assert isinstance(status, InternalServerError)
     assert status.message == "busy"
     assert isinstance(stalled, APITimeoutError)
-    assert "no data for 7.0s" in str(stalled)
-    assert isinstance(broken, StreamError)
-    assert str(broken).startswith("the stream broke: RemoteProtocolError: cut")
+    assert "no result for 5s" in str(stalled)
+    assert isinstance(broken, IncompleteStreamError)
+    assert "the stream broke: RemoteProtocolError: cut" in str(broken)
     redirect = exchange.redirect_error(301, "https://elsewhere/v1")
     assert redirect.status_code == 301
     assert "https://elsewhere/v1" in str(redirect)

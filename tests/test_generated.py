@@ -87,6 +87,16 @@ def test_sync_face_mirrors_async_face(async_name: str) -> None:
         assert (sync_member.__doc__ is None) == (async_member.__doc__ is None)
 
 
+@pytest.mark.parametrize("async_name", ASYNC_CLASSES)
+def test_sync_docstrings_name_sync_methods(async_name: str) -> None:
+    sync_cls = getattr(ycloud_chat, async_name.removeprefix("Async"))
+    docs = [inspect.getdoc(sync_cls) or ""]
+    docs += [inspect.getdoc(member) or "" for member in _public_members(sync_cls).values()]
+    for doc in docs:
+        for async_only in ("aclose", "await ", "async with", "async for", "__aenter__", "aiter"):
+            assert async_only not in doc, f"{sync_cls.__name__}: {doc!r}"
+
+
 def test_async_face_really_is_async() -> None:
     sdk_methods = {"aclose", "__aenter__", "__aexit__"}
     for name in sdk_methods:

@@ -10,6 +10,7 @@ import sys
 import pytest
 
 import ycloud_chat
+import ycloud_chat.testing
 import ycloud_chat.types
 
 
@@ -43,7 +44,7 @@ def test_making_a_model_loads_the_types() -> None:
 
 
 def test_every_public_name_resolves_and_is_listed() -> None:
-    for package in (ycloud_chat, ycloud_chat.types):
+    for package in (ycloud_chat, ycloud_chat.types, ycloud_chat.testing):
         for name in package.__all__:
             assert getattr(package, name) is not None
         assert set(package.__all__) <= set(dir(package))

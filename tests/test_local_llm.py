@@ -111,4 +111,4 @@ def test_the_demo_says_when_it_stopped_the_server(monkeypatch: pytest.MonkeyPatc
     with noxfile._local_model(session) as url:
         assert url == server.base_url
     assert server.stopped
-    assert session.logs[-1] == "stopped the local model (llama-server, pid 4242)"
+    assert session.logs[-1] == "stopped the local model, smollm2-135m (llama-server, pid 4242)"

@@ -313,6 +313,25 @@ def test_tool_results_use_the_latest_tool_call_message() -> None:
     assert coerce_messages(history)[-1] == {"role": "tool", "content": "2", "tool_call_id": "new"}
 
 
+def test_tool_results_after_calls_in_a_message_whose_role_is_tool() -> None:
+    # The reference SDK's own tests send the calls so; the results are matched to them.
+    calls = {"role": "tool", "tool_calls": [{"id": "1", "function": {"name": "something"}}]}
+    results = {"tool_results": [{"name": "something", "content": "+20.0"}]}
+    assert coerce_messages([calls, results]) == [
+        calls,
+        {"role": "tool", "content": "+20.0", "tool_call_id": "1"},
+    ]
+
+
+def test_tool_results_after_another_answer_of_the_same_turn() -> None:
+    history = [
+        {"role": "assistant", "tool_calls": [call("a", "f"), call("b", "g")]},
+        {"role": "tool", "tool_call_id": "a", "content": "1"},
+        {"tool_results": [{"name": "g", "content": "2"}]},
+    ]
+    assert coerce_messages(history)[-1] == {"role": "tool", "content": "2", "tool_call_id": "b"}
+
+
 def test_tool_results_with_id_and_no_preceding_calls_are_trusted() -> None:
     assert coerce_messages({"tool_results": [{"id": "x", "content": "1"}]}) == [
         {"role": "tool", "content": "1", "tool_call_id": "x"}

@@ -7,6 +7,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 import yaml
 from pydantic import BaseModel
@@ -20,14 +21,16 @@ from ycloud_chat import (
     CredentialsError,
     FunctionTool,
     IAMTokenAuth,
+    InvalidMessageError,
     NoAuth,
 )
-from ycloud_chat._checks import check_headers, normalise_base_url
+from ycloud_chat._checks import check_headers, normalise_base_url, redact_url
 from ycloud_chat._constants import DEFAULT_BASE_URL
 from ycloud_chat._messages import coerce_messages
 from ycloud_chat._request import (
     build_chat_body,
     build_headers,
+    encode_body,
     is_ai_studio,
     model_uri,
     new_request_id,
@@ -148,6 +151,91 @@ def test_normalise_base_url_rejects(url: str) -> None:
         normalise_base_url(url)
 
 
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://127.0.0.1/v1\nX-Injected: yes", "line break"),
+        ("http://127.0.0.1/v\x001", "line break"),
+        ("http://exa mple.com/v1", "space"),
+        ("http://\udcff.example/v1", "cannot hold"),
+        ("http://[::1/v1", "not a valid URL"),
+        ("http://127.0.0.1:99999/v1", "port"),
+        ("http://127.0.0.1:0/v1", "port"),
+        ("http://127.0.0.1:8o80/v1", "port"),
+        ("https://host/v1?key=1", "query"),
+        ("https://host/v1#part", "fragment"),
+        ("https://user@host/v1", "user name or password"),
+        ("https://user:pw-SECRET@host/v1", "user name or password"),
+        ("https://:pw-SECRET@host/v1", "user name or password"),
+        ("ftp://user:pw-SECRET@host/v1", "http(s) URL"),
+        ("https://user:pw-SECRET@[::1/v1", "not a valid URL"),
+        ("https://user:pw-SECRET/x@host/v1", "port"),  # a "/" ends the host: "pw..." is a port
+    ],
+)
+def test_every_bad_base_url_is_named_and_no_password_shown(url: str, problem: str) -> None:
+    with pytest.raises(ConfigurationError, match="base_url") as caught:
+        normalise_base_url(url)
+    assert problem in str(caught.value)
+    assert "SECRET" not in str(caught.value)
+    error = caught.value
+    assert error.__cause__ is None  # no chained exception shows the URL either
+    assert error.__context__ is None or error.__suppress_context__
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        ("https://user:pw@host/v1", "https://***@host/v1"),
+        ("https://u:p@ss@host/v1", "https://***@host/v1"),
+        ("user:pw@host/v1", "***@host/v1"),
+        ("https://host/v1", "https://host/v1"),
+    ],
+)
+def test_redact_url_hides_what_comes_before_the_last_at(url: str, shown: str) -> None:
+    assert redact_url(url) == shown
+
+
+@pytest.mark.parametrize("url", ["https://пример.рф/v1", "http://[::1]:8000/v1/"])
+def test_other_urls_httpx_can_send_to_pass(url: str) -> None:
+    assert normalise_base_url(url) == url.rstrip("/")
+
+
+# --- the body -------------------------------------------------------------------------------
+
+
+def test_encode_body_is_what_httpx_would_send() -> None:
+    body = {"model": "m", "messages": [{"role": "user", "content": "Привет 🎉"}], "stream": False}
+    assert encode_body(body) == httpx.Request("POST", "http://h", json=body).content
+
+
+@pytest.mark.parametrize(
+    ("body", "error", "where"),
+    [
+        (
+            {"messages": [{"content": "ok"}, {"content": "half \ud83c"}]},
+            InvalidMessageError,
+            "message 1",
+        ),
+        ({"model": "m\udc80", "messages": []}, ConfigurationError, "model has"),
+        ({"messages": [], "stop": ["\udc80"]}, ConfigurationError, "extra_query['stop']"),
+        ({"messages": [], "tools": [{"description": "\udc80"}]}, ConfigurationError, "tools has"),
+    ],
+)
+def test_text_that_cannot_be_encoded_is_named(
+    body: dict[str, Any], error: type[Exception], where: str
+) -> None:
+    with pytest.raises(error) as caught:
+        encode_body(body, extra_keys={"stop"})
+    assert type(caught.value) is error
+    assert where in str(caught.value)
+
+
+@pytest.mark.parametrize("name", ["yandex\udc80gpt", "\ud800"])
+def test_a_model_name_that_cannot_be_encoded_is_refused(name: str) -> None:
+    with pytest.raises(ConfigurationError, match="model_name has text that cannot be encoded"):
+        model_uri(name, "latest", "folder", ai_studio=False)
+
+
 @pytest.mark.parametrize("url", [None, 5, b"https://h/v1"])
 def test_normalise_base_url_rejects_non_str(url: Any) -> None:
     with pytest.raises(ConfigurationError, match="base_url must be a str"):
@@ -194,7 +282,7 @@ def test_new_request_id_is_a_fresh_uuid4() -> None:
 
 def test_no_authorization_for_no_auth() -> None:
     headers = build_headers(NoAuth(), "rid")
-    assert set(headers) == {"User-Agent", "x-client-request-id"}
+    assert set(headers) == {"User-Agent", "x-client-request-id", "Accept-Encoding"}
     assert "Authorization" not in headers
 
 

@@ -15,10 +15,12 @@ from ycloud_chat import (
     APIStatusError,
     AuthenticationError,
     BadRequestError,
+    ChatChoice,
     ChatModelResult,
     ChatModelStatus,
     ConflictError,
     DeltaChatChoice,
+    FinishReason,
     InternalServerError,
     NotFoundError,
     PermissionDeniedError,
@@ -36,7 +38,7 @@ from ycloud_chat._response import (
     decode_json,
     error_from_response,
     parse_completion,
-    parse_model_ids,
+    parse_model_list,
 )
 from ycloud_chat._sse import ServerSentEvent, SSEDecoder
 
@@ -129,6 +131,13 @@ def feed(accumulator: StreamAccumulator[ToolCall], data: dict[str, Any]) -> Resu
     result = feed_data(accumulator, json.dumps(data))
     assert result is not None
     return result
+
+
+def feed_nothing(accumulator: StreamAccumulator[ToolCall], data: dict[str, Any]) -> None:
+    """Feed a chunk that brings nothing new: it gives no result."""
+    last = accumulator.last
+    assert feed_data(accumulator, json.dumps(data)) is None
+    assert accumulator.last is last
 
 
 def feed_sse(body: str) -> list[Result]:
@@ -361,17 +370,16 @@ def test_decode_json() -> None:
 
 def test_qwen_style_text_stream() -> None:
     acc = StreamAccumulator(context())
-    first = feed(acc, chunk(delta(role="assistant")))
-    assert (first.text, first.delta, first.status) == ("", "", ChatModelStatus.PARTIAL)
-    assert first.role == "assistant"
-    assert first.id == "chatcmpl-1"
-    assert first.created == CREATED_AT
-    assert first.request_id == "rid"
+    feed_nothing(acc, chunk(delta(role="assistant", content="")))  # a role alone is no news
 
     texts = []
     for piece in ["Hel", "lo", ", мир", "!"]:
         result = feed(acc, chunk(delta(content=piece)))
         texts.append((result.text, result.delta, result.status))
+        assert result.role == "assistant"
+        assert result.id == "chatcmpl-1"
+        assert result.created == CREATED_AT
+        assert result.request_id == "rid"
     assert texts == [
         ("Hel", "Hel", ChatModelStatus.PARTIAL),
         ("Hello", "lo", ChatModelStatus.PARTIAL),
@@ -389,7 +397,8 @@ def test_qwen_style_text_stream() -> None:
     assert last.status is ChatModelStatus.USAGE
     assert last.text == "Hello, мир!"
     assert last.delta == ""
-    assert last.finish_reason == "stop"
+    assert last.finish_reason == "usage"
+    assert last.finish_reason is FinishReason.USAGE
     assert len(last) == 1
     assert isinstance(last[0], DeltaChatChoice)
     assert last.usage is not None
@@ -399,6 +408,18 @@ def test_qwen_style_text_stream() -> None:
 
     assert feed_data(acc, "[DONE]") is None
     assert acc.last is last
+    assert acc.finish() is None
+    whole = acc.last
+    assert whole is not None
+    assert (whole.text, whole.status, whole.finish_reason) == (
+        "Hello, мир!",
+        ChatModelStatus.FINAL,
+        FinishReason.STOP,
+    )
+    assert whole.usage == last.usage
+    assert (whole.id, whole.created, whole.request_id) == ("chatcmpl-1", CREATED_AT, "rid")
+    assert type(whole[0]) is ChatChoice
+    assert whole.delta == ""
 
 
 def test_recorded_qwen_stream() -> None:
@@ -425,13 +446,15 @@ def test_recorded_tool_call_stream_round_trips_into_the_next_request() -> None:
     assert call.type == "function"
     assert call.function.name == "calculator"
     assert call.function.arguments == {"expression": "7@8"}
-    assert results[-1].tool_calls == finishing.tool_calls  # the usage chunk keeps them
+    assert results[-1].status is ChatModelStatus.USAGE
+    assert results[-1].tool_calls is None  # each call comes once, on the finishing chunk
+    assert [r for r in results if r.tool_calls] == [finishing]
 
     sent = json.loads(data["interactions"][1]["request"]["body"])["messages"]
     wire = coerce_messages(
         [
             sent[0]["content"],
-            results[-1],
+            finishing,
             {"tool_results": [{"name": "calculator", "content": "-5"}]},
         ]
     )
@@ -480,7 +503,7 @@ def test_final_chunks_are_never_dropped(reason: str, status: ChatModelStatus) ->
 
 def test_gemma_style_tool_call_deltas() -> None:
     acc = StreamAccumulator(context())
-    feed(acc, chunk(delta(role="assistant")))
+    feed_nothing(acc, chunk(delta(role="assistant")))
     pieces = [
         tool_delta(0, "chatcmpl-tool-1", "function", "get_", ""),
         tool_delta(0, "", "", "weather", '{"ci'),
@@ -488,9 +511,7 @@ def test_gemma_style_tool_call_deltas() -> None:
         tool_delta(0, "", "", "", 'ква"}'),
     ]
     for piece in pieces:
-        result = feed(acc, chunk(delta(tool_calls=[piece])))
-        assert result.tool_calls is None
-        assert result.status is ChatModelStatus.PARTIAL
+        feed_nothing(acc, chunk(delta(tool_calls=[piece])))  # shown whole, when finished
     final = feed(acc, chunk(delta(finish="tool_calls")))
     assert final.status is ChatModelStatus.TOOL_CALLS
     assert final.tool_calls is not None
@@ -508,14 +529,21 @@ def test_gemma_style_tool_call_deltas() -> None:
     }
     usage = feed(acc, chunk(usage={"prompt_tokens": 1, "completion_tokens": 1}))
     assert usage.status is ChatModelStatus.USAGE
-    assert usage.tool_calls == final.tool_calls
+    assert usage.finish_reason is FinishReason.USAGE
+    assert usage.tool_calls is None
+    acc.finish()
+    assert acc.last is not None
+    assert acc.last.status is ChatModelStatus.TOOL_CALLS
+    assert acc.last.finish_reason is FinishReason.TOOL_CALLS
+    assert acc.last.tool_calls == final.tool_calls
+    assert acc.last.usage == usage.usage
 
 
 def test_tool_call_deltas_without_id_or_type_keys() -> None:
     acc = StreamAccumulator(context())
-    feed(acc, chunk(delta(tool_calls=[{"index": 0, "function": {"name": "f"}}])))
-    feed(acc, chunk(delta(tool_calls=[{"index": 0, "id": "late-id"}])))
-    feed(acc, chunk(delta(tool_calls=[{"index": 0, "function": {"arguments": "{}"}}])))
+    feed_nothing(acc, chunk(delta(tool_calls=[{"index": 0, "function": {"name": "f"}}])))
+    feed_nothing(acc, chunk(delta(tool_calls=[{"index": 0, "id": "late-id"}])))
+    feed_nothing(acc, chunk(delta(tool_calls=[{"index": 0, "function": {"arguments": "{}"}}])))
     final = feed(acc, chunk(delta(finish="tool_calls")))
     assert final.tool_calls is not None
     (call,) = final.tool_calls
@@ -555,10 +583,10 @@ def test_whole_tool_calls_array_without_indexes() -> None:
 
 def test_two_interleaved_tool_calls() -> None:
     acc = StreamAccumulator(context())
-    feed(acc, chunk(delta(tool_calls=[tool_delta(0, "id0", "function", "calc", '{"e": ')])))
-    feed(acc, chunk(delta(tool_calls=[tool_delta(1, "id1", "function", "calc", '{"e": ')])))
-    feed(acc, chunk(delta(tool_calls=[tool_delta(1, arguments='"2"}')])))
-    feed(acc, chunk(delta(tool_calls=[tool_delta(0, arguments='"1"}')])))
+    feed_nothing(acc, chunk(delta(tool_calls=[tool_delta(0, "id0", "function", "calc", '{"e": ')])))
+    feed_nothing(acc, chunk(delta(tool_calls=[tool_delta(1, "id1", "function", "calc", '{"e": ')])))
+    feed_nothing(acc, chunk(delta(tool_calls=[tool_delta(1, arguments='"2"}')])))
+    feed_nothing(acc, chunk(delta(tool_calls=[tool_delta(0, arguments='"1"}')])))
     final = feed(acc, chunk(delta(finish="tool_calls")))
     assert final.tool_calls is not None
     assert [(c.id, c.function.arguments) for c in final.tool_calls] == [
@@ -569,9 +597,7 @@ def test_two_interleaved_tool_calls() -> None:
 
 def test_reasoning_deltas() -> None:
     acc = StreamAccumulator(context())
-    first = feed(acc, chunk(delta(role="assistant")))
-    assert first.reasoning_text is None
-    assert first.reasoning_delta == ""
+    feed_nothing(acc, chunk(delta(role="assistant")))
     steps = [
         feed(acc, chunk(delta(reasoning_content="Think"))),
         feed(acc, chunk(delta(reasoning_content="ing."))),
@@ -632,6 +658,76 @@ def test_chunks_with_nothing_to_show() -> None:
     assert feed_data(acc, json.dumps(chunk(usage=None))) is None
     assert acc.feed({"id": "x"}) is None
     assert acc.last is None
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        chunk(delta(role="assistant")),
+        chunk(delta(role="assistant", content="")),
+        chunk(delta(content=None, finish=None)),
+        chunk(delta()),
+        chunk(delta(reasoning_content="")),
+        chunk(delta(tool_calls=[tool_delta(0, "c", "function", "f", "{")])),
+        chunk(delta(0), delta(1, role="assistant")),
+    ],
+)
+def test_a_chunk_that_brings_nothing_new_gives_no_result(data: dict[str, Any]) -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(content="a")))
+    feed_nothing(acc, data)
+
+
+def test_only_the_choices_with_news_count() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(0, content="a"), delta(1, content="x")))
+    feed_nothing(acc, chunk(delta(0), delta(1)))
+    one = feed(acc, chunk(delta(0), delta(1, content="y")))
+    assert [(c.index, c.text, c.delta) for c in one if isinstance(c, DeltaChatChoice)] == [
+        (0, "a", ""),
+        (1, "xy", "y"),
+    ]
+
+
+def test_the_whole_answer_of_several_choices() -> None:
+    acc = StreamAccumulator(context())
+    feed(acc, chunk(delta(0, content="a", reasoning_content="r"), delta(1, content="x")))
+    feed(acc, chunk(delta(0, finish="stop")))
+    feed_nothing(acc, chunk(delta(1, tool_calls=[tool_delta(0, "c1", "function", "f", "{}")])))
+    feed(acc, chunk(usage={"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}))
+    assert feed_data(acc, "[DONE]") is None
+    closing = acc.finish()  # choice 1's call had no finish reason: the end closes it
+    assert closing is not None
+    assert [c.status for c in closing] == [ChatModelStatus.FINAL, ChatModelStatus.TOOL_CALLS]
+    whole = acc.last
+    assert whole is not None
+    assert [type(c) for c in whole] == [ChatChoice, ChatChoice]
+    assert [(c.text, c.status, c.finish_reason) for c in whole] == [
+        ("a", ChatModelStatus.FINAL, "stop"),
+        ("x", ChatModelStatus.TOOL_CALLS, None),
+    ]
+    assert whole[0].reasoning_text == "r"
+    assert whole[1].tool_calls is not None
+    assert [call.id for call in whole[1].tool_calls] == ["c1"]
+    assert whole.usage is not None
+    assert whole.usage.total_tokens == 3
+
+
+def test_the_whole_answer_of_an_empty_stream_is_none() -> None:
+    acc = StreamAccumulator(context())
+    assert feed_data(acc, "[DONE]") is None
+    assert acc.finish() is None
+    assert acc.last is None
+
+
+def test_finish_reasons_in_a_stream_are_finish_reasons() -> None:
+    acc = StreamAccumulator(context())
+    result = feed(acc, chunk(delta(content="a", finish="cancelled")))
+    assert isinstance(result.finish_reason, FinishReason)
+    assert result.finish_reason == "cancelled"
+    assert result.status is ChatModelStatus.UNKNOWN
+    with pytest.raises(APIResponseValidationError, match="finish_reason"):
+        StreamAccumulator(context()).feed(chunk(delta(content="a", finish=3)))
 
 
 def test_metadata_comes_from_the_first_chunk() -> None:
@@ -801,40 +897,50 @@ def test_invalid_utf8_body() -> None:
     assert "broken" in error.message
 
 
-# --- parse_model_ids ------------------------------------------------------------------------
+# --- parse_model_list -----------------------------------------------------------------------
 
 
 def test_recorded_model_list() -> None:
     data = cassette("test_uri_parser/test_completion_uri_parser.yaml")
     body = json.loads(data["interactions"][0]["response"]["body"]["string"])
-    all_ids = [item["id"] for item in body["data"]]
-    ids = parse_model_ids(body, context())
-    assert ids == [model_id for model_id in all_ids if model_id.startswith("gpt://")]
-    assert "gpt://b1ge6b3ojkeeciv997a8/gemma-3-27b-it/latest" in ids
-    assert any(model_id.startswith("emb://") for model_id in all_ids)
-    assert not any(model_id.startswith("emb://") for model_id in ids)
+    everything = [(item["id"], item["owned_by"]) for item in body["data"]]
+    chat = parse_model_list(body, context(), "gpt")
+    embeddings = parse_model_list(body, context(), "emb")
+    assert chat == [(uri, owner) for uri, owner in everything if uri.startswith("gpt://")]
+    assert embeddings == [(uri, owner) for uri, owner in everything if uri.startswith("emb://")]
+    assert len(chat) + len(embeddings) == len(everything)
+    assert ("gpt://b1ge6b3ojkeeciv997a8/gemma-3-27b-it/latest", "Google") in chat
 
 
-def test_model_ids_keep_gpt_and_scheme_less_ids() -> None:
+def test_model_lists_keep_their_scheme_and_scheme_less_ids() -> None:
     body = {
         "data": [
-            {"id": "gpt://f/yandexgpt/rc"},
-            {"id": "emb://f/text-embeddings/latest"},
-            {"id": "llama3"},
-            {"id": "Qwen/Qwen3-8B"},
+            {"id": "gpt://f/yandexgpt/rc", "owned_by": "Yandex"},
+            {"id": "emb://f/text-embeddings/latest", "owned_by": "Yandex"},
+            {"id": "llama3", "owned_by": "llamacpp"},
+            {"id": "Qwen/Qwen3-8B", "owned_by": 5},
             {"id": "ds://f/finetuned"},
             {"id": 5},
             {"object": "model"},
             "gpt://not-an-object",
         ]
     }
-    assert parse_model_ids(body, context()) == ["gpt://f/yandexgpt/rc", "llama3", "Qwen/Qwen3-8B"]
+    assert parse_model_list(body, context(), "gpt") == [
+        ("gpt://f/yandexgpt/rc", "Yandex"),
+        ("llama3", "llamacpp"),
+        ("Qwen/Qwen3-8B", None),
+    ]
+    assert parse_model_list(body, context(), "emb") == [
+        ("emb://f/text-embeddings/latest", "Yandex"),
+        ("llama3", "llamacpp"),
+        ("Qwen/Qwen3-8B", None),
+    ]
 
 
 @pytest.mark.parametrize("body", [None, [], {}, {"data": None}, {"data": {"id": "x"}}])
 def test_bad_model_lists(body: Any) -> None:
     with pytest.raises(APIResponseValidationError, match="model list"):
-        parse_model_ids(body, context())
+        parse_model_list(body, context(), "gpt")
 
 
 # --- malformed bodies: always APIResponseValidationError, never a built-in error ------------
@@ -967,7 +1073,7 @@ def test_null_index_among_several_choices() -> None:
 
 def test_tool_call_with_a_bad_name_at_finish() -> None:
     acc = StreamAccumulator(context())
-    feed(acc, chunk(delta(tool_calls=[{"index": 0, "id": "c", "function": {"name": 5}}])))
+    feed_nothing(acc, chunk(delta(tool_calls=[{"index": 0, "id": "c", "function": {"name": 5}}])))
     with pytest.raises(APIResponseValidationError, match="shape"):
         acc.feed(chunk(delta(finish="tool_calls")))
 

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import copy
+import json
+import pickle
 from collections.abc import Collection, Iterable, Reversible, Sequence, Sized
 from typing import Any
 
@@ -12,6 +14,7 @@ from ycloud_chat import (
     ChatModelStatus,
     ChatUsage,
     DeltaChatChoice,
+    FinishReason,
     ToolCall,
 )
 
@@ -181,3 +184,65 @@ def test_fast_construction_fills_private_attributes_and_missing_fields() -> None
     partial = construct(ChatUsage, {"prompt_tokens": 1})
     assert partial.completion_tokens == 0
     assert partial.model_fields_set == {"prompt_tokens"}
+
+
+# --- FinishReason and the reference SDK's names ---------------------------------------------
+
+
+def test_finish_reason_members_equal_their_raw_strings() -> None:
+    raw: str = "stop"
+    assert raw == FinishReason.STOP
+    assert FinishReason(raw) is FinishReason.STOP
+    assert FinishReason("tool_calls") is FinishReason.TOOL_CALLS
+    assert isinstance(FinishReason.LENGTH, str)
+    assert str(FinishReason.CONTENT_FILTER) == "content_filter"
+    assert f"{FinishReason.USAGE}" == "usage"
+    assert json.dumps({"finish_reason": FinishReason.STOP}) == '{"finish_reason": "stop"}'
+    by_raw: dict[str, int] = {FinishReason.STOP: 1}
+    assert by_raw[raw] == 1
+
+
+def test_an_unknown_finish_reason_is_kept() -> None:
+    unknown = FinishReason("cancelled")
+    assert isinstance(unknown, FinishReason)
+    assert unknown == "cancelled"
+    assert unknown.value == "cancelled"
+    assert str(unknown) == "cancelled"
+    assert unknown not in list(FinishReason)  # not added to the members
+    assert pickle.loads(pickle.dumps(unknown)) == "cancelled"
+    assert ChatModelStatus.from_finish_reason(unknown) is ChatModelStatus.UNKNOWN
+    with pytest.raises(ValueError):
+        FinishReason(5)
+
+
+@pytest.mark.parametrize(
+    ("reason", "status"),
+    [
+        (FinishReason.STOP, ChatModelStatus.FINAL),
+        (FinishReason.LENGTH, ChatModelStatus.TRUNCATED_FINAL),
+        (FinishReason.CONTENT_FILTER, ChatModelStatus.CONTENT_FILTER),
+        (FinishReason.TOOL_CALLS, ChatModelStatus.TOOL_CALLS),
+        (FinishReason.FUNCTION_CALL, ChatModelStatus.TOOL_CALLS),
+        (FinishReason.USAGE, ChatModelStatus.USAGE),
+        ("stop", ChatModelStatus.FINAL),
+        (None, ChatModelStatus.PARTIAL),
+    ],
+)
+def test_finish_reason_to_status(reason: str | None, status: ChatModelStatus) -> None:
+    assert ChatModelStatus.from_finish_reason(reason) is status
+
+
+def test_validated_choices_take_finish_reasons_as_strings() -> None:
+    assert FIRST.finish_reason is FinishReason.STOP
+    odd = ChatChoice[ToolCall](finish_reason="cancelled")
+    assert isinstance(odd.finish_reason, FinishReason)
+    assert odd.finish_reason == "cancelled"
+    assert odd.model_dump()["finish_reason"] == "cancelled"
+
+
+def test_content_and_reasoning_content_are_aliases() -> None:
+    choice = ChatChoice[ToolCall](text="answer", reasoning_text="because")
+    value = result(choice)
+    assert (choice.content, choice.reasoning_content) == ("answer", "because")
+    assert (value.content, value.reasoning_content) == ("answer", "because")
+    assert result(SECOND).reasoning_content is None

@@ -1,17 +1,24 @@
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from ycloud_chat._sse import ServerSentEvent, SSEDecoder
+from ycloud_chat._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 
 
 def feed_all(payload: bytes) -> list[ServerSentEvent]:
     decoder = SSEDecoder()
     return decoder.feed(payload) + decoder.close()
+
+
+def closed(decoder: SSEDecoder) -> tuple[list[ServerSentEvent], bool]:
+    """What `close()` returns, and whether it dropped an unfinished event."""
+    events = decoder.close()
+    return events, decoder.dropped
 
 
 def feed_split(payload: bytes, cuts: list[int]) -> list[ServerSentEvent]:
@@ -152,7 +159,7 @@ def test_feed_returns_only_completed_events() -> None:
         ServerSentEvent("next"),
         ServerSentEvent("third"),
     ]
-    assert decoder.close() == []
+    assert closed(decoder) == ([], False)
 
 
 def test_feed_empty_bytes_is_harmless() -> None:
@@ -179,14 +186,14 @@ def test_split_between_cr_and_lf_is_one_line_ending() -> None:
     assert decoder.feed(b"\n\r") == []
     # the LF completes the CRLF: exactly one blank line, one event (not an extra empty line)
     assert decoder.feed(b"\n") == [ServerSentEvent("a\nb")]
-    assert decoder.close() == []
+    assert closed(decoder) == ([], False)
 
 
 def test_lone_cr_at_chunk_end_followed_by_text_is_a_line_ending() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: a\r") == []
     assert decoder.feed(b"\rdata: b\r\r") == [ServerSentEvent("a")]
-    assert decoder.close() == [ServerSentEvent("b")]
+    assert decoder.close() == [ServerSentEvent("b")]  # the last CR ends the blank line
 
 
 def test_byte_by_byte() -> None:
@@ -195,49 +202,105 @@ def test_byte_by_byte() -> None:
     events: list[ServerSentEvent] = []
     for position in range(len(payload)):
         events.extend(decoder.feed(payload[position : position + 1]))
-    events.extend(decoder.close())
+    assert closed(decoder) == ([], False)
     assert events == [ServerSentEvent('{"x": "é"}'), ServerSentEvent("[DONE]", "e")]
 
 
-# --- close() --------------------------------------------------------------------------------
+# --- close(): an unfinished event is dropped -------------------------------------------------
 
 
-def test_close_flushes_last_event_without_newline() -> None:
+def test_close_drops_a_last_event_without_newline() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: a\n\ndata: last") == [ServerSentEvent("a")]
-    assert decoder.close() == [ServerSentEvent("last")]
+    assert closed(decoder) == ([], True)
 
 
-def test_close_flushes_last_event_without_blank_line() -> None:
+def test_close_drops_a_last_event_without_blank_line() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: one\ndata: two\n") == []
-    assert decoder.close() == [ServerSentEvent("one\ntwo")]
+    assert closed(decoder) == ([], True)
 
 
-def test_close_flushes_after_trailing_cr() -> None:
+def test_close_drops_a_last_event_after_a_trailing_cr() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b"data: a\r") == []
-    assert decoder.close() == [ServerSentEvent("a")]
+    assert closed(decoder) == ([], True)
 
 
 def test_close_with_nothing_pending() -> None:
     decoder = SSEDecoder()
-    assert decoder.close() == []
+    assert closed(decoder) == ([], False)
     assert decoder.feed(b"data: a\n\n") == [ServerSentEvent("a")]
-    assert decoder.close() == []
+    assert closed(decoder) == ([], False)
 
 
-def test_close_ignores_pending_comment() -> None:
+def test_close_ignores_a_pending_comment_or_blank_lines() -> None:
     decoder = SSEDecoder()
     assert decoder.feed(b": ping") == []
-    assert decoder.close() == []
+    assert closed(decoder) == ([], False)
+    assert decoder.feed(b"\n\n\r") == []
+    assert closed(decoder) == ([], False)
 
 
-def test_close_is_idempotent() -> None:
+def test_close_forgets_the_dropped_event() -> None:
     decoder = SSEDecoder()
     decoder.feed(b"data: a")
-    assert decoder.close() == [ServerSentEvent("a")]
-    assert decoder.close() == []
+    assert closed(decoder) == ([], True)
+    assert closed(decoder) == ([], False)
+    assert decoder.feed(b"data: b\n\n") == [ServerSentEvent("b")]
+
+
+# --- the event size limit, linear time -------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        b"data: " + b"x" * 101,  # one line that never ends
+        b"data: " + b"x" * 101 + b"\n",  # a whole line, no blank line yet
+        b"data: xxxxxxxxxx\n" * 11,  # many lines of one event
+        b"data: " + b"x" * 101 + b"\n\n",  # a whole event, at once
+        b"data: " + b"x" * 101 + b"\r",
+        b"data: " + b"x" * 50 + b"\nid: 1\ndata: " + b"y" * 50 + b"\n",
+    ],
+)
+def test_an_event_over_the_limit_is_refused_however_it_comes(payload: bytes) -> None:
+    for cuts in ([], list(range(0, len(payload), 7)), list(range(len(payload)))):
+        decoder = SSEDecoder(max_event_bytes=100)
+        with pytest.raises(EventTooLarge) as caught:
+            feed_pieces(decoder, payload, cuts)
+        assert caught.value.limit == 100
+
+
+def test_events_within_the_limit_pass_and_comments_never_count() -> None:
+    decoder = SSEDecoder(max_event_bytes=100)
+    comments = b": keepalive\n" * 1000
+    payload = comments + b"data: " + b"x" * 90 + b"\n\n" + comments + b"data: y\n\n"
+    events = feed_pieces(decoder, payload, list(range(0, len(payload), 5)))
+    assert [len(event.data) for event in events] == [90, 1]
+
+
+def feed_pieces(decoder: SSEDecoder, payload: bytes, cuts: list[int]) -> list[ServerSentEvent]:
+    events: list[ServerSentEvent] = []
+    start = 0
+    for cut in [*cuts, len(payload)]:
+        events += decoder.feed(payload[start:cut])
+        start = cut
+    return events
+
+
+def test_a_long_line_in_small_pieces_takes_linear_time() -> None:
+    # 8 MiB in 256-byte pieces: a decoder that copies its buffer on every feed copies about
+    # 128 GiB and takes minutes; a linear one takes a fraction of a second. The bound is a
+    # correctness bound, far from either.
+    piece = b"x" * 256
+    decoder = SSEDecoder(max_event_bytes=16 << 20)
+    started = time.monotonic()
+    decoder.feed(b"data: ")
+    for _ in range((8 << 20) // len(piece)):
+        decoder.feed(piece)
+    assert decoder.feed(b"\n\n")[0].data == "x" * (8 << 20)
+    assert time.monotonic() - started < 10
 
 
 # --- property: any split decodes to the same events -----------------------------------------
@@ -313,7 +376,11 @@ def test_every_single_cut_and_byte_by_byte(events: list[Spec], newline: str) -> 
 @given(
     events=st.lists(specs, min_size=1, max_size=4), newline=st.sampled_from(["\n", "\r\n", "\r"])
 )
-def test_missing_final_blank_line_is_flushed_by_close(events: list[Spec], newline: str) -> None:
-    # Drop the blank line (and the last line's ending): close() still delivers the last event.
+def test_an_event_without_its_blank_line_is_dropped_by_close(
+    events: list[Spec], newline: str
+) -> None:
+    # Drop the blank line (and the last line's ending): the last event never completes.
     payload = encode(events, newline)[: -2 * len(newline)]
-    assert feed_all(payload) == expected(events)
+    decoder = SSEDecoder()
+    assert decoder.feed(payload) == expected(events)[:-1]
+    assert closed(decoder) == ([], True)

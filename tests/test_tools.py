@@ -22,6 +22,7 @@ from ycloud_chat import (
     ChatModelConfig,
     ChatSDK,
     ConfigurationError,
+    ConfigurationTypeError,
     FunctionCall,
     FunctionTool,
     ToolArgumentsError,
@@ -266,8 +267,9 @@ def test_from_a_standard_dataclass_without_docstring() -> None:
 
 
 def test_from_a_schema_dict_needs_a_name() -> None:
-    with pytest.raises(ConfigurationError, match=r"JSON-schema dict needs name="):
+    with pytest.raises(ConfigurationError, match=r"JSON-schema dict needs name=") as info:
         function_tool(SCHEMA)
+    assert isinstance(info.value, TypeError)  # as the reference SDK's error is
     tool = function_tool(SCHEMA, name="lookup", description="Look up.", strict=True)
     assert wire_tool(tool) == {
         "type": "function",
@@ -278,6 +280,42 @@ def test_from_a_schema_dict_needs_a_name() -> None:
             "strict": True,
         },
     }
+
+
+def test_a_schema_dict_gives_its_title_and_description() -> None:
+    schema = {**SCHEMA, "title": "Numbers", "description": "Collect the numbers."}
+    for tool in (function_tool(schema), Tools().function(schema)):
+        assert (tool.name, tool.description) == ("Numbers", "Collect the numbers.")
+        assert tool.parameters == schema  # sent as it is, as the reference SDK sends it
+    tool = function_tool(schema, name="collect", description="Gather them.")
+    assert (tool.name, tool.description) == ("collect", "Gather them.")
+
+
+@pytest.mark.parametrize("title", ["", 5, None])
+def test_a_schema_title_that_is_no_name(title: Any) -> None:
+    with pytest.raises(ConfigurationError, match=r"needs name="):
+        function_tool({**SCHEMA, "title": title})
+
+
+def test_a_schema_title_that_is_no_valid_name() -> None:
+    with pytest.raises(ConfigurationError, match=r"got 'My numbers'") as info:
+        function_tool({**SCHEMA, "title": "My numbers"})
+    assert not isinstance(info.value, TypeError)
+
+
+@pytest.mark.parametrize(
+    ("arguments", "match"),
+    [
+        ({"parameters": 5}, "a tool is made from"),
+        ({"parameters": SCHEMA, "name": 5}, "a tool's name"),
+        ({"parameters": SCHEMA, "name": "n", "description": 5}, "description must be a str"),
+        ({"parameters": SCHEMA, "name": "n", "strict": "yes"}, "strict must be"),
+    ],
+)
+def test_wrong_types_are_type_errors(arguments: dict[str, Any], match: str) -> None:
+    with pytest.raises(ConfigurationTypeError, match=match) as info:
+        function_tool(**arguments)
+    assert isinstance(info.value, TypeError)
 
 
 def test_a_schema_dict_is_copied() -> None:

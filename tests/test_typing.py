@@ -38,5 +38,5 @@ def test_misusing_parsed_is_a_type_error(tmp_path: Path) -> None:
     snippet.write_text(MISUSE)
     stdout, _, status = api.run([*CONFIG, str(snippet)])
     assert status == 1
-    wrong = 'Incompatible return value type (got "Trip | None", expected "int")'
+    wrong = 'Incompatible return value type (got "Trip", expected "int")'
     assert stdout.count(wrong) == 2, stdout

@@ -21,8 +21,9 @@ if os.environ.get("YCLOUD_CHAT_LOG"):  # the logging switch: see _logging.py
 del os
 
 if TYPE_CHECKING:
-    from ._async.chat import AsyncChat, AsyncChatCompletions
+    from ._async.chat import AsyncChat, AsyncChatCompletions, AsyncChatEmbeddings
     from ._async.client import AsyncChatSDK
+    from ._async.embeddings import AsyncChatEmbeddingsModel
     from ._async.model import AsyncChatModel
     from ._async.stream import AsyncChatStream
     from ._async.tool_call import AsyncToolCall
@@ -38,13 +39,17 @@ if TYPE_CHECKING:
         BadRequestError,
         ClientClosedError,
         ConfigurationError,
+        ConfigurationTypeError,
         ConflictError,
         CredentialsError,
+        IncompleteStreamError,
         InternalServerError,
         InvalidMessageError,
+        ModelFilterError,
         NotFoundError,
         PermissionDeniedError,
         RateLimitError,
+        ResponseTooLargeError,
         StreamError,
         StructuredOutputError,
         ToolError,
@@ -53,8 +58,9 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         YCloudChatError,
     )
-    from ._sync.chat import Chat, ChatCompletions
+    from ._sync.chat import Chat, ChatCompletions, ChatEmbeddings
     from ._sync.client import ChatSDK
+    from ._sync.embeddings import ChatEmbeddingsModel
     from ._sync.model import ChatModel
     from ._sync.stream import ChatStream
     from ._sync.tool_call import ToolCall
@@ -62,11 +68,15 @@ if TYPE_CHECKING:
         UNDEFINED,
         BaseToolCall,
         ChatChoice,
+        ChatEmbeddingsModelConfig,
+        ChatEmbeddingsModelResult,
         ChatModelConfig,
         ChatModelResult,
         ChatModelStatus,
         ChatUsage,
         DeltaChatChoice,
+        EmbeddingsUsage,
+        FinishReason,
         FunctionCall,
         FunctionTool,
         Headers,
@@ -87,6 +97,8 @@ __all__ = [
     "APITimeoutError",
     "AsyncChat",
     "AsyncChatCompletions",
+    "AsyncChatEmbeddings",
+    "AsyncChatEmbeddingsModel",
     "AsyncChatModel",
     "AsyncChatSDK",
     "AsyncChatStream",
@@ -99,6 +111,10 @@ __all__ = [
     "Chat",
     "ChatChoice",
     "ChatCompletions",
+    "ChatEmbeddings",
+    "ChatEmbeddingsModel",
+    "ChatEmbeddingsModelConfig",
+    "ChatEmbeddingsModelResult",
     "ChatModel",
     "ChatModelConfig",
     "ChatModelResult",
@@ -108,21 +124,27 @@ __all__ = [
     "ChatUsage",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfigurationTypeError",
     "ConflictError",
     "CredentialsError",
     "DeltaChatChoice",
+    "EmbeddingsUsage",
     "EnvTokenAuth",
+    "FinishReason",
     "FunctionCall",
     "FunctionTool",
     "Headers",
     "IAMTokenAuth",
+    "IncompleteStreamError",
     "InternalServerError",
     "InvalidMessageError",
+    "ModelFilterError",
     "NoAuth",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
     "ReasoningMode",
+    "ResponseTooLargeError",
     "StreamError",
     "StructuredOutputError",
     "TextMessage",
@@ -145,6 +167,8 @@ __all__ = [
 _LAZY = {
     "AsyncChat": "._async.chat",
     "AsyncChatCompletions": "._async.chat",
+    "AsyncChatEmbeddings": "._async.chat",
+    "AsyncChatEmbeddingsModel": "._async.embeddings",
     "AsyncChatSDK": "._async.client",
     "AsyncChatModel": "._async.model",
     "AsyncChatStream": "._async.stream",
@@ -164,12 +188,16 @@ _LAZY = {
     "BadRequestError": "._exceptions",
     "ClientClosedError": "._exceptions",
     "ConfigurationError": "._exceptions",
+    "ConfigurationTypeError": "._exceptions",
     "ConflictError": "._exceptions",
     "CredentialsError": "._exceptions",
+    "IncompleteStreamError": "._exceptions",
     "InternalServerError": "._exceptions",
+    "ModelFilterError": "._exceptions",
     "NotFoundError": "._exceptions",
     "PermissionDeniedError": "._exceptions",
     "RateLimitError": "._exceptions",
+    "ResponseTooLargeError": "._exceptions",
     "StreamError": "._exceptions",
     "StructuredOutputError": "._exceptions",
     "ToolError": "._exceptions",
@@ -182,6 +210,8 @@ _LAZY = {
     "text_part": "._content",
     "Chat": "._sync.chat",
     "ChatCompletions": "._sync.chat",
+    "ChatEmbeddings": "._sync.chat",
+    "ChatEmbeddingsModel": "._sync.embeddings",
     "ChatSDK": "._sync.client",
     "ChatModel": "._sync.model",
     "ChatStream": "._sync.stream",

@@ -23,12 +23,15 @@ from ._checks import (
     check_base_url_scheme,
     check_folder_id,
     check_headers,
+    check_size_limit,
     check_verify,
     normalise_base_url,
 )
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_LIST_TIMEOUT,
+    DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_RUN_TIMEOUT,
     ENV_BASE_URL,
@@ -36,7 +39,7 @@ from ._constants import (
     HEADER_PROJECT,
 )
 from ._deadline import check_timeout, resolve_timeout
-from ._exceptions import ClientClosedError, ConfigurationError
+from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
@@ -48,7 +51,14 @@ if TYPE_CHECKING:
 
     from .types.tools import Tools
 
-__all__ = ["BaseChat", "BaseChatCompletions", "BaseChatSDK", "BaseTransport"]
+__all__ = [
+    "BaseChat",
+    "BaseChatCompletions",
+    "BaseChatEmbeddings",
+    "BaseChatSDK",
+    "BaseModels",
+    "BaseTransport",
+]
 
 logger = logging.getLogger("ycloud_chat")
 
@@ -66,6 +76,7 @@ class BaseTransport(Generic[ClientT]):
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
     _pooled_transport: ClassVar[Callable[..., Any]]
+    _bound_client: ClassVar[Callable[..., bool]]
 
     def __init__(
         self,
@@ -79,9 +90,11 @@ class BaseTransport(Generic[ClientT]):
         http_client: ClientT | None,
         verify: VerifyTypes = True,
         proxy: ProxyInput = UNDEFINED,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
-            raise ConfigurationError(
+            raise ConfigurationTypeError(
                 f"http_client must be an httpx.{self._client_class.__name__}, "
                 f"got {type(http_client).__name__}"
             )
@@ -100,8 +113,12 @@ class BaseTransport(Generic[ClientT]):
         self.max_retries = max_retries
         self.default_timeout = default_timeout
         self.default_headers = dict(default_headers)
+        self.max_body_bytes = max_body_bytes
+        self.max_event_bytes = max_event_bytes
         self._owns_client = http_client is None
         self.client: ClientT = http_client or self._new_client(check_verify(verify), proxy)
+        # Whether every read ends by the deadline the SDK sets (so that draining is safe).
+        self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
 
     def _new_client(self, verify: Any, proxy: ProxyInput) -> Any:
         """A client of pooled transports: the direct one, and one per proxy that is routed to."""
@@ -131,14 +148,19 @@ class BaseTransport(Generic[ClientT]):
         path: str,
         exchange: Exchange,
         *,
-        json: Any,
+        content: bytes | None,
         headers: Mapping[str, str] | None,
         timeout: httpx.Timeout,
     ) -> httpx.Request:
-        """The request of one attempt, with this SDK's headers and credentials."""
+        """The request of one attempt, with this SDK's headers and credentials.
+
+        `content` is a JSON body, already encoded.
+        """
         if self.client.is_closed:
             raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
+        if content is not None:
+            all_headers["Content-Type"] = "application/json"
         if headers:
             all_headers.update(headers)
         if logger.isEnabledFor(logging.DEBUG):
@@ -150,7 +172,7 @@ class BaseTransport(Generic[ClientT]):
                 redacted_headers(all_headers),
             )
         return self.client.build_request(
-            method, self.base_url + path, json=json, headers=all_headers, timeout=timeout
+            method, self.base_url + path, content=content, headers=all_headers, timeout=timeout
         )
 
     def delay_before_retry(
@@ -219,6 +241,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         verify: VerifyTypes = True,
         proxy: ProxyInput = UNDEFINED,
         allow_insecure_http: bool = False,
+        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
+        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
         max_retries = check_max_retries(max_retries)
         default_timeout = check_timeout(timeout)
@@ -238,6 +262,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             http_client=http_client,
             verify=verify,
             proxy=proxy,
+            max_body_bytes=check_size_limit(max_body_bytes, "max_body_bytes"),
+            max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
         )
         self._transport = transport
         self.chat = self._chat_class(transport)
@@ -250,6 +276,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         timeout: UndefinedOr[float | None] = UNDEFINED,
         max_retries: int | None = None,
         default_headers: Mapping[str, str] | None = None,
+        max_body_bytes: int | None = None,
+        max_event_bytes: int | None = None,
     ) -> Self:
         """Return a light copy with some settings changed, sharing this connection pool.
 
@@ -264,6 +292,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
                 constructor).
             max_retries: how many times a failed request is retried.
             default_headers: headers to add to this SDK's (a name it has gets the new value).
+            max_body_bytes: the largest answer body accepted, in bytes.
+            max_event_bytes: the largest stream event accepted, in bytes.
         """
         transport = self._transport
         settings: dict[str, Any] = {}
@@ -280,6 +310,12 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             names = {name.lower() for name in added}
             kept = {k: v for k, v in transport.default_headers.items() if k.lower() not in names}
             settings["default_headers"] = {**kept, **added}
+        for name, limit in (
+            ("max_body_bytes", max_body_bytes),
+            ("max_event_bytes", max_event_bytes),
+        ):
+            if limit is not None:
+                settings[name] = check_size_limit(limit, name)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
         clone.folder_id = clone._transport.folder_id
@@ -309,25 +345,35 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
 
 ModelT = TypeVar("ModelT")
 CompletionsT = TypeVar("CompletionsT")
+EmbeddingsT = TypeVar("EmbeddingsT")
 
 
-class BaseChatCompletions(Generic[ModelT]):
-    """Chat-completion models: call it with a name to get a model, or list them."""
+class BaseModels(Generic[ModelT]):
+    """One kind of model (chat, embeddings): call it with a name to get a model, or list them.
 
+    A kind is its URI scheme (`gpt`, `emb`) and its model class; the faces add `list()`.
+    """
+
+    _scheme: ClassVar[str]
     _model_class: ClassVar[Callable[..., Any]]
 
     def __init__(self, transport: BaseTransport[Any]) -> None:
         self._transport = transport
 
     def __call__(self, model_name: str, *, model_version: str = "latest") -> ModelT:
-        """Return the model `gpt://<folder>/<model_name>/<model_version>`.
+        """Return the model `<scheme>://<folder>/<model_name>/<model_version>`.
 
-        A name containing `://` is used as the URI verbatim. Without a folder, an
-        OpenAI-compatible server gets the bare name.
+        The scheme is `gpt` for chat models and `emb` for embedding models. A name containing
+        `://` is used as the URI verbatim. Without a folder, an OpenAI-compatible server gets
+        the bare name.
         """
         transport = self._transport
         uri = model_uri(
-            model_name, model_version, transport.folder_id, ai_studio=transport.ai_studio
+            model_name,
+            model_version,
+            transport.folder_id,
+            ai_studio=transport.ai_studio,
+            scheme=self._scheme,
         )
         model: ModelT = type(self)._model_class()(transport, uri)
         return model
@@ -336,23 +382,49 @@ class BaseChatCompletions(Generic[ModelT]):
         folder_id = self._transport.folder_id
         return {HEADER_PROJECT: folder_id} if folder_id else None
 
-    def _models(self, content: bytes, exchange: Exchange) -> tuple[ModelT, ...]:
-        from ._response import ResponseContext, decode_json, parse_model_ids
+    def _check_filters(self, filters: Mapping[str, Any] | None) -> dict[str, Any]:
+        from ._identity import check_filters
+
+        return check_filters(filters, type(self)._model_class())
+
+    def _models(
+        self, content: bytes, exchange: Exchange, filters: Mapping[str, Any]
+    ) -> tuple[ModelT, ...]:
+        """The listed models of this kind, each with its owner, that match every filter."""
+        from ._identity import matches_filters
+        from ._response import ResponseContext, decode_json, parse_model_list
         from .types.tools import BaseToolCall
 
         context = ResponseContext.for_call(BaseToolCall, exchange)
-        ids = parse_model_ids(decode_json(content, context), context)
+        listed = parse_model_list(decode_json(content, context), context, self._scheme)
         model_class = type(self)._model_class()
-        return tuple(model_class(self._transport, model_id) for model_id in ids)
+        models = (model_class(self._transport, uri, owner=owner) for uri, owner in listed)
+        return tuple(model for model in models if matches_filters(model, filters))
 
     def __repr__(self) -> str:
         return f"<{type(self).__name__} folder_id={self._transport.folder_id!r}>"
 
 
-class BaseChat(Generic[CompletionsT]):
-    """The chat domain of the SDK: `sdk.chat.completions`."""
+class BaseChatCompletions(BaseModels[ModelT]):
+    """Chat-completion models: call it with a name to get a model, or list them."""
+
+    _scheme = "gpt"
+
+
+class BaseChatEmbeddings(BaseModels[ModelT]):
+    """Text embedding models: call it with a name to get a model, or list them."""
+
+    _scheme = "emb"
+
+
+class BaseChat(Generic[CompletionsT, EmbeddingsT]):
+    """The chat domain of the SDK: `sdk.chat.completions` and `sdk.chat.text_embeddings`."""
 
     _completions_class: ClassVar[type[Any]]
+    _text_embeddings_class: ClassVar[type[Any]]
 
     def __init__(self, transport: BaseTransport[Any]) -> None:
         self.completions: CompletionsT = self._completions_class(transport)
+        """Chat models: `sdk.chat.completions("yandexgpt")`."""
+        self.text_embeddings: EmbeddingsT = self._text_embeddings_class(transport)
+        """Text embedding models: `sdk.chat.text_embeddings("text-search-doc")`."""

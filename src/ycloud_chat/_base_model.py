@@ -1,45 +1,135 @@
-"""What a chat model and its stream are on both faces, before any I/O.
+"""What the models and a chat stream are on both faces, before any I/O.
 
-`BaseChatModel` holds the URI and the frozen config, makes configured copies, builds the
-request body, checks a run's arguments and parses the answer; `StreamState` is what a stream
-and its generator share. The faces' `run`, `run_tools` and stream loop only send and wait.
-Loaded with the first model (it needs the pydantic types), not with the SDK.
+`ModelBase` is what every model has: its URI and what the URI says of it (name, version,
+fine-tuning), its owner and its frozen config, and the configured copies. `BaseChatModel`
+builds the chat body, checks a run's arguments and parses the answer, as
+`BaseChatEmbeddingsModel` does for embeddings; `StreamState` is what a stream and its
+generator share. The faces' `run`, `run_tools` and stream loop only send and wait. Loaded
+with the first model (it needs the pydantic types), not with the SDK.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, Generic, TypedDict
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar, cast
 
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, ConfigurationTypeError
+from ._exchange import Exchange, read_timeout
+from ._identity import parse_model_uri
 from ._messages import coerce_messages
-from ._request import build_chat_body
-from ._response import ResponseContext, StreamParser, decode_json, parse_completion
+from ._request import build_chat_body, build_embeddings_body, coerce_texts, encode_body
+from ._response import (
+    ResponseContext,
+    StreamParser,
+    decode_json,
+    parse_completion,
+    parse_embeddings,
+)
 from .types.config import (
+    BaseModelConfig,
     ChatModelConfig,
     ReasoningModeInput,
     ResponseFormatInput,
     ToolChoiceInput,
     ToolsInput,
 )
+from .types.embeddings import (
+    ChatEmbeddingsModelConfig,
+    ChatEmbeddingsModelResult,
+    EmbeddingsInput,
+    EncodingFormatInput,
+)
 from .types.misc import UNDEFINED, UndefinedOr
 from .types.results import ChatModelResult, ParsedT, ToolCallT
+from .types.tools import BaseToolCall
 
 if TYPE_CHECKING:
     import httpx
     from typing_extensions import Self
 
     from ._base_client import BaseTransport
-    from ._exchange import Exchange
     from .types.messages import MessagesInput
 
 __all__ = [
+    "BaseChatEmbeddingsModel",
     "BaseChatModel",
     "BaseChatStream",
+    "ModelBase",
     "ModelSettings",
     "StreamState",
     "check_run_tools_arguments",
 ]
+
+ConfigT = TypeVar("ConfigT", bound=BaseModelConfig)
+
+
+class ModelBase(Generic[ConfigT]):
+    """What every model has: its URI, what the URI says of it, its owner and its settings.
+
+    `configure()` returns a new model and leaves this one as it was, so one model can be
+    shared freely.
+    """
+
+    _config_class: ClassVar[type[BaseModelConfig]]
+
+    def __init__(
+        self,
+        transport: BaseTransport[Any],
+        uri: str,
+        config: ConfigT | None = None,
+        *,
+        owner: str | None = None,
+    ) -> None:
+        self._transport = transport
+        self._uri = uri
+        self._config = config or cast(ConfigT, self._config_class())
+        self._owner = owner
+        self._identity = parse_model_uri(uri)
+
+    @property
+    def uri(self) -> str:
+        """The model URI sent as `model`, e.g. `gpt://<folder>/yandexgpt/latest`."""
+        return self._uri
+
+    @property
+    def config(self) -> ConfigT:
+        """The model's settings (frozen)."""
+        return self._config
+
+    @property
+    def owner(self) -> str | None:
+        """Who made the model (`owned_by` in the listing); None for a model made by name."""
+        return self._owner
+
+    @property
+    def name(self) -> str | None:
+        """The model's name in its URI (`yandexgpt` in `gpt://<folder>/yandexgpt/rc`).
+
+        A plain name, as OpenAI-compatible servers use, is its own name; a URI of another
+        shape gives None.
+        """
+        return self._identity.name
+
+    @property
+    def version(self) -> str | None:
+        """The version in the URI (`rc`, `latest`, ...); None when the URI names none."""
+        return self._identity.version
+
+    @property
+    def fine_tuned(self) -> bool | None:
+        """Whether the URI names a fine-tuned model (`.../latest@<tuning>`); None if unknown."""
+        return self._identity.fine_tuned
+
+    def _with_config(self, config: ConfigT) -> Self:
+        return type(self)(self._transport, self._uri, config, owner=self._owner)
+
+    def __repr__(self) -> str:
+        settings = "".join(
+            f", {name}={value!r}" for name, value in self._config if value is not None
+        )
+        owner = f", owner={self._owner!r}" if self._owner is not None else ""
+        return f"{type(self).__name__}(uri={self._uri!r}{owner}{settings})"
 
 
 class ModelSettings(TypedDict, total=False):
@@ -54,7 +144,7 @@ class ModelSettings(TypedDict, total=False):
     extra_query: Mapping[str, Any] | None
 
 
-class BaseChatModel(Generic[ToolCallT, ParsedT]):
+class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT, ParsedT]):
     """A chat model: its URI and config, and the calls that run it.
 
     Made by `sdk.chat.completions("name")`. `configure()` returns a new model and leaves
@@ -62,24 +152,8 @@ class BaseChatModel(Generic[ToolCallT, ParsedT]):
     a result's `parsed` gives: the class given as `response_format`, else Any.
     """
 
+    _config_class = ChatModelConfig
     _tool_call_class: type[ToolCallT]
-
-    def __init__(
-        self, transport: BaseTransport[Any], uri: str, config: ChatModelConfig | None = None
-    ) -> None:
-        self._transport = transport
-        self._uri = uri
-        self._config = config or ChatModelConfig()
-
-    @property
-    def uri(self) -> str:
-        """The model URI sent as `model`, e.g. `gpt://<folder>/yandexgpt/latest`."""
-        return self._uri
-
-    @property
-    def config(self) -> ChatModelConfig:
-        """The model's settings (frozen)."""
-        return self._config
 
     def configure(
         self,
@@ -124,17 +198,19 @@ class BaseChatModel(Generic[ToolCallT, ParsedT]):
             tool_choice=tool_choice,
             extra_query=extra_query,
         )
-        return type(self)(self._transport, self._uri, config)
+        return self._with_config(config)
 
-    def _body(self, messages: MessagesInput, *, stream: bool) -> dict[str, Any]:
+    def _body(self, messages: MessagesInput, *, stream: bool) -> bytes:
+        """The encoded request body: bad messages and unsendable text fail here, before I/O."""
         # AI Studio sends no usage chunk and is not asked for one (as the recordings show).
-        return build_chat_body(
+        body = build_chat_body(
             self._uri,
             coerce_messages(messages),
             self._config,
             stream=stream,
             stream_usage=not self._transport.ai_studio,
         )
+        return encode_body(body, extra_keys=self._config.extra_query or ())
 
     def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT, ParsedT]:
         context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
@@ -151,19 +227,60 @@ class BaseChatModel(Generic[ToolCallT, ParsedT]):
                 f"{', '.join(missing)}; make them from functions, or answer with run()"
             )
 
-    def __repr__(self) -> str:
-        settings = ", ".join(
-            f"{name}={value!r}" for name, value in self._config if value is not None
+
+class BaseChatEmbeddingsModel(ModelBase[ChatEmbeddingsModelConfig]):
+    """A text embeddings model: its URI and config, and the call that runs it.
+
+    Made by `sdk.chat.text_embeddings("name")`. `configure()` returns a new model and
+    leaves this one as it was, so one model can be shared freely.
+    """
+
+    _config_class = ChatEmbeddingsModelConfig
+
+    def configure(
+        self,
+        *,
+        dimensions: UndefinedOr[int | None] = UNDEFINED,
+        encoding_format: UndefinedOr[EncodingFormatInput | None] = UNDEFINED,
+        extra_query: UndefinedOr[Mapping[str, Any] | None] = UNDEFINED,
+    ) -> Self:
+        """Return a new model with some settings changed.
+
+        An argument left out keeps its value; `None` resets it, so it is no longer sent.
+        Every value is checked here: a bad one raises `ConfigurationError` naming it.
+
+        Args:
+            dimensions: how many numbers each vector should have, for models that can
+                shorten theirs (a positive integer).
+            encoding_format: `"float"` or `"base64"`: how the vectors travel (base64 is
+                smaller); the results hold floats either way.
+            extra_query: extra body keys the server understands.
+        """
+        config = self._config.replace(
+            dimensions=dimensions, encoding_format=encoding_format, extra_query=extra_query
         )
-        return f"{type(self).__name__}(uri={self._uri!r}{', ' if settings else ''}{settings})"
+        return self._with_config(config)
+
+    def _body(self, texts: EmbeddingsInput) -> tuple[bytes, int]:
+        """The encoded request body and how many texts it holds, checked before any I/O."""
+        items = coerce_texts(texts)
+        body = build_embeddings_body(self._uri, items, self._config)
+        return encode_body(body, extra_keys=self._config.extra_query or ()), len(items)
+
+    def _parse(self, content: bytes, exchange: Exchange, count: int) -> ChatEmbeddingsModelResult:
+        context = ResponseContext.for_call(BaseToolCall, exchange)
+        return parse_embeddings(decode_json(content, context), context, count)
 
 
 def check_run_tools_arguments(max_rounds: object, tool_errors: object) -> None:
     """Check `run_tools()`'s own arguments before the first request."""
-    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int) or max_rounds < 1:
+    if isinstance(max_rounds, bool) or not isinstance(max_rounds, int):
+        raise ConfigurationTypeError(f"max_rounds must be a positive integer, got {max_rounds!r}")
+    if max_rounds < 1:
         raise ConfigurationError(f"max_rounds must be a positive integer, got {max_rounds!r}")
     if tool_errors not in ("raise", "send"):
-        raise ConfigurationError(f'tool_errors must be "raise" or "send", got {tool_errors!r}')
+        error = ConfigurationError if isinstance(tool_errors, str) else ConfigurationTypeError
+        raise error(f'tool_errors must be "raise" or "send", got {tool_errors!r}')
 
 
 class StreamState(Generic[ToolCallT]):
@@ -188,7 +305,7 @@ class StreamState(Generic[ToolCallT]):
     def __init__(
         self,
         transport: Any,
-        body: dict[str, Any],
+        body: bytes,
         timeout: float | None,
         config: ChatModelConfig | None,
         tool_call_class: type[ToolCallT],
@@ -204,9 +321,20 @@ class StreamState(Generic[ToolCallT]):
         self.closed = False
 
     def start_parsing(self, exchange: Exchange) -> StreamParser[ToolCallT]:
-        """The parser of this stream's body, made once its answer came."""
+        """The parser of this stream's body, made once its answer came.
+
+        The first result is due by the end of the opening's deadline, each next one
+        `timeout` seconds after the one before (see `StreamParser`).
+        """
         context = ResponseContext.for_call(self.tool_call_class, exchange, self.config)
-        self.parser = StreamParser(context)
+        remaining = exchange.deadline.remaining()
+        self.parser = StreamParser(
+            context,
+            max_event_bytes=self.transport.max_event_bytes,
+            timeout=self.timeout,
+            first_due=None if remaining is None else time.monotonic() + remaining,
+            read_timeout=None if self.response is None else read_timeout(self.response),
+        )
         return self.parser
 
     def describe(self) -> str:
@@ -229,7 +357,7 @@ class BaseChatStream(Generic[ToolCallT]):
     def __init__(
         self,
         transport: BaseTransport[Any],
-        body: dict[str, Any],
+        body: bytes,
         timeout: float | None,
         config: ChatModelConfig | None = None,
     ) -> None:
@@ -243,7 +371,11 @@ class BaseChatStream(Generic[ToolCallT]):
 
     @property
     def result(self) -> ChatModelResult[ToolCallT] | None:
-        """The latest cumulative result received so far (the final one once iteration ends)."""
+        """The latest cumulative result while the loop runs; the whole answer once it ends.
+
+        The whole answer is what `run()` would give: each choice's final status, finish
+        reason and tool calls, and the usage (not the usage chunk's status and finish reason).
+        """
         parser = self._state.parser
         return parser.last if parser else None
 

@@ -10,16 +10,20 @@ from collections.abc import Mapping
 from typing import Union
 from urllib.parse import urlsplit
 
-from ._exceptions import ConfigurationError
+import httpx
+
+from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
     "VerifyTypes",
     "check_base_url_scheme",
     "check_folder_id",
     "check_headers",
+    "check_size_limit",
     "check_verify",
     "is_printable_header_value",
     "normalise_base_url",
+    "redact_url",
 ]
 
 VerifyTypes = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
@@ -30,15 +34,54 @@ _FOLDER_ID = re.compile(r"^[\x21-\x7e]+$")
 
 
 def normalise_base_url(base_url: str) -> str:
-    """Check a base URL and drop its trailing slash."""
+    """Check a base URL and drop its trailing slash.
+
+    Any URL httpx could not send to, or that carries a user name or password, is refused
+    here, before any request; no message shows what comes before an `@`.
+    """
     if not isinstance(base_url, str):
-        raise ConfigurationError(f"base_url must be a str, got {type(base_url).__name__}")
-    parts = urlsplit(base_url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigurationTypeError(f"base_url must be a str, got {type(base_url).__name__}")
+    url = base_url.strip()
+    shown = redact_url(url)
+    if not url.isprintable() or " " in url:
         raise ConfigurationError(
-            f"base_url must be an http(s) URL such as https://host/v1, got {base_url!r}"
+            f"base_url has a space, a line break or another character a URL cannot hold: {shown!r}"
         )
-    return base_url.strip().rstrip("/")
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        raise ConfigurationError(f"base_url is not a valid URL: {shown!r}") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise ConfigurationError(
+            f"base_url must be an http(s) URL such as https://host/v1, got {shown!r}"
+        )
+    if "@" in parts.netloc:
+        raise ConfigurationError(
+            f"base_url must not hold a user name or password ({shown!r}): "
+            "give credentials with auth=, never in the URL"
+        )
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ConfigurationError(f"base_url's port must be a number from 1 to 65535: {shown!r}")
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigurationError(f"base_url must not have a query or a fragment: {shown!r}")
+    try:
+        httpx.URL(url)
+    except (httpx.InvalidURL, ValueError):  # e.g. a host name IDNA cannot encode
+        raise ConfigurationError(f"base_url is not a valid URL: {shown!r}") from None
+    return url.rstrip("/")
+
+
+def redact_url(url: str) -> str:
+    """`url` with whatever comes before its last `@` (a user name, a password) as `***`."""
+    head, at, tail = url.rpartition("@")
+    if not at:
+        return url
+    scheme, slashes, _ = head.partition("//")
+    return f"{scheme}{slashes}***@{tail}" if slashes else f"***@{tail}"
 
 
 def check_base_url_scheme(base_url: str, *, allow_insecure_http: bool) -> None:
@@ -48,7 +91,7 @@ def check_base_url_scheme(base_url: str, *, allow_insecure_http: bool) -> None:
     (`localhost`, 127.0.0.0/8, `::1`) nothing leaves the machine.
     """
     if not isinstance(allow_insecure_http, bool):
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             f"allow_insecure_http must be a bool, got {type(allow_insecure_http).__name__}"
         )
     parts = urlsplit(base_url)
@@ -69,14 +112,22 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
+def check_size_limit(value: object, name: str) -> int:
+    """Check a size limit in bytes (`max_body_bytes`, `max_event_bytes`): a positive int."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationTypeError(f"{name} must be a positive number of bytes, got {value!r}")
+    if value < 1:
+        raise ConfigurationError(f"{name} must be a positive number of bytes, got {value!r}")
+    return value
+
+
 def check_folder_id(folder_id: object) -> str | None:
     """Check a folder id (it travels in model URIs and a header); None stays None."""
     if folder_id is None:
         return None
     if not isinstance(folder_id, str) or not _FOLDER_ID.match(folder_id.strip()):
-        raise ConfigurationError(
-            f"folder_id must be a non-empty str of printable ASCII, got {folder_id!r}"
-        )
+        error = ConfigurationError if isinstance(folder_id, str) else ConfigurationTypeError
+        raise error(f"folder_id must be a non-empty str of printable ASCII, got {folder_id!r}")
     return folder_id.strip()
 
 
@@ -85,15 +136,17 @@ def check_headers(headers: Mapping[str, str] | None) -> dict[str, str]:
     if headers is None:
         return {}
     if not isinstance(headers, Mapping):
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             f"default_headers must be a dict of str to str, got {type(headers).__name__}"
         )
     checked = {}
     for name, value in headers.items():
         if not isinstance(name, str) or not _TOKEN.match(name):
-            raise ConfigurationError(f"default_headers has an invalid header name: {name!r}")
+            error = ConfigurationError if isinstance(name, str) else ConfigurationTypeError
+            raise error(f"default_headers has an invalid header name: {name!r}")
         if not isinstance(value, str) or not is_printable_header_value(value):
-            raise ConfigurationError(
+            error = ConfigurationError if isinstance(value, str) else ConfigurationTypeError
+            raise error(
                 f"default_headers[{name!r}] must be a str of printable ASCII (no line breaks)"
             )
         checked[name] = value
@@ -110,7 +163,7 @@ def check_verify(verify: object) -> ssl.SSLContext | bool:
     if isinstance(verify, (bool, ssl.SSLContext)):
         return verify
     if not isinstance(verify, (str, os.PathLike)):
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             "verify must be True, False, a CA bundle path or an ssl.SSLContext, "
             f"got {type(verify).__name__}"
         )

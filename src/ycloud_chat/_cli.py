@@ -220,18 +220,17 @@ def stream_answer(
     model: ChatModel, messages: list[TextMessage]
 ) -> tuple[ChatModelStatus, ChatUsage | None]:
     """Print each piece of the answer as it arrives; return its final status and its usage."""
-    status = ChatModelStatus.PARTIAL
-    usage = None
     with model.run_stream(messages) as stream:
         for partial in stream:
             sys.stdout.write(partial.delta)
             sys.stdout.flush()
-            if partial.status is not ChatModelStatus.USAGE:
-                status = partial.status
-            usage = partial.usage or usage
     sys.stdout.write("\n")
     sys.stdout.flush()
-    return status, usage
+    # After the loop, the stream's result is the whole answer (not the usage chunk).
+    result = stream.result
+    if result is None:
+        return ChatModelStatus.PARTIAL, None
+    return result.status, result.usage
 
 
 def status_note(

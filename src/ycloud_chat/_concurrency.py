@@ -12,13 +12,12 @@ import functools
 import inspect
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from contextlib import AbstractContextManager as ContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from ._constants import DEFAULT_LIMITS, STREAM_DRAIN_GRACE
-from ._exceptions import YCloudChatError
-from ._sync_backend import bounded_by_deadline, pooled_transport
+from ._constants import DEFAULT_LIMITS
+from ._sync_backend import bound_client, bounded_by_deadline, pooled_transport
 
 if TYPE_CHECKING:
     import ssl
@@ -28,17 +27,17 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 __all__ = [
+    "async_bound_client",
     "async_call_function",
     "async_cancel_shield",
     "async_deadline_scope",
-    "async_drain",
     "async_pooled_transport",
     "async_settle_all",
     "async_sleep",
+    "bound_client",
     "call_function",
     "cancel_shield",
     "deadline_scope",
-    "drain",
     "pooled_transport",
     "settle_all",
     "sleep",
@@ -80,27 +79,14 @@ def async_pooled_transport(
     verify: ssl.SSLContext | bool, proxy: str | None = None
 ) -> httpx.AsyncHTTPTransport:
     """The async face's pooled transport (through `proxy`): cancel scopes keep its deadlines."""
-    import httpx
+    from ._intercept import AsyncInterceptableTransport
 
-    return httpx.AsyncHTTPTransport(verify=verify, limits=DEFAULT_LIMITS, proxy=proxy)
-
-
-async def async_drain(body: AsyncIterator[bytes]) -> None:
-    """Read what follows a stream's `[DONE]`, normally just the end of the body, briefly.
-
-    Reading to the end lets the connection go back to the pool; a server that keeps it open
-    (or goes on sending) is cut off when the grace runs out.
-    """
-    try:
-        with async_deadline_scope(STREAM_DRAIN_GRACE):
-            async for _ in body:
-                pass
-    except (TimeoutError, YCloudChatError):
-        pass  # the answer is complete; only the connection's reuse is lost
+    return AsyncInterceptableTransport(verify=verify, limits=DEFAULT_LIMITS, proxy=proxy)
 
 
-def drain(body: Iterator[bytes]) -> None:
-    """A blocking read cannot be bounded from outside: the sync face gives the connection up."""
+def async_bound_client(client: httpx.AsyncClient) -> bool:
+    """A caller's client keeps the SDK's deadlines as it is: cancel scopes bound every wait."""
+    return True
 
 
 def async_cancel_shield() -> ContextManager[object]:

@@ -15,6 +15,10 @@ DEFAULT_RUN_TIMEOUT = 180.0
 DEFAULT_LIST_TIMEOUT = 60.0
 DEFAULT_CONNECT_TIMEOUT = 10.0
 DEFAULT_MAX_RETRIES = 2
+# The largest answer body (after decompression) and the largest single event of a stream the
+# SDK holds in memory; both are settings of the SDK (`max_body_bytes`, `max_event_bytes`).
+DEFAULT_MAX_BODY_BYTES = 64 * 1024 * 1024
+DEFAULT_MAX_EVENT_BYTES = 16 * 1024 * 1024
 # After a stream's `[DONE]`, how long to wait for the end of the body (so that the connection
 # can be reused) before giving the connection up.
 STREAM_DRAIN_GRACE = 1.0

@@ -10,7 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Literal, TypedDict
 
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
     "ImagePart",
@@ -57,7 +57,7 @@ class TextPart(TypedDict):
 def text_part(text: str) -> TextPart:
     """A text part of a multimodal message."""
     if not isinstance(text, str):
-        raise ConfigurationError(f"a text part needs a str, got {type(text).__name__}")
+        raise ConfigurationTypeError(f"a text part needs a str, got {type(text).__name__}")
     return {"type": "text", "text": text}
 
 
@@ -91,7 +91,7 @@ def image_part(
         guessed = _sniff(data) or mimetypes.guess_type(path.name)[0]
         url = _data_url(data, media_type or guessed, str(path))
     else:
-        raise ConfigurationError(
+        raise ConfigurationTypeError(
             f"an image part is made from bytes, a file path or a URL, got {type(source).__name__}"
         )
     check_image_url(url, "the image")

@@ -6,7 +6,7 @@ import math
 import time
 
 from ._constants import MIN_ATTEMPT_TIME
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, ConfigurationTypeError
 from .types.misc import UNDEFINED, UndefinedOr
 
 __all__ = ["Deadline", "check_timeout", "resolve_timeout"]
@@ -16,15 +16,11 @@ def check_timeout(value: object, name: str = "timeout") -> float | None:
     """Return a timeout as float seconds (None: no limit), or raise naming the argument."""
     if value is None:
         return None
-    if (
-        isinstance(value, bool)
-        or not isinstance(value, (int, float))
-        or not math.isfinite(value)
-        or value <= 0
-    ):
-        raise ConfigurationError(
-            f"{name} must be a positive, finite number of seconds or None, got {value!r}"
-        )
+    problem = f"{name} must be a positive, finite number of seconds or None, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationTypeError(problem)
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(problem)
     return float(value)
 
 

@@ -3,8 +3,10 @@
 ```
 YCloudChatError
 ├── ConfigurationError (also ValueError)   bad arguments, caught before any request
-│   ├── CredentialsError                   no or unusable credentials / folder
-│   └── InvalidMessageError (also TypeError) a message in no accepted shape
+│   ├── ConfigurationTypeError (also TypeError) an argument of the wrong type
+│   │   └── InvalidMessageError            a message in no accepted shape
+│   ├── ModelFilterError (also AttributeError)  `list(filters=...)` names no model attribute
+│   └── CredentialsError                   no or unusable credentials / folder
 ├── ClientClosedError (also RuntimeError)  the SDK (or its http_client) was closed
 ├── APIConnectionError                     the request never got an HTTP answer
 │   └── APITimeoutError                    ... because a timeout or the call's deadline ran out
@@ -19,7 +21,9 @@ YCloudChatError
 │   │   ├── RateLimitError                 429
 │   │   └── InternalServerError            >= 500
 │   ├── APIResponseValidationError         a 2xx body that cannot be parsed
-│   └── StreamError                        an error event, or a broken stream, after it started
+│   ├── ResponseTooLargeError              a body or a stream event larger than its limit
+│   └── StreamError                        an error event in a stream, after it started
+│       └── IncompleteStreamError          the stream ended before its answer was whole
 ├── ToolError                              a tool call could not be answered by the application
 │   ├── ToolArgumentsError (also ValueError) the model's arguments are not JSON or do not validate
 │   ├── ToolRunError                       a tool function raised (the original is `__cause__`)
@@ -50,13 +54,17 @@ __all__ = [
     "BadRequestError",
     "ClientClosedError",
     "ConfigurationError",
+    "ConfigurationTypeError",
     "ConflictError",
     "CredentialsError",
+    "IncompleteStreamError",
     "InternalServerError",
     "InvalidMessageError",
+    "ModelFilterError",
     "NotFoundError",
     "PermissionDeniedError",
     "RateLimitError",
+    "ResponseTooLargeError",
     "StreamError",
     "StructuredOutputError",
     "ToolArgumentsError",
@@ -76,11 +84,25 @@ class ConfigurationError(YCloudChatError, ValueError):
     """An argument is invalid; raised before any request is sent."""
 
 
+class ConfigurationTypeError(ConfigurationError, TypeError):
+    """An argument has the wrong type (`response_format=True`); raised before any request.
+
+    It is also a `TypeError`, as Python's own errors for a wrong-type argument are.
+    """
+
+
+class ModelFilterError(ConfigurationError, AttributeError):
+    """`list(filters=...)` names an attribute that models do not have.
+
+    It is also an `AttributeError`, as the reference SDK's error for this is.
+    """
+
+
 class CredentialsError(ConfigurationError):
     """Credentials or the folder id are missing or unusable."""
 
 
-class InvalidMessageError(ConfigurationError, TypeError):
+class InvalidMessageError(ConfigurationTypeError):
     """A message is not in any accepted shape; the text names its index and what was expected."""
 
 
@@ -147,6 +169,25 @@ class CallIdentity(Protocol):
 
 
 E = TypeVar("E", bound=_RequestError)
+
+
+def too_large_error(
+    call: CallIdentity, setting: str, limit: int, *, status_code: int = 200
+) -> ResponseTooLargeError:
+    """The error for a body or an event larger than the SDK's limit (named by `setting`)."""
+    what = "the answer's body" if setting == "max_body_bytes" else "an event of the stream"
+    message = (
+        f"{what} is larger than {setting} ({_size(limit)}, counted after decompression); "
+        f"if such answers are expected, give the SDK a larger {setting}"
+    )
+    return request_error(ResponseTooLargeError, message, call, limit=limit, status_code=status_code)
+
+
+def _size(count: int) -> str:
+    for unit, size in (("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)):
+        if count >= size and count % size == 0:
+            return f"{count // size} {unit}"
+    return f"{count} bytes"
 
 
 def request_error(kind: type[E], message: str, call: CallIdentity, **details: Any) -> E:
@@ -240,8 +281,34 @@ class APIResponseValidationError(APIResponseError):
     """A successful HTTP answer whose body is not the expected JSON."""
 
 
+class ResponseTooLargeError(APIResponseError):
+    """A body, or one event of a stream, is larger than the SDK's limit for it.
+
+    Sizes count the bytes after decompression. `limit` is the limit that was passed, in
+    bytes; raise it with the SDK's `max_body_bytes` or `max_event_bytes`.
+    """
+
+    def __init__(self, message: str, *, limit: int, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.limit = limit
+
+
 class StreamError(APIResponseError):
-    """The server sent an error event inside a stream, or the stream broke after it started."""
+    """An error event inside a stream, or a stream that ended before its answer was whole."""
+
+
+class IncompleteStreamError(StreamError):
+    """The stream ended before the answer was whole; `result` holds what did arrive.
+
+    A stream is whole when `[DONE]` came, or when its body ended after every choice got its
+    finish reason. Anything else is incomplete: the connection broke, the body ended early
+    (empty, cut inside an event, or without the last chunk), or the answer was not an event
+    stream at all. `result` is the last cumulative result received (None when none came).
+    """
+
+    def __init__(self, message: str, *, result: Any = None, **details: Any) -> None:
+        super().__init__(message, **details)
+        self.result = result
 
 
 class ToolError(YCloudChatError):
@@ -317,6 +384,11 @@ class StructuredOutputError(YCloudChatError, ValueError):
         self.text = text
         self.errors = errors
 
+
+# Known by their public names: a traceback prints `ycloud_chat.RateLimitError`, not this module.
+for _error in (globals()[name] for name in __all__):
+    _error.__module__ = "ycloud_chat"
+del _error
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     400: BadRequestError,

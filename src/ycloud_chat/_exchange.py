@@ -6,27 +6,38 @@ live here, so that the transport and the stream of both faces only do the I/O.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import httpx
 
 from ._constants import DEFAULT_CONNECT_TIMEOUT, HEADER_SERVER_REQUEST_ID
 from ._deadline import Deadline
+from ._decoders import BodyDecoder, UndecodableBody
 from ._exceptions import (
     APIConnectionError,
     APIResponseValidationError,
     APIStatusError,
     APITimeoutError,
     E,
-    StreamError,
+    IncompleteStreamError,
+    ResponseTooLargeError,
     YCloudChatError,
     request_error,
+    too_large_error,
 )
 from ._request import new_request_id
 from ._retry import retry_delay
 
-__all__ = ["Exchange", "Retryable", "attempt_timeout", "error_cause", "failure", "read_timeout"]
+__all__ = [
+    "BodyReader",
+    "Exchange",
+    "Retryable",
+    "attempt_timeout",
+    "error_cause",
+    "failure",
+    "read_timeout",
+]
 
 # Failures where the request itself is at fault: another attempt would fail the same way.
 _NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.ProxyError)
@@ -84,13 +95,14 @@ class Exchange:
 
     def unexpected_content_error(
         self, status_code: int, content_type: str, content: bytes
-    ) -> APIResponseValidationError:
+    ) -> IncompleteStreamError:
         """The error for a stream answered with something other than server-sent events."""
         snippet = " ".join(content[:300].decode("utf-8", errors="replace").split())
-        message = f"expected an event stream (text/event-stream), got {content_type}: {snippet!r}"
-        return self._error(
-            APIResponseValidationError, message, status_code=status_code, body=snippet
+        message = (
+            "the stream ended before the answer was complete: the answer is not an event "
+            f"stream (text/event-stream) but {content_type}: {snippet!r}"
         )
+        return self._error(IncompleteStreamError, message, status_code=status_code, body=snippet)
 
     def undecodable_error(
         self, status_code: int, cause: BaseException
@@ -113,14 +125,92 @@ class Exchange:
 
         return error_from_response(status_code, content, call=self)
 
-    def stalled_stream_error(self, seconds: float | None, cause: BaseException) -> APITimeoutError:
-        """The error for a stream that sent nothing for longer than its timeout."""
-        message = f"the stream stalled: no data for {seconds}s ({_name(cause)})"
+    def stalled_stream_error(self, cause: BaseException) -> APITimeoutError:
+        """The error for a stream that gave no result for longer than its timeout."""
+        message = f"the stream stalled: no result for {self.deadline.seconds}s ({_name(cause)})"
         return self._error(APITimeoutError, message)
 
-    def broken_stream_error(self, cause: BaseException) -> StreamError:
+    def broken_stream_error(self, cause: BaseException) -> IncompleteStreamError:
         """The error for a stream whose connection broke after it started."""
-        return self._error(StreamError, f"the stream broke: {_name(cause)}: {cause}")
+        message = (
+            f"the stream ended before the answer was complete: the stream broke: "
+            f"{_name(cause)}: {cause}"
+        )
+        return self._error(IncompleteStreamError, message)
+
+    def body_reader(self, response: httpx.Response, limit: int | None = None) -> BodyReader:
+        """A reader of `response`'s raw body: decoded in small pieces, within `limit` bytes."""
+        return BodyReader(self, response, limit)
+
+
+class BodyReader:
+    """One answer's body as it arrives: decompressed a small piece at a time (no I/O).
+
+    `decode()` and `flush()` give the pieces of a stream; `add()` and `finish()` collect a
+    whole body, and raise `ResponseTooLargeError` as soon as it passes `limit` bytes (counted
+    after decompression), before more is in memory. A broken or unasked-for
+    content-encoding raises `APIResponseValidationError`.
+
+    `raw` says which bytes to feed it: the raw body (`aiter_raw`), or, for an answer httpx
+    has already read (an in-memory transport), the bytes httpx decoded (`aiter_bytes`).
+    """
+
+    __slots__ = ("_decoder", "_exchange", "_limit", "_parts", "_size", "_status", "raw")
+
+    def __init__(self, exchange: Exchange, response: httpx.Response, limit: int | None) -> None:
+        self._exchange = exchange
+        self._status = response.status_code
+        self._limit = limit
+        self._parts: list[bytes] = []
+        self._size = 0
+        self.raw = not response.is_stream_consumed
+        encoding = response.headers.get("content-encoding") if self.raw else None
+        encodings = encoding.split(",") if encoding else []
+        try:
+            self._decoder = BodyDecoder(encodings)
+        except UndecodableBody as exc:
+            raise exchange.undecodable_error(self._status, exc) from exc
+        length = response.headers.get("content-length", "")
+        if limit is not None and not encodings and length.isdigit() and int(length) > limit:
+            raise self._too_large()
+
+    def decode(self, raw: bytes) -> Iterator[bytes]:
+        """The decoded pieces of the next raw bytes."""
+        try:
+            yield from self._decoder.decode(raw)
+        except UndecodableBody as exc:
+            raise self._exchange.undecodable_error(self._status, exc) from exc
+
+    def flush(self) -> Iterator[bytes]:
+        """The decoded pieces still held at the end of the body."""
+        try:
+            yield from self._decoder.flush()
+        except UndecodableBody as exc:
+            raise self._exchange.undecodable_error(self._status, exc) from exc
+
+    def add(self, raw: bytes) -> None:
+        """Collect the next raw bytes, decoded."""
+        self._collect(self.decode(raw))
+
+    def finish(self) -> bytes:
+        """The whole decoded body, once its raw bytes are all added."""
+        self._collect(self.flush())
+        parts, self._parts = self._parts, []
+        return b"".join(parts)
+
+    def _collect(self, pieces: Iterator[bytes]) -> None:
+        for piece in pieces:
+            self._size += len(piece)
+            if self._limit is not None and self._size > self._limit:
+                self._parts.clear()
+                raise self._too_large()
+            self._parts.append(piece)
+
+    def _too_large(self) -> ResponseTooLargeError:
+        assert self._limit is not None
+        return too_large_error(
+            self._exchange, "max_body_bytes", self._limit, status_code=self._status
+        )
 
 
 _TIMEOUT_REASONS = {
@@ -170,7 +260,7 @@ def attempt_timeout(seconds: float | None) -> httpx.Timeout:
 
 
 def read_timeout(response: httpx.Response) -> float | None:
-    """The read timeout a response was requested with (what a stalled stream waited)."""
+    """The read timeout a response was requested with: how long httpx lets each read wait."""
     timeouts = response.request.extensions.get("timeout", {})
     read: float | None = timeouts.get("read")
     return read

@@ -127,10 +127,14 @@ def _tool_result(call_id: Any, content: Any, index: int) -> Wire:
 
 
 def _last_tool_calls(previous: list[Wire]) -> list[Mapping[str, Any]]:
-    """The calls of the assistant message these results follow (past other tool results)."""
+    """The calls of the message these results follow (past other tool results).
+
+    That message is the assistant's, whatever role it was given: the reference SDK's own
+    tests send the calls in a message whose role is `tool`.
+    """
     for message in reversed(previous):
-        if message.get("role") == "tool":
-            continue
+        if message.get("role") == "tool" and "tool_calls" not in message:
+            continue  # the result of an earlier call of the same turn
         return list(message.get("tool_calls") or ())
     return []
 

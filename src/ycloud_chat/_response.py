@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
+import struct
+import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -13,24 +17,30 @@ from pydantic_core import from_json
 from ._exceptions import (
     APIResponseValidationError,
     APIStatusError,
+    APITimeoutError,
     CallIdentity,
+    IncompleteStreamError,
     StreamError,
+    YCloudChatError,
     request_error,
     status_error_class,
+    too_large_error,
 )
-from ._sse import ServerSentEvent, SSEDecoder
+from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .types.results import (
     ChatChoice,
     ChatModelResult,
     ChatModelStatus,
     ChatUsage,
     DeltaChatChoice,
+    FinishReason,
     ToolCallT,
 )
 from .types.tools import FunctionCall
 
 if TYPE_CHECKING:
     from .types.config import ChatModelConfig
+    from .types.embeddings import ChatEmbeddingsModelResult
 
 __all__ = [
     "ResponseContext",
@@ -38,7 +48,8 @@ __all__ = [
     "StreamParser",
     "error_from_response",
     "parse_completion",
-    "parse_model_ids",
+    "parse_embeddings",
+    "parse_model_list",
 ]
 
 _MAX_ERROR_TEXT = 500
@@ -254,6 +265,15 @@ def _part_text(part: Any, name: str) -> str:
     raise ValueError(f"{name} has a part that is not a content part: {part!r}")
 
 
+def _finish_reason(value: Any) -> FinishReason | None:
+    """The wire `finish_reason` as a `FinishReason` (an unknown string is kept as it came)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        return FinishReason(value)
+    raise ValueError(f"finish_reason is not a string: {value!r}")
+
+
 def _reasoning(message: Mapping[str, Any]) -> Any:
     """The reasoning text: `reasoning_content` (vLLM, llama.cpp, DeepSeek) or `reasoning`."""
     reasoning = message.get("reasoning_content")
@@ -284,7 +304,7 @@ def _parse_completion(
         message = raw.get("message") if isinstance(raw, Mapping) else None
         if not isinstance(message, Mapping):
             raise context.invalid("a chat completion choice has no message", body=data)
-        finish_reason = _string(raw.get("finish_reason"), "finish_reason")
+        finish_reason = _finish_reason(raw.get("finish_reason"))
         raw_calls = message.get("tool_calls")
         tool_calls = tuple(context.tool_call(call) for call in raw_calls) if raw_calls else None
         reasoning = _reasoning(message)
@@ -348,19 +368,30 @@ class _ToolCallBuilder:
 
 
 _PARTIAL = ChatModelStatus.PARTIAL
+_USAGE = ChatModelStatus.USAGE
 
 
 class _ChoiceState(Generic[ToolCallT]):
-    __slots__ = ("builders", "finish_reason", "index", "reasoning", "role", "text", "tool_calls")
+    __slots__ = (
+        "builders",
+        "cut",
+        "finish_reason",
+        "index",
+        "reasoning",
+        "role",
+        "text",
+        "tool_calls",
+    )
 
     def __init__(self, index: int) -> None:
         self.index = index
         self.role = "assistant"
         self.text = ""
         self.reasoning: str | None = None
-        self.finish_reason: str | None = None
+        self.finish_reason: FinishReason | None = None
         self.builders: dict[int, _ToolCallBuilder] = {}
         self.tool_calls: tuple[ToolCallT, ...] | None = None
+        self.cut = False  # the stream ended before this choice did
 
     def close_tool_calls(self, context: ResponseContext[ToolCallT]) -> bool:
         """Build the whole tool calls from the merged deltas, once; True if this did it."""
@@ -370,6 +401,13 @@ class _ChoiceState(Generic[ToolCallT]):
             context.tool_call(builder.wire()) for builder in self.builders.values()
         )
         return True
+
+    @property
+    def status(self) -> ChatModelStatus:
+        """Its finish reason's status; TOOL_CALLS for calls `[DONE]` closed (PARTIAL if cut)."""
+        if self.finish_reason is None and self.tool_calls is not None:
+            return _PARTIAL if self.cut else ChatModelStatus.TOOL_CALLS
+        return ChatModelStatus.from_finish_reason(self.finish_reason)
 
     def snapshot(
         self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
@@ -389,13 +427,52 @@ class _ChoiceState(Generic[ToolCallT]):
             },
         )
 
+    def usage_snapshot(self) -> DeltaChatChoice[ToolCallT]:
+        """The choice on the usage chunk: everything so far, nothing new, no tool calls.
+
+        The calls came whole on the chunk that finished the choice; repeating them here would
+        hand a loop that collects chunks with tool calls each call twice.
+        """
+        return construct(
+            DeltaChatChoice,
+            {
+                "index": self.index,
+                "role": self.role,
+                "text": self.text,
+                "status": _USAGE,
+                "finish_reason": FinishReason.USAGE,
+                "tool_calls": None,
+                "reasoning_text": self.reasoning,
+                "delta": "",
+                "reasoning_delta": "",
+            },
+        )
+
+    def whole(self) -> ChatChoice[ToolCallT]:
+        """The choice as the whole answer has it: final status, finish reason and tool calls."""
+        return construct(
+            ChatChoice,
+            {
+                "index": self.index,
+                "role": self.role,
+                "text": self.text,
+                "status": self.status,
+                "finish_reason": self.finish_reason,
+                "tool_calls": self.tool_calls,
+                "reasoning_text": self.reasoning,
+            },
+        )
+
 
 class StreamAccumulator(Generic[ToolCallT]):
-    """Turns decoded stream chunks into cumulative results, one per chunk worth showing.
+    """Turns decoded stream chunks into cumulative results, one per chunk that brings news.
 
     Text and reasoning are cumulative, `delta` holds only the new piece; tool-call deltas are
-    merged by index and delivered whole on the chunk that finishes their choice; a usage-only
-    chunk (`choices: []`) becomes a result whose choices carry status USAGE.
+    merged by index and delivered whole, once, on the chunk that finishes their choice; a
+    usage-only chunk (`choices: []`) becomes a result whose choices carry status USAGE and
+    finish reason `usage`, and no tool calls. A chunk that brings nothing new (a role alone,
+    a piece of a tool call, an empty delta) gives no result. After `finish()`, `last` is the
+    whole answer: each choice's final status, finish reason and tool calls, and the usage.
     """
 
     def __init__(self, context: ResponseContext[ToolCallT]) -> None:
@@ -409,8 +486,17 @@ class StreamAccumulator(Generic[ToolCallT]):
         self._created: datetime | None = None
         self.usage: ChatUsage | None = None
         self.last: ChatModelResult[ToolCallT] | None = None
+        """The latest result given; after `finish()`, the whole answer."""
+        self.call_pieces = 0
+        """How many chunks brought pieces of tool calls (news that shows no result yet)."""
         self.done = False
         """True once `[DONE]` came."""
+
+    @property
+    def finished(self) -> bool:
+        """True once a choice came, and every choice got its finish reason."""
+        choices = self._choices.values()
+        return bool(choices) and all(state.finish_reason is not None for state in choices)
 
     def feed_events(self, events: list[ServerSentEvent]) -> Iterator[ChatModelResult[ToolCallT]]:
         """Feed decoded SSE events and yield the results worth showing, one at a time.
@@ -467,25 +553,30 @@ class StreamAccumulator(Generic[ToolCallT]):
             if usage is not None:
                 self.usage = usage
         raw_choices = chunk.get("choices")
+        choices: tuple[DeltaChatChoice[ToolCallT], ...] | None = None
         if raw_choices:
             if type(raw_choices) is list and len(raw_choices) == 1 and len(self._choices) < 2:
-                choices: tuple[DeltaChatChoice[ToolCallT], ...] = (
-                    self._feed_choice(raw_choices[0], 0),
-                )
-                if len(self._choices) > 1:  # the one choice seen so far had another index
-                    choices = self._all_choices({choices[0].index: choices[0]})
+                choice = self._feed_choice(raw_choices[0], 0)
+                if choice is not None:
+                    choices = (choice,)
+                    if len(self._choices) > 1:  # the one choice seen so far had another index
+                        choices = self._all_choices({choice.index: choice})
             else:
                 choices = self._feed_choices(raw_choices)
-        elif usage is not None:
+        if choices is None:
+            if usage is None:
+                return None  # nothing new to show
             choices = self._usage_choices()
-        else:
-            return None
         return self._result(choices)
 
     def _result(
         self, choices: tuple[DeltaChatChoice[ToolCallT], ...]
     ) -> ChatModelResult[ToolCallT]:
-        self.last = construct(
+        self.last = self._build(choices)
+        return self.last
+
+    def _build(self, choices: tuple[ChatChoice[ToolCallT], ...]) -> ChatModelResult[ToolCallT]:
+        return construct(
             ChatModelResult,
             {
                 "choices": choices,
@@ -498,27 +589,43 @@ class StreamAccumulator(Generic[ToolCallT]):
             },
             self._context.private,
         )
-        return self.last
 
-    def finish(self) -> ChatModelResult[ToolCallT] | None:
+    def finish(self, *, whole: bool = True) -> ChatModelResult[ToolCallT] | None:
         """At the end of the stream: a last result for tool calls no `finish_reason` closed.
 
-        Some servers end a stream (`[DONE]` or the end of the body) without a finish reason;
-        the calls merged from their deltas are complete then, and come with status TOOL_CALLS.
+        Some servers end a stream with `[DONE]` but without a finish reason; the calls merged
+        from their deltas are complete then, and come with status TOOL_CALLS. Afterwards `last`
+        is the whole answer (see `whole_answer()`). A stream found incomplete (`whole=False`)
+        gives its calls as they stand, with status PARTIAL.
         """
         pending = {
             index for index, state in self._choices.items() if state.close_tool_calls(self._context)
         }
-        if not pending:
-            return None
-        return self._result(
-            tuple(
-                self._choices[index].snapshot(
-                    ChatModelStatus.TOOL_CALLS if index in pending else self._status_of(index)
+        if not whole:
+            for index in pending:
+                self._choices[index].cut = True
+        result = None
+        if pending:
+            result = self._result(
+                tuple(
+                    self._choices[index].snapshot(self._status_of(index))
+                    for index in sorted(self._choices)
                 )
-                for index in sorted(self._choices)
             )
-        )
+        if self.last is not None or self._choices:
+            self.last = self.whole_answer()
+        return result
+
+    def whole_answer(self) -> ChatModelResult[ToolCallT]:
+        """The answer so far as one result, as a non-stream run gives it.
+
+        Each choice has its whole text and reasoning, the status and finish reason of the chunk
+        that finished it and its tool calls; `usage` is the usage chunk's.
+        """
+        states = [self._choices[index] for index in sorted(self._choices)]
+        if not states:
+            states = [_ChoiceState(0)]
+        return self._build(tuple(state.whole() for state in states))
 
     def _state(self, index: int) -> _ChoiceState[ToolCallT]:
         state = self._choices.get(index)
@@ -526,11 +633,14 @@ class StreamAccumulator(Generic[ToolCallT]):
             state = self._choices[index] = _ChoiceState(index)
         return state
 
-    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...]:
+    def _feed_choices(self, raw_choices: Any) -> tuple[DeltaChatChoice[ToolCallT], ...] | None:
         touched: dict[int, DeltaChatChoice[ToolCallT]] = {}
         for position, raw in enumerate(raw_choices):
             choice = self._feed_choice(raw, position)
-            touched[choice.index] = choice
+            if choice is not None:
+                touched[choice.index] = choice
+        if not touched:
+            return None
         if len(self._choices) == 1:
             return tuple(touched.values())
         return self._all_choices(touched)
@@ -544,8 +654,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             for index in sorted(self._choices)
         )
 
-    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT]:
-        """Merge one choice's delta into its state and snapshot it (the stream's hot path)."""
+    def _feed_choice(self, raw: Any, position: int) -> DeltaChatChoice[ToolCallT] | None:
+        """Merge one choice's delta into its state; snapshot it if the chunk brought news.
+
+        This is the stream's hot path. News is new text, new reasoning or a finish reason;
+        a role alone or a piece of a tool call is merged and shown later.
+        """
         if not _is_mapping(raw):
             raise self._context.invalid("a stream choice is not a JSON object", body=raw)
         index = raw.get("index", position)
@@ -572,12 +686,15 @@ class StreamAccumulator(Generic[ToolCallT]):
         calls = delta.get("tool_calls")
         if calls:
             self._merge_tool_calls(state, calls)
+            self.call_pieces += 1
         finish_reason = raw.get("finish_reason")
         if finish_reason is None:
-            return state.snapshot(_PARTIAL, text, reasoning)
-        state.finish_reason = _string(finish_reason, "finish_reason")
+            if text or reasoning:
+                return state.snapshot(_PARTIAL, text, reasoning)
+            return None
+        state.finish_reason = _finish_reason(finish_reason)
         state.close_tool_calls(self._context)
-        return state.snapshot(ChatModelStatus.from_finish_reason(finish_reason), text, reasoning)
+        return state.snapshot(state.status, text, reasoning)
 
     @staticmethod
     def _merge_tool_calls(state: _ChoiceState[ToolCallT], calls: Any) -> None:
@@ -592,14 +709,12 @@ class StreamAccumulator(Generic[ToolCallT]):
             builder.merge(call)
 
     def _status_of(self, index: int) -> ChatModelStatus:
-        return ChatModelStatus.from_finish_reason(self._choices[index].finish_reason)
+        return self._choices[index].status
 
     def _usage_choices(self) -> tuple[DeltaChatChoice[ToolCallT], ...]:
         if not self._choices:
             self._state(0)
-        return tuple(
-            self._choices[index].snapshot(ChatModelStatus.USAGE) for index in sorted(self._choices)
-        )
+        return tuple(self._choices[index].usage_snapshot() for index in sorted(self._choices))
 
     def _stream_error(self, chunk: Mapping[str, Any]) -> StreamError:
         error = chunk["error"]
@@ -619,14 +734,56 @@ class StreamParser(Generic[ToolCallT]):
 
     It owns the SSE decoder and the accumulator: the face reads the body, feeds each chunk
     of bytes and yields what comes out, then calls `close()` at the end of the body or
-    once `done` (`[DONE]` came).
+    once `done` (`[DONE]` came). It keeps the stream's rules:
+
+    - A stream is whole when `[DONE]` came, or when its body ended after every choice got
+      its finish reason; `close()` raises `IncompleteStreamError` for anything else (an
+      empty body, one cut inside an event or before the last chunk, an answer that is not an
+      event stream), carrying the last result received.
+    - An event larger than `max_event_bytes` raises `ResponseTooLargeError`.
+    - With a `timeout`, the first result is due at `first_due` (a `time.monotonic()` time)
+      and each next one `timeout` seconds after the consumer came back for more: bytes that
+      complete no result (comments, empty events, an event trickled byte by byte) do not
+      count; a piece of a tool call does (it is shown whole, with its choice's finish). The
+      face asks `read_bound()` before each read: how long the read may wait (None when
+      `read_timeout`, httpx's own limit on each read, already ends it in time), or
+      `APITimeoutError` once a result is overdue.
     """
 
-    __slots__ = ("_accumulator", "_decoder")
+    __slots__ = (
+        "_accumulator",
+        "_context",
+        "_decoder",
+        "_due",
+        "_head",
+        "_read_timeout",
+        "_seen",
+        "_seen_pieces",
+        "_timeout",
+    )
 
-    def __init__(self, context: ResponseContext[ToolCallT]) -> None:
-        self._decoder = SSEDecoder()
+    def __init__(
+        self,
+        context: ResponseContext[ToolCallT],
+        *,
+        max_event_bytes: int | None = None,
+        timeout: float | None = None,
+        first_due: float | None = None,
+        read_timeout: float | None = None,
+    ) -> None:
+        self._decoder = SSEDecoder(max_event_bytes)
         self._accumulator = StreamAccumulator(context)
+        self._context = context
+        self._timeout = timeout
+        self._read_timeout = read_timeout
+        if timeout is not None and first_due is None:
+            first_due = time.monotonic() + timeout
+        self._due = None if timeout is None else first_due
+        # The last result and the count of tool-call pieces when the clock last started.
+        self._seen: ChatModelResult[ToolCallT] | None = None
+        self._seen_pieces = 0
+        # The body's first bytes, until an event comes: what the answer was, for an error.
+        self._head: bytes | None = b""
 
     @property
     def done(self) -> bool:
@@ -635,20 +792,85 @@ class StreamParser(Generic[ToolCallT]):
 
     @property
     def last(self) -> ChatModelResult[ToolCallT] | None:
-        """The latest result given out, None before the first."""
+        """The latest result given out (None before the first); the whole answer after `close()`."""
         return self._accumulator.last
+
+    def read_bound(self) -> float | None:
+        """How long the next read may wait: what is left until the next result is due.
+
+        None when there is no limit, or when httpx's own `read_timeout` ends the read by
+        then anyway (the usual case, right after a result: no cancel scope is needed). Called
+        before each read, when the consumer is back for more: a result (or a piece of a tool
+        call) since the last call makes the next one due `timeout` seconds from now. Raises
+        `APITimeoutError` once a result is overdue (bytes came, but none completed one).
+        """
+        timeout, due = self._timeout, self._due
+        if timeout is None or due is None:
+            return None
+        now = time.monotonic()
+        accumulator = self._accumulator
+        last, pieces = accumulator.last, accumulator.call_pieces
+        if last is not self._seen or pieces != self._seen_pieces:
+            self._seen, self._seen_pieces = last, pieces
+            due = self._due = now + timeout
+        elif now >= due:
+            message = f"the stream stalled: no result for {timeout}s (only bytes without one)"
+            raise request_error(APITimeoutError, message, self._context)
+        left = due - now
+        read_timeout = self._read_timeout
+        return None if read_timeout is not None and read_timeout <= left else left
 
     def feed(self, data: bytes) -> Iterator[ChatModelResult[ToolCallT]]:
         """Feed body bytes as they arrive; yield the results they complete, one at a time."""
-        return self._accumulator.feed_events(self._decoder.feed(data))
+        try:
+            events = self._decoder.feed(data)
+        except EventTooLarge as exc:
+            raise too_large_error(self._context, "max_event_bytes", exc.limit) from None
+        if self._head is not None:
+            self._head = None if events else (self._head + data[:_MAX_ERROR_TEXT])[:_MAX_ERROR_TEXT]
+        return self._accumulator.feed_events(events)
 
     def close(self) -> Iterator[ChatModelResult[ToolCallT]]:
-        """At the end of the body (or after `[DONE]`): the results of what is still held."""
-        if not self._accumulator.done:
-            yield from self._accumulator.feed_events(self._decoder.close())
-        last = self._accumulator.finish()
+        """At the end of the body (or after `[DONE]`): the last results, or why it is incomplete."""
+        accumulator = self._accumulator
+        if not accumulator.done:
+            events = self._decoder.close()
+            if events:
+                self._head = None
+            yield from accumulator.feed_events(events)
+        if not (accumulator.done or accumulator.finished):
+            raise self._incomplete()
+        last = accumulator.finish()
         if last is not None:
             yield last
+
+    def attach_partial(self, error: YCloudChatError) -> None:
+        """Give an `IncompleteStreamError` raised while reading what arrived before it."""
+        if isinstance(error, IncompleteStreamError) and error.result is None:
+            error.result = self._partial()
+
+    def _incomplete(self) -> IncompleteStreamError:
+        head = self._head
+        if head == b"":
+            reason = "the body was empty"
+        elif head is not None and head.lstrip()[:1] in (b"{", b"[", b"<"):
+            snippet = " ".join(head.decode("utf-8", errors="replace").split())
+            reason = f"the answer is not an event stream: {snippet!r}"
+        elif self._decoder.dropped:
+            reason = "the body ended inside an event"
+        else:
+            reason = "the body ended without [DONE], before every choice got its finish reason"
+        return request_error(
+            IncompleteStreamError,
+            f"the stream ended before the answer was complete: {reason}",
+            self._context,
+            result=self._partial(),
+        )
+
+    def _partial(self) -> ChatModelResult[ToolCallT] | None:
+        """What arrived, as one result (its tool calls as they stand, status PARTIAL)."""
+        self._accumulator.finish(whole=False)
+        return self._accumulator.last
 
 
 def _error_payload(data: str) -> Any:
@@ -711,14 +933,85 @@ def decode_json(content: bytes, context: ResponseContext[Any], status_code: int 
         ) from None
 
 
-def parse_model_ids(data: Any, context: ResponseContext[Any]) -> list[str]:
-    """The chat model ids from a `/models` answer: `gpt://` URIs and scheme-less names."""
+def parse_model_list(
+    data: Any, context: ResponseContext[Any], scheme: str
+) -> list[tuple[str, str | None]]:
+    """The models of one kind in a `/models` answer: (id, owner) pairs, in the listed order.
+
+    AI Studio lists every kind of model, each with its URI scheme (`gpt://` chat models,
+    `emb://` embedding models): those of `scheme` are kept. An OpenAI-compatible server lists
+    plain names, which are kept too: it does not say what kind of model each one is.
+    """
     items = data.get("data") if isinstance(data, Mapping) else None
     if not isinstance(items, list):
         raise context.invalid("the model list has no data array", body=data)
-    ids = [item.get("id") for item in items if isinstance(item, Mapping)]
-    return [
-        model_id
-        for model_id in ids
-        if isinstance(model_id, str) and (model_id.startswith("gpt://") or "://" not in model_id)
-    ]
+    prefix = f"{scheme}://"
+    models = []
+    for item in items:
+        model_id = item.get("id") if isinstance(item, Mapping) else None
+        if isinstance(model_id, str) and (model_id.startswith(prefix) or "://" not in model_id):
+            owner = item.get("owned_by")
+            models.append((model_id, owner if isinstance(owner, str) else None))
+    return models
+
+
+def parse_embeddings(
+    data: Any, context: ResponseContext[Any], count: int
+) -> ChatEmbeddingsModelResult:
+    """Parse an embeddings answer for `count` texts: every vector, in the order of the texts.
+
+    The vectors are ordered by their `index`; each one is a list of numbers or, when the
+    server was asked for `base64`, the base64 of little-endian float32 values, decoded here.
+    """
+    from .types.embeddings import ChatEmbeddingsModelResult, EmbeddingsUsage
+
+    items = data.get("data") if isinstance(data, Mapping) else None
+    if not isinstance(items, list):
+        raise context.invalid("the embeddings answer has no data array", body=data)
+    if len(items) != count:
+        raise context.invalid(
+            f"the embeddings answer has {len(items)} vectors for {count} texts", body=data
+        )
+    try:
+        vectors: dict[int, tuple[float, ...]] = {}
+        for position, item in enumerate(items):
+            if not isinstance(item, Mapping):
+                raise ValueError(f"data[{position}] is not an object")
+            index = _index(item, position)
+            if not 0 <= index < count or index in vectors:
+                raise ValueError(f"data[{position}] has index {index} (texts: {count})")
+            vectors[index] = _vector(item.get("embedding"), position)
+        usage = data.get("usage")
+        if _is_mapping(usage):
+            counts = {key: _count(usage, key) for key in ("prompt_tokens", "total_tokens")}
+            usage = construct(EmbeddingsUsage, counts)
+        return construct(
+            ChatEmbeddingsModelResult,
+            {
+                "embeddings": tuple(vectors[index] for index in range(count)),
+                "model": _string(data.get("model"), "model"),
+                "usage": usage if isinstance(usage, EmbeddingsUsage) else None,
+                "request_id": context.request_id,
+                "server_request_id": context.server_request_id,
+            },
+        )
+    except _SHAPE_ERRORS as exc:
+        raise context.invalid(_malformed("the embeddings answer", exc), body=data) from exc
+
+
+def _vector(value: Any, position: int) -> tuple[float, ...]:
+    """One vector: JSON numbers, or base64 of little-endian float32 values."""
+    if isinstance(value, str):
+        try:
+            packed = base64.b64decode(value, validate=True)
+        except binascii.Error:
+            raise ValueError(f"data[{position}].embedding is a str but not base64") from None
+        if not packed or len(packed) % 4:
+            raise ValueError(f"data[{position}].embedding is not a whole number of float32s")
+        return struct.unpack(f"<{len(packed) // 4}f", packed)
+    if not isinstance(value, list) or not value:
+        raise ValueError(f"data[{position}].embedding is not a list of numbers")
+    for number in value:
+        if type(number) is not float and (type(number) is not int):
+            raise ValueError(f"data[{position}].embedding holds {number!r}, not a number")
+    return tuple(map(float, value))

@@ -8,7 +8,7 @@ import time
 from collections.abc import Mapping
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRY_JITTER
-from ._exceptions import ConfigurationError
+from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
     "RETRYABLE_STATUSES",
@@ -24,7 +24,9 @@ RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
 def check_max_retries(value: object) -> int:
     """Return `max_retries` checked to be an int >= 0, or raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationTypeError(f"max_retries must be an integer >= 0, got {value!r}")
+    if value < 0:
         raise ConfigurationError(f"max_retries must be an integer >= 0, got {value!r}")
     return value
 

@@ -11,7 +11,7 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
-from ._exceptions import ConfigurationError, StructuredOutputError
+from ._exceptions import ConfigurationError, ConfigurationTypeError, StructuredOutputError
 from ._validation import describe_errors, error_list, shorten
 
 __all__ = ["parse_structured", "truncation_cause"]
@@ -38,7 +38,7 @@ def parse_structured(text: str, response_format: Any, *, cut_short_by: str | Non
         except ValueError as exc:
             errors = [{"type": "json_invalid", "loc": (), "msg": str(exc), "input": text}]
             raise _error("is not JSON", str(exc), text, errors, cut_short_by) from None
-    raise ConfigurationError(
+    raise ConfigurationTypeError(
         'response_format must be "json", a JSON-schema dict, a pydantic model class or a '
         f"dataclass, got {response_format!r}"
     )

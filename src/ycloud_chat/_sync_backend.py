@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import httpx
 
 from ._constants import DEFAULT_LIMITS
+from ._intercept import InterceptableTransport
 
 if TYPE_CHECKING:
     import httpcore
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 else:
     _NetworkBackend = _NetworkStream = object
 
-__all__ = ["bounded_by_deadline", "pooled_transport"]
+__all__ = ["bound_client", "bounded_by_deadline", "pooled_transport"]
 
 # The monotonic time the current call must be over by (None: no deadline).
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -57,11 +58,33 @@ def pooled_transport(
     import httpcore
 
     context = httpx.create_ssl_context(verify=verify)
-    transport = httpx.HTTPTransport(verify=context, limits=DEFAULT_LIMITS, proxy=proxy)
+    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS, proxy=proxy)
     # httpx takes no network backend: its pool (a proxy's too) is still empty, so the backend
     # its connections will use can still be swapped for ours.
     transport._pool._network_backend = _DeadlineBackend(httpcore.SyncBackend())
     return transport
+
+
+def bound_client(client: httpx.Client) -> bool:
+    """Make a caller's client keep the SDK's deadlines too; True when all its transports do.
+
+    The network backend of each httpx pool the client has (its transport and its mounts) is
+    wrapped in the deadline-bounded one, for the connections it opens from now on. It bounds
+    nothing outside the SDK's calls, where no deadline is set. A transport without such a pool
+    (a mock, a custom transport) is left as it is: there the SDK checks its deadlines between
+    reads only.
+    """
+    bound = True
+    for transport in (client._transport, *client._mounts.values()):
+        if transport is None:
+            continue
+        pool = getattr(transport, "_pool", None)
+        backend = getattr(pool, "_network_backend", None)
+        if backend is None:
+            bound = False
+        elif not isinstance(backend, _DeadlineBackend):
+            pool._network_backend = _DeadlineBackend(backend)  # type: ignore[union-attr]
+    return bound
 
 
 def _bounded(timeout: float | None, error: str) -> float | None:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy
 import pytest
 
 from tests.recorded import CALCULATOR, SOMETHING, Numbers
 from tests.replay import Replay, folder_of, load
 from ycloud_chat import (
+    AsyncChatEmbeddingsModel,
     AsyncChatModel,
     AsyncChatSDK,
     AsyncToolCall,
     ChatModelResult,
     ChatModelStatus,
+    FinishReason,
     TextMessage,
 )
 
@@ -65,11 +69,15 @@ async def test_run_stream() -> None:
             model.run_stream("hello! could you please tell me about platypuses?")
         )
     assert replay.done
-    assert len(partials) > 700
+    # As many as the reference SDK gives: no result for the role-only chunk and the two empty
+    # deltas, which bring nothing new.
+    assert len(partials) == 740
+    assert all(partial.delta for partial in partials[:-2])
     assert_cumulative(partials)
     statuses = [partial.status for partial in partials]
     assert set(statuses[:-2]) == {ChatModelStatus.PARTIAL}
     assert statuses[-2:] == [ChatModelStatus.FINAL, ChatModelStatus.USAGE]
+    assert [partial.finish_reason for partial in partials[-2:]] == ["stop", "usage"]
     final = partials[-1]
     assert final.text.startswith("Hello! Of course! Platypuses are one of the most fascinating")
     assert final.text.endswith("conservation efforts!")
@@ -143,20 +151,33 @@ async def test_stream_function_call_round_trip() -> None:
     replay = Replay("test_completions/test_stream_function_call[qwen3-235b-a22b-fp8]")
     async with replay_sdk(replay) as sdk:
         model = sdk.chat.completions("qwen3-235b-a22b-fp8").configure(tools=[CALCULATOR])
-        question = "How much it would be 7@8?"
-        partials = await collect(model.run_stream(question))
-        statuses = [partial.status for partial in partials]
-        assert statuses[-2:] == [ChatModelStatus.TOOL_CALLS, ChatModelStatus.USAGE]
-        assert all(partial.tool_calls is None for partial in partials[:-2])
-        last = partials[-1]
-        assert last.tool_calls is not None
-        (call,) = last.tool_calls
+        messages: list[Any] = ["How much it would be 7@8?"]
+        # The reference SDK's own example loop: each call comes once, on one chunk.
+        async with model.run_stream(messages) as stream:
+            async for chunk in stream:
+                if chunk.tool_calls:
+                    assert chunk.status is ChatModelStatus.TOOL_CALLS
+                    assert chunk.finish_reason is FinishReason.TOOL_CALLS
+                    messages.append(chunk)
+                    messages.append({"tool_results": [{"name": "calculator", "content": "-5"}]})
+        assert len(messages) == 3
+        assert chunk.status is ChatModelStatus.USAGE
+        assert chunk.finish_reason is FinishReason.USAGE
+        assert chunk.tool_calls is None
+        whole = stream.result
+        assert whole is not None
+        assert (whole.status, whole.finish_reason) == (
+            ChatModelStatus.TOOL_CALLS,
+            FinishReason.TOOL_CALLS,
+        )
+        assert whole.usage == chunk.usage
+        assert whole.tool_calls is not None
+        (call,) = whole.tool_calls
         assert call.id == "chatcmpl-tool-ac80b103abf04365affb7135287855a6"
         assert call.type == "function"
         assert call.function.name == "calculator"
         assert call.function.arguments == {"expression": "7@8"}
-        tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
-        answer = await collect(model.run_stream([question, last, tool_message]))
+        answer = await collect(model.run_stream(messages))
     assert replay.done
     assert_cumulative(answer)
     assert answer[-1].text == "The result of 7@8 is -5."
@@ -168,16 +189,72 @@ async def test_list_models() -> None:
     async with replay_sdk(replay) as sdk:
         models = await sdk.chat.completions.list()
     assert replay.done
-    listed = [model.uri for model in models]
-    recorded = [entry["id"] for entry in _listed_ids()]
-    assert listed == [uri for uri in recorded if uri.startswith("gpt://")]
-    assert "gpt://b1ge6b3ojkeeciv997a8/yandexgpt/rc" in listed
+    listed = [(model.uri, model.owner) for model in models]
+    recorded = [(entry["id"], entry["owned_by"]) for entry in _listed()]
+    assert listed == [(uri, owner) for uri, owner in recorded if uri.startswith("gpt://")]
+    assert ("gpt://b1ge6b3ojkeeciv997a8/gpt-oss-20b/latest", "OpenAI") in listed
     assert all(isinstance(model, AsyncChatModel) for model in models)
+    # The reference SDK's own check of this recording: every model knows who and what it is.
+    for model in models:
+        assert model.owner is not None
+        assert model.name is not None
+        assert model.version is not None
+        assert model.fine_tuned is not None
+    rc = [model for model in models if model.version == "rc"]
+    assert [(m.name, m.fine_tuned) for m in rc] == [("yandexgpt-lite", False), ("yandexgpt", False)]
 
 
-def _listed_ids() -> list[dict[str, Any]]:
-    import json
+async def test_list_embedding_models() -> None:
+    replay = Replay("test_uri_parser/test_completion_uri_parser")
+    async with replay_sdk(replay) as sdk:
+        models = await sdk.chat.text_embeddings.list(filters={"name": "text-embeddings"})
+    assert replay.done
+    assert [(m.version, m.fine_tuned, m.owner) for m in models] == [
+        ("latest", True, "Yandex"),
+        ("rc", False, "Yandex"),
+        ("deprecated", False, "Yandex"),
+        ("latest", False, "Yandex"),
+        ("latest", True, "Yandex"),
+    ]
+    assert (
+        models[0].uri == "emb://b1ge6b3ojkeeciv997a8/text-embeddings/latest@tamre4vupta1rql2em5su"
+    )
+    assert all(isinstance(model, AsyncChatEmbeddingsModel) for model in models)
 
+
+async def test_embeddings_run() -> None:
+    replay = Replay("test_embeddings/test_run")
+    async with replay_sdk(replay) as sdk:
+        model = sdk.chat.text_embeddings("text-search-doc")
+        result = await model.run("hello")
+    assert replay.done
+    # The reference SDK's own checks of this recording...
+    assert result.embedding
+    assert len(result.embedding) > 1
+    assert len(result) == len(result.embedding)
+    assert all(isinstance(value, float) for value in result)
+    array = numpy.array(result)
+    assert len(array)
+    assert array.dtype == "float64"
+    # ...and what the answer says exactly.
+    (vector,) = [entry["embedding"] for entry in _recorded_answer()["data"]]
+    assert result.embedding == tuple(vector)
+    assert len(result) == 256
+    assert result.embeddings == (result.embedding,)
+    assert result.model == "emb://b1ghsjum2v37c2un8h64/text-search-doc/latest"
+    assert result.usage is not None
+    assert (result.usage.prompt_tokens, result.usage.total_tokens) == (3, 3)
+    assert result.request_id == replay.requests[0].headers["x-client-request-id"]
+    assert result.server_request_id is None  # this answer came without an x-request-id
+
+
+def _listed() -> list[dict[str, Any]]:
     (interaction,) = load("test_uri_parser/test_completion_uri_parser")
     data: list[dict[str, Any]] = json.loads(interaction["response"]["body"]["string"])["data"]
     return data
+
+
+def _recorded_answer() -> dict[str, Any]:
+    (interaction,) = load("test_embeddings/test_run")
+    answer: dict[str, Any] = json.loads(interaction["response"]["body"]["string"])
+    return answer

@@ -66,9 +66,10 @@ async def stream_function_call_flow(sdk: AsyncChatSDK) -> list[Any]:
     first: list[Any] = await collect(
         stream_of(sdk, "qwen3-235b-a22b-fp8", question, tools=[calculator])
     )
-    call = first[-1].tool_calls[0]
+    finished = next(partial for partial in first if partial.tool_calls)
+    call = finished.tool_calls[0]
     tool_message = {"role": "tool", "tool_call_id": call.id, "content": "-5"}
-    messages = [question, first[-1], tool_message]
+    messages = [question, finished, tool_message]
     return first + await collect(
         stream_of(sdk, "qwen3-235b-a22b-fp8", messages, tools=[calculator])
     )

@@ -217,6 +217,9 @@ async def test_bad_model_names_are_named(
         ({"default_headers": {"x-ok": "line\nbreak"}}, "default_headers"),
         ({"default_headers": ["x"]}, "default_headers"),
         ({"auth": ""}, "auth"),
+        ({"max_body_bytes": 0}, "max_body_bytes"),
+        ({"max_body_bytes": 1.5}, "max_body_bytes"),
+        ({"max_event_bytes": True}, "max_event_bytes"),
     ],
 )
 async def test_bad_sdk_arguments_are_named(kwargs: dict[str, Any], named: str) -> None:

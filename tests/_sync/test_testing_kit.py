@@ -110,7 +110,9 @@ def test_tool_calls(stream: bool, shape: Any) -> None:
         if stream:
             with model.run_stream("Weather?") as chat_stream:
                 partials = [partial for partial in chat_stream]
-            result = partials[-1]
+            assert len([partial for partial in partials if partial.tool_calls]) == 1
+            assert chat_stream.result is not None
+            result = chat_stream.result
         else:
             result = model.run("Weather?")
     assert result.tool_calls is not None
@@ -231,6 +233,39 @@ def test_models_listing() -> None:
     assert (fake.last_request.method, fake.last_request.json) == ("GET", None)
 
 
+def test_embeddings_get_stand_in_vectors_or_the_scripted_ones() -> None:
+    fake = FakeChatAPI()
+    fake.reply_embeddings(times=2)
+    fake.reply_embeddings([[0.5, -0.5]], model="text-search-query")
+    with kit_sdk(fake) as sdk:
+        doc = sdk.chat.text_embeddings("text-search-doc")
+        result = doc.run(["a platypus", "an echidna"])
+        again = doc.configure(encoding_format="base64", dimensions=4).run("a platypus")
+        query = sdk.chat.text_embeddings("text-search-query").run("q")
+    assert len(result.embeddings) == 2
+    assert [len(vector) for vector in result.embeddings] == [8, 8]
+    assert result.embeddings[0] != result.embeddings[1]
+    assert abs(sum(value * value for value in result.embedding) - 1.0) < 1e-9
+    assert len(again) == 4  # the dimensions asked for, decoded from base64
+    assert result.model == "emb://folder1/text-search-doc/latest"
+    assert result.usage is not None
+    assert result.usage.prompt_tokens == 4
+    assert query.embedding == (0.5, -0.5)
+    first = fake.requests[0]
+    assert (first.method, first.path) == ("POST", "/v1/embeddings")
+    assert first.input == ["a platypus", "an echidna"]
+    assert fake.last_request.input == ["q"]
+    assert fake.unused == []
+
+
+def test_embeddings_with_no_scripted_reply_are_refused() -> None:
+    fake = FakeChatAPI()
+    fake.reply("a chat answer answers no embeddings request", times=None)
+    with kit_sdk(fake) as sdk:
+        with pytest.raises(BadRequestError, match="no scripted reply for POST /v1/embeddings"):
+            sdk.chat.text_embeddings("text-search-doc").run("x")
+
+
 def test_breaking_out_of_a_stream_closes_the_response() -> None:
     fake = FakeChatAPI()
     fake.reply_stream([f"{n} " for n in range(100)])
@@ -320,3 +355,26 @@ def test_reset_forgets_replies_and_requests() -> None:
         assert (fake.replies, fake.requests) == ([], [])
         fake.reply("second")
         assert (sdk.chat.completions("yandexgpt").run("Hi")).text == "second"
+
+
+def test_unused_and_unanswered() -> None:
+    fake = FakeChatAPI()
+    every = fake.reply("for every request", model="yandexgpt", times=None)
+    twice = fake.reply("twice", model="yandexgpt-lite", times=2)
+    maybe = fake.reply_models(["m"], optional=True)
+    assert fake.unused == [every, twice]
+    with kit_sdk(fake) as sdk:
+        sdk.chat.completions("yandexgpt").run("Hi")
+        sdk.chat.completions("yandexgpt-lite").run("Hi")
+        assert fake.unused == [twice]
+        with pytest.raises(BadRequestError):
+            sdk.chat.completions("yandexgpt-rc").run("Hi")
+    assert fake.unused == [twice]
+    assert maybe not in fake.unused
+    assert fake.unanswered == [fake.last_request]
+    assert fake.last_request.unanswered is not None
+    assert "no scripted reply" in fake.last_request.unanswered
+    assert [request.unanswered for request in fake.requests[:2]] == [None, None]
+    assert twice.describe() == "reply('twice') model='yandexgpt-lite' used 1 of 2"
+    assert every.describe() == "reply('for every request') model='yandexgpt' used 1 (times=None)"
+    assert repr(fake) == "<FakeChatAPI: 3 replies scripted, 3 requests>"

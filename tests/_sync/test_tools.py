@@ -23,6 +23,7 @@ from ycloud_chat import (
     ChatSDK,
     ConfigurationError,
     FunctionTool,
+    IncompleteStreamError,
     StructuredOutputError,
     ToolArgumentsError,
     ToolCall,
@@ -32,6 +33,8 @@ from ycloud_chat import (
     function_tool,
     image_part,
 )
+
+from .support import collect
 
 Result = ChatModelResult[ToolCall]
 IS_ASYNC = inspect.iscoroutinefunction(ChatModel.run)
@@ -144,12 +147,15 @@ def test_recorded_streamed_tool_call_is_run() -> None:
         question = "How much it would be 7@8?"
         with model.run_stream(question) as stream:
             partials = [partial for partial in stream]
-        finished = next(p for p in partials if p.status is ChatModelStatus.TOOL_CALLS)
-        (call,) = finished.tool_calls or ()
+        assert [p.status for p in partials if p.tool_calls] == [ChatModelStatus.TOOL_CALLS]
+        whole = stream.result
+        assert whole is not None
+        assert whole.status is ChatModelStatus.TOOL_CALLS
+        (call,) = whole.tool_calls or ()
         assert call.tool is tool
         answer = call.run()
         assert answer["content"] == "-5"
-        with model.run_stream([question, partials[-1], answer]) as stream:
+        with model.run_stream([question, whole, answer]) as stream:
             final = [partial for partial in stream]
     assert replay.done
     assert final[-1].text == "The result of 7@8 is -5."
@@ -478,7 +484,8 @@ def test_a_tool_calls_turn_has_nothing_to_parse_and_results_pickle() -> None:
     with scripted_sdk(recorder) as sdk:
         model = sdk.chat.completions("m").configure(tools=add, response_format=Weather)
         result = model.run("go")
-    assert result.parsed is None
+    parsed: object = result.parsed  # typed Weather: the turn only asks for tools, so None
+    assert parsed is None
     copy: Result = pickle.loads(pickle.dumps(result))
     assert copy == result
     (call,) = copy.tool_calls or ()
@@ -488,25 +495,37 @@ def test_a_tool_calls_turn_has_nothing_to_parse_and_results_pickle() -> None:
     assert pickle.loads(pickle.dumps(model.config)) == model.config
 
 
-@pytest.mark.parametrize("end", [["[DONE]"], []], ids=["done", "eof"])
-def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason(end: list[str]) -> None:
-    recorder = Recorder(
-        streamed(
-            chunk(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "add"}}]),
-            chunk(tool_calls=[{"index": 0, "function": {"arguments": '{"a": 1, "b": 2}'}}]),
-            *end,
-        )
-    )
+CALL_DELTAS = [
+    chunk(tool_calls=[{"index": 0, "id": "c1", "function": {"name": "add"}}]),
+    chunk(tool_calls=[{"index": 0, "function": {"arguments": '{"a": 1, "b": 2}'}}]),
+]
+
+
+def test_tool_calls_of_a_stream_that_ends_without_a_finish_reason() -> None:
+    recorder = Recorder(streamed(*CALL_DELTAS, "[DONE]"))
     with scripted_sdk(recorder) as sdk:
         model = sdk.chat.completions("m").configure(tools=add)
         with model.run_stream("1+2") as stream:
             partials = [partial for partial in stream]
-    assert [p.status for p in partials] == [ChatModelStatus.PARTIAL] * 2 + [
-        ChatModelStatus.TOOL_CALLS
-    ]
+    # The pieces of the call bring nothing to show; the stream's end gives the whole call.
+    assert [p.status for p in partials] == [ChatModelStatus.TOOL_CALLS]
     (call,) = partials[-1].tool_calls or ()
     assert call.function.arguments == {"a": 1, "b": 2}
     assert (call.run())["content"] == "3"
+
+
+def test_tool_calls_of_a_stream_cut_short_come_with_its_error() -> None:
+    recorder = Recorder(streamed(*CALL_DELTAS))  # no finish reason, no [DONE]
+    with scripted_sdk(recorder) as sdk:
+        model = sdk.chat.completions("m").configure(tools=add)
+        with pytest.raises(IncompleteStreamError, match=r"without \[DONE\]") as caught:
+            collect(model.run_stream("1+2"))
+    partial = caught.value.result
+    assert partial is not None
+    assert partial.status == ChatModelStatus.PARTIAL
+    assert partial.tool_calls is not None
+    (call,) = partial.tool_calls
+    assert call.function.arguments == {"a": 1, "b": 2}
 
 
 def test_streams_ask_other_servers_for_the_usage_chunk() -> None:

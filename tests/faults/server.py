@@ -46,6 +46,17 @@ class Received:
     body: bytes
 
 
+def parse_head(head: bytes) -> tuple[str, str, dict[str, str]]:
+    """The method, path and headers (names in lower case) of a request's head."""
+    request_line, *lines = head.decode("latin-1").split("\r\n")
+    method, path, _ = request_line.split(" ", 2)
+    headers = {}
+    for line in lines:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return method, path, headers
+
+
 class Connection:
     """One accepted socket, with helpers to answer on it."""
 
@@ -62,12 +73,7 @@ class Connection:
                 return None
             self.buffer += data
         head, _, self.buffer = self.buffer.partition(b"\r\n\r\n")
-        request_line, *lines = head.decode("latin-1").split("\r\n")
-        method, path, _ = request_line.split(" ", 2)
-        headers = {}
-        for line in lines:
-            name, _, value = line.partition(":")
-            headers[name.strip().lower()] = value.strip()
+        method, path, headers = parse_head(head)
         length = int(headers.get("content-length", "0"))
         while len(self.buffer) < length:
             data = self.sock.recv(65536)

@@ -30,10 +30,10 @@ def sync_face(sdk: ChatSDK) -> None:
     assert_type(planner, ChatModel[Trip])
     result = planner.run("Plan a trip")
     assert_type(result, ChatModelResult[ToolCall, Trip])
-    assert_type(result.parsed, Trip | None)
+    assert_type(result.parsed, Trip)
     # Another setting keeps the class; another format changes it.
     assert_type(planner.configure(max_tokens=50), ChatModel[Trip])
-    assert_type(planner.configure(response_format=Weather).run("").parsed, Weather | None)
+    assert_type(planner.configure(response_format=Weather).run("").parsed, Weather)
     assert_type(planner.configure(response_format="json"), ChatModel[Any])
     assert_type(planner.configure(response_format=None), ChatModel[Any])
     assert_type(result.parse(Weather), Weather)
@@ -43,8 +43,6 @@ async def async_face(sdk: AsyncChatSDK) -> None:
     planner = sdk.chat.completions("m").configure(response_format=Trip)
     assert_type(planner, AsyncChatModel[Trip])
     result = await planner.run("Plan a trip")
-    assert_type(result.parsed, Trip | None)
-    trip = result.parsed
-    if trip is not None:
-        assert_type(trip.city, str)
-    assert_type((await sdk.chat.completions("m").run("Hi")).parsed, Any | None)
+    assert_type(result.parsed, Trip)
+    assert_type(result.parsed.city, str)
+    assert_type((await sdk.chat.completions("m").run("Hi")).parsed, Any)

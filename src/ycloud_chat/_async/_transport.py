@@ -9,19 +9,28 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncGenerator, Mapping
-from typing import Any, cast
+from typing import cast
 
 import httpx
 
 from .._base_client import BaseTransport
 from .._concurrency import (
+    async_bound_client,
     async_cancel_shield,
     async_deadline_scope,
     async_pooled_transport,
     async_sleep,
 )
 from .._deadline import Deadline
-from .._exchange import Exchange, Retryable, attempt_timeout, error_cause, failure, read_timeout
+from .._exceptions import YCloudChatError
+from .._exchange import (
+    BodyReader,
+    Exchange,
+    Retryable,
+    attempt_timeout,
+    error_cause,
+    failure,
+)
 
 __all__ = ["AsyncTransport"]
 
@@ -31,6 +40,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
 
     _client_class = httpx.AsyncClient
     _pooled_transport = staticmethod(async_pooled_transport)
+    _bound_client = staticmethod(async_bound_client)
 
     async def aclose(self) -> None:
         """Close the connection pool, unless the caller (or another SDK) owns the client."""
@@ -42,7 +52,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         method: str,
         path: str,
         *,
-        json: Any = None,
+        content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None,
     ) -> tuple[bytes, Exchange]:
@@ -50,18 +60,18 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
 
         `timeout` is a total deadline over every attempt and every wait between them.
         """
-        _, content, exchange = await self._send(method, path, json, headers, timeout, stream=False)
-        return content, exchange
+        _, body, exchange = await self._send(method, path, content, headers, timeout, stream=False)
+        return body, exchange
 
     async def open_stream(
-        self, path: str, *, json: Any, timeout: float | None
+        self, path: str, *, content: bytes, timeout: float | None
     ) -> tuple[httpx.Response, Exchange]:
         """Open a streaming POST and return the response once it is a 2xx event stream.
 
         Retries happen only here, before any byte of the body reaches the caller; `timeout`
         bounds this whole opening phase, then each gap between chunks.
         """
-        response, _, exchange = await self._send("POST", path, json, None, timeout, stream=True)
+        response, _, exchange = await self._send("POST", path, content, None, timeout, stream=True)
         await self._check_event_stream(response, exchange)
         return response, exchange
 
@@ -69,7 +79,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         self,
         method: str,
         path: str,
-        json: Any,
+        content: bytes | None,
         headers: Mapping[str, str] | None,
         timeout: float | None,
         *,
@@ -87,7 +97,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                 method,
                 path,
                 exchange,
-                json=json,
+                content=content,
                 headers=headers,
                 timeout=attempt_timeout(remaining),
             )
@@ -107,17 +117,17 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
     async def iter_body(
         self, response: httpx.Response, exchange: Exchange
     ) -> AsyncGenerator[bytes, None]:
-        """The decoded body of an open stream, with httpx's failures turned into the SDK's."""
-        # httpx annotates aiter_bytes() as an iterator; it is a generator, and it must be
-        # closed explicitly when the caller stops early.
-        chunks = cast(AsyncGenerator[bytes, None], response.aiter_bytes())
+        """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""
+        reader = exchange.body_reader(response)
+        chunks = _chunks(response, reader)
         try:
             async for chunk in chunks:
-                yield chunk
+                for piece in reader.decode(chunk):
+                    yield piece
+            for piece in reader.flush():
+                yield piece
         except httpx.TimeoutException as exc:
-            raise exchange.stalled_stream_error(read_timeout(response), exc) from exc
-        except httpx.DecodingError as exc:
-            raise exchange.undecodable_error(response.status_code, exc) from exc
+            raise exchange.stalled_stream_error(exc) from exc
         except httpx.HTTPError as exc:
             raise exchange.broken_stream_error(exc) from exc
         finally:
@@ -156,13 +166,13 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         return response, content
 
     async def _read(self, response: httpx.Response, exchange: Exchange) -> bytes:
-        """Read the whole body, checking the call's deadline between chunks."""
-        parts = []
-        async for part in response.aiter_bytes():
-            parts.append(part)
+        """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
+        reader = exchange.body_reader(response, self.max_body_bytes)
+        async for chunk in _chunks(response, reader):
+            reader.add(chunk)
             if exchange.deadline.expired:
                 raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
-        return b"".join(parts)
+        return reader.finish()
 
     async def _check_event_stream(self, response: httpx.Response, exchange: Exchange) -> None:
         content_type = response.headers.get("content-type", "")
@@ -170,8 +180,16 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
             return
         try:
             content = await self._read(response, exchange)
-        except httpx.HTTPError:
-            content = b""
+        except (httpx.HTTPError, YCloudChatError):
+            content = b""  # only a snippet was wanted for the message
         finally:
             await self.close_response(response)
         raise exchange.unexpected_content_error(response.status_code, content_type, content)
+
+
+def _chunks(response: httpx.Response, reader: BodyReader) -> AsyncGenerator[bytes, None]:
+    """The body's bytes the reader wants: raw, or as httpx already decoded them."""
+    # httpx annotates these as iterators; they are generators, and must be closed explicitly
+    # when the caller stops early.
+    chunks = response.aiter_raw() if reader.raw else response.aiter_bytes()
+    return cast(AsyncGenerator[bytes, None], chunks)

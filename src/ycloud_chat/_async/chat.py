@@ -1,54 +1,87 @@
-"""`sdk.chat` and `sdk.chat.completions`: list chat models and make model objects."""
+"""`sdk.chat`: its chat models (`completions`) and text embedding models (`text_embeddings`)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._base_client import BaseChat, BaseChatCompletions
+from .._base_client import BaseChat, BaseChatCompletions, BaseChatEmbeddings, BaseModels
 from ..types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
     from ._transport import AsyncTransport
+    from .embeddings import AsyncChatEmbeddingsModel
     from .model import AsyncChatModel
 
-__all__ = ["AsyncChat", "AsyncChatCompletions"]
+__all__ = ["AsyncChat", "AsyncChatCompletions", "AsyncChatEmbeddings"]
+
+ModelT = TypeVar("ModelT")
 
 
-def _model_class() -> type[AsyncChatModel]:
-    # Models (and the pydantic types they use) are imported with the first model made, so
-    # that importing the SDK costs little more than importing httpx.
+# Models (and the pydantic types they use) are imported with the first model made, so that
+# importing the SDK costs little more than importing httpx.
+def _chat_model_class() -> type[AsyncChatModel]:
     from .model import AsyncChatModel
 
     return AsyncChatModel
 
 
-class AsyncChatCompletions(BaseChatCompletions["AsyncChatModel"]):
-    """Chat-completion models: call it with a name to get a model, or list them."""
+def _embeddings_model_class() -> type[AsyncChatEmbeddingsModel]:
+    from .embeddings import AsyncChatEmbeddingsModel
 
-    _model_class = staticmethod(_model_class)
+    return AsyncChatEmbeddingsModel
+
+
+class AsyncModelList(BaseModels[ModelT]):
+    """What lists the models of one kind: `list()`."""
+
     _transport: AsyncTransport
 
     async def list(
-        self, *, timeout: UndefinedOr[float | None] = UNDEFINED
-    ) -> tuple[AsyncChatModel, ...]:
-        """Return every chat model the folder can use.
+        self,
+        *,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+        filters: Mapping[str, Any] | None = None,
+    ) -> tuple[ModelT, ...]:
+        """Return every model of this kind that the folder can use, with its owner.
 
-        On AI Studio these are the `gpt://` models (embedding models and other kinds are left
-        out); an OpenAI-compatible server's plain model names are kept as they are.
+        On AI Studio these are the models whose URI has this kind's scheme (`gpt://` for
+        chat, `emb://` for embeddings); an OpenAI-compatible server's plain model names are
+        all kept, since it does not say what kind each one is.
 
         Args:
             timeout: a total deadline in seconds (default: the SDK's `timeout`, else 60).
+            filters: attributes every model returned must have, such as
+                `{"name": "yandexgpt", "version": "rc", "fine_tuned": False, "owner": "Yandex"}`;
+                an attribute models do not have raises `ModelFilterError`, an
+                `AttributeError`, before any request.
         """
+        checked = self._check_filters(filters)
         content, exchange = await self._transport.request(
             "GET",
             "/models",
             headers=self._list_headers(),
             timeout=self._transport.timeout_for(timeout, run=False),
         )
-        return self._models(content, exchange)
+        return self._models(content, exchange, checked)
 
 
-class AsyncChat(BaseChat[AsyncChatCompletions]):
-    """The chat domain of the SDK: `sdk.chat.completions`."""
+class AsyncChatCompletions(AsyncModelList["AsyncChatModel"], BaseChatCompletions["AsyncChatModel"]):
+    """Chat-completion models: call it with a name to get a model, or list them."""
+
+    _model_class = staticmethod(_chat_model_class)
+
+
+class AsyncChatEmbeddings(
+    AsyncModelList["AsyncChatEmbeddingsModel"], BaseChatEmbeddings["AsyncChatEmbeddingsModel"]
+):
+    """Text embedding models: call it with a name to get a model, or list them."""
+
+    _model_class = staticmethod(_embeddings_model_class)
+
+
+class AsyncChat(BaseChat[AsyncChatCompletions, AsyncChatEmbeddings]):
+    """The chat domain of the SDK: `sdk.chat.completions` and `sdk.chat.text_embeddings`."""
 
     _completions_class = AsyncChatCompletions
+    _text_embeddings_class = AsyncChatEmbeddings

@@ -72,7 +72,7 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
         content, exchange = await self._transport.request(
             "POST",
             "/chat/completions",
-            json=body,
+            content=body,
             timeout=self._transport.timeout_for(timeout, run=True),
         )
         return self._parse(content, exchange)

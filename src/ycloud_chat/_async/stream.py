@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
 
 from .._base_model import BaseChatStream, StreamState
-from .._concurrency import async_drain
+from .._concurrency import async_deadline_scope
+from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
+from .._exchange import Exchange
+from .._response import StreamParser
 from ..types.results import ChatModelResult
 from ._transport import AsyncTransport
 from .tool_call import AsyncToolCall
@@ -16,6 +20,7 @@ __all__ = ["AsyncChatStream"]
 
 Result = ChatModelResult[AsyncToolCall]
 State = StreamState[AsyncToolCall]
+Parser = StreamParser[AsyncToolCall]
 
 
 class AsyncChatStream(BaseChatStream[AsyncToolCall]):
@@ -67,7 +72,7 @@ async def _open(state: State) -> None:
     if state.response is None:
         transport: AsyncTransport = state.transport
         state.response, state.exchange = await transport.open_stream(
-            "/chat/completions", json=state.body, timeout=state.timeout
+            "/chat/completions", content=state.body, timeout=state.timeout
         )
 
 
@@ -87,17 +92,19 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
         transport: AsyncTransport = state.transport
         body = transport.iter_body(state.response, state.exchange)
         try:
-            async for chunk in body:
+            while not parser.done:
+                chunk = await _next_chunk(body, parser, state.exchange)
+                if chunk is None:
+                    break
                 for result in parser.feed(chunk):
                     yield result
-                if parser.done:
-                    break
             for result in parser.close():
                 yield result
-            if parser.done:
-                await async_drain(body)
-        except YCloudChatError:
+            if parser.done and transport.bounded_reads:
+                await _drain(body)
+        except YCloudChatError as error:
             if not state.closed:
+                parser.attach_partial(error)
                 raise
             # The read broke because the stream was closed meanwhile (from another task or
             # thread): the loop that was waiting just ends.
@@ -105,3 +112,32 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
             await body.aclose()
     finally:
         await _release(state)
+
+
+async def _next_chunk(
+    body: AsyncGenerator[bytes, None], parser: Parser, exchange: Exchange
+) -> bytes | None:
+    """The next piece of the body (None at its end), waited for until the next result is due."""
+    try:
+        with async_deadline_scope(parser.read_bound()):
+            return await anext(body, None)
+    except TimeoutError as exc:
+        raise exchange.stalled_stream_error(exc) from exc
+
+
+async def _drain(body: AsyncGenerator[bytes, None]) -> None:
+    """Read what follows `[DONE]`, normally just the end of the body, within a short grace.
+
+    Reading to the end lets the connection go back to the pool; a server that keeps it open
+    (or goes on sending) is cut off when the grace runs out. Each read ends by the grace
+    (a cancel scope on the async face, the network streams' bound reads on the sync face),
+    and the loop stops between reads once it is over.
+    """
+    ends = time.monotonic() + STREAM_DRAIN_GRACE
+    try:
+        with async_deadline_scope(STREAM_DRAIN_GRACE):
+            async for _ in body:
+                if time.monotonic() > ends:
+                    return
+    except (TimeoutError, YCloudChatError):
+        pass  # the answer is complete; only the connection's reuse is lost

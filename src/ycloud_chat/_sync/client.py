@@ -30,7 +30,8 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
             408, 409, 429 and 5xx); 0 disables retries.
         default_headers: extra headers sent on every request.
         http_client: an `httpx.Client` you own (the SDK never closes it); by default
-            the SDK makes one pooled client and closes it in `aclose()`.
+            the SDK makes one pooled client and closes it in `close()`. The SDK's deadlines
+            hold on it too: a blocking client's pools get network I/O bounded by them.
         verify: TLS verification of the client the SDK makes: True (the default), a CA
             bundle file or folder, an `ssl.SSLContext`, or False to turn it off.
         proxy: the proxy for every request of the client the SDK makes, such as
@@ -39,8 +40,12 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
             the hosts in `NO_PROXY` and this machine's own addresses.
         allow_insecure_http: allow a plain `http://` base_url to a host other than this
             machine (credentials would travel unencrypted); loopback is always allowed.
+        max_body_bytes: the largest answer body the SDK reads, counted after
+            decompression (default 64 MiB); a larger one raises `ResponseTooLargeError`.
+        max_event_bytes: the largest single event of a stream (default 16 MiB); a larger
+            one raises `ResponseTooLargeError`.
 
-    Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
+    Use it as a context manager, or call `close()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).
     """
 

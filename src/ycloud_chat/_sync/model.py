@@ -74,7 +74,7 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
         content, exchange = self._transport.request(
             "POST",
             "/chat/completions",
-            json=body,
+            content=body,
             timeout=self._transport.timeout_for(timeout, run=True),
         )
         return self._parse(content, exchange)

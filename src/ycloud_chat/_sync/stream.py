@@ -4,12 +4,16 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Generator, Iterator
 from types import TracebackType
 
 from .._base_model import BaseChatStream, StreamState
-from .._concurrency import drain
+from .._concurrency import deadline_scope
+from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
+from .._exchange import Exchange
+from .._response import StreamParser
 from ..types.results import ChatModelResult
 from ._transport import Transport
 from .tool_call import ToolCall
@@ -18,6 +22,7 @@ __all__ = ["ChatStream"]
 
 Result = ChatModelResult[ToolCall]
 State = StreamState[ToolCall]
+Parser = StreamParser[ToolCall]
 
 
 class ChatStream(BaseChatStream[ToolCall]):
@@ -69,7 +74,7 @@ def _open(state: State) -> None:
     if state.response is None:
         transport: Transport = state.transport
         state.response, state.exchange = transport.open_stream(
-            "/chat/completions", json=state.body, timeout=state.timeout
+            "/chat/completions", content=state.body, timeout=state.timeout
         )
 
 
@@ -89,17 +94,19 @@ def _generate(state: State) -> Generator[Result, None]:
         transport: Transport = state.transport
         body = transport.iter_body(state.response, state.exchange)
         try:
-            for chunk in body:
+            while not parser.done:
+                chunk = _next_chunk(body, parser, state.exchange)
+                if chunk is None:
+                    break
                 for result in parser.feed(chunk):
                     yield result
-                if parser.done:
-                    break
             for result in parser.close():
                 yield result
-            if parser.done:
-                drain(body)
-        except YCloudChatError:
+            if parser.done and transport.bounded_reads:
+                _drain(body)
+        except YCloudChatError as error:
             if not state.closed:
+                parser.attach_partial(error)
                 raise
             # The read broke because the stream was closed meanwhile (from another task or
             # thread): the loop that was waiting just ends.
@@ -107,3 +114,30 @@ def _generate(state: State) -> Generator[Result, None]:
             body.close()
     finally:
         _release(state)
+
+
+def _next_chunk(body: Generator[bytes, None], parser: Parser, exchange: Exchange) -> bytes | None:
+    """The next piece of the body (None at its end), waited for until the next result is due."""
+    try:
+        with deadline_scope(parser.read_bound()):
+            return next(body, None)
+    except TimeoutError as exc:
+        raise exchange.stalled_stream_error(exc) from exc
+
+
+def _drain(body: Generator[bytes, None]) -> None:
+    """Read what follows `[DONE]`, normally just the end of the body, within a short grace.
+
+    Reading to the end lets the connection go back to the pool; a server that keeps it open
+    (or goes on sending) is cut off when the grace runs out. Each read ends by the grace
+    (a cancel scope on the async face, the network streams' bound reads on the sync face),
+    and the loop stops between reads once it is over.
+    """
+    ends = time.monotonic() + STREAM_DRAIN_GRACE
+    try:
+        with deadline_scope(STREAM_DRAIN_GRACE):
+            for _ in body:
+                if time.monotonic() > ends:
+                    return
+    except (TimeoutError, YCloudChatError):
+        pass  # the answer is complete; only the connection's reuse is lost

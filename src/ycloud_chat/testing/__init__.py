@@ -16,12 +16,21 @@ assert fake.last_request.stream
 ```
 
 It writes exactly the wire format of the service: `chat.completion` bodies, SSE streams in
-both shapes (vLLM-style with a usage chunk, and AI Studio's), error bodies and SSE error
-events, so code tested against it holds against the real service.
+both shapes (vLLM-style, and YandexGPT's), the usage chunk only when asked (always as AI
+Studio, which sends it unasked), OpenAI-style error bodies and SSE error events, so code
+tested against it holds against the real service.
+
+Under pytest, the `fake_chat_api` fixture (see `ycloud_chat.testing.pytest_plugin`) does the
+wiring: every SDK the code under test makes talks to the fake.
+
+Names are imported when first used, so that pytest loading the plugin costs nothing.
 """
 
-from ._fake import CompletionOptions, FakeChatAPI, FakeTransport, RecordedRequest, ReplyOptions
-from ._wire import FakeToolCall, Reply, StreamShape
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ._fake import CompletionOptions, FakeChatAPI, FakeTransport, RecordedRequest, ReplyOptions
+    from ._wire import FakeToolCall, Reply, StreamShape
 
 __all__ = [
     "CompletionOptions",
@@ -33,3 +42,20 @@ __all__ = [
     "ReplyOptions",
     "StreamShape",
 ]
+
+_LAZY = {
+    "CompletionOptions": "._fake",
+    "FakeChatAPI": "._fake",
+    "FakeTransport": "._fake",
+    "RecordedRequest": "._fake",
+    "ReplyOptions": "._fake",
+    "FakeToolCall": "._wire",
+    "Reply": "._wire",
+    "StreamShape": "._wire",
+}
+
+if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
+    from .._lazy import lazy_attributes
+
+    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
+    del lazy_attributes

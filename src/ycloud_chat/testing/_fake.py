@@ -13,7 +13,18 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import httpx
 
 from .._concurrency import async_sleep, sleep
-from ._wire import FakeToolCall, MessagesPredicate, Planned, Reply, StreamShape, Usage, refusal
+from .._constants import AI_STUDIO_HOST
+from ._wire import (
+    FakeToolCall,
+    MessagesPredicate,
+    Planned,
+    Reply,
+    StreamShape,
+    Usage,
+    error_body,
+    refusal,
+    request_problem,
+)
 
 if TYPE_CHECKING:
     from typing_extensions import Unpack
@@ -30,6 +41,8 @@ class ReplyOptions(TypedDict, total=False):
         times: how many requests it answers (default 1); `None` for every matching one.
         delay: seconds to wait before answering (before the status line).
         headers: extra response headers.
+        optional: the reply may go unused: `unused` leaves it out, so the `fake_chat_api`
+            fixture does not report it.
     """
 
     model: str | None
@@ -37,6 +50,7 @@ class ReplyOptions(TypedDict, total=False):
     times: int | None
     delay: float
     headers: Mapping[str, str]
+    optional: bool
 
 
 class CompletionOptions(ReplyOptions, total=False):
@@ -45,9 +59,12 @@ class CompletionOptions(ReplyOptions, total=False):
     Attributes:
         finish_reason: the `finish_reason` sent (default `"stop"`, or `"tool_calls"`).
         usage: the `usage` object; `"auto"` (default) counts words, `None` sends none.
+            A stream sends it only when the request asks (`stream_options.include_usage`),
+            or always when the fake answers as AI Studio (see `FakeChatAPI.ai_studio`).
         shape: how a stream is written: `"openai"` (a role-only chunk, the deltas, an empty
-            delta with `finish_reason`, a usage chunk with `choices: []`, `[DONE]`) or
-            `"ai_studio"` (the deltas with the last one finishing, `[DONE]`).
+            delta with `finish_reason`, then the usage chunk with `choices: []`, `[DONE]`),
+            as vLLM and OpenAI do, or `"ai_studio"` (the deltas with the last one finishing
+            and carrying the usage, `[DONE]`), as YandexGPT does.
         chunk_delay: seconds to wait between stream events.
         response_id: the answer's `id`.
         response_model: the model named in the answer (default: the one requested).
@@ -76,6 +93,9 @@ class RecordedRequest:
         response_completed: the whole response body was sent.
         response_closed: the client released the response (read it all, closed it, or
             went away).
+        unanswered: None when a scripted reply answered it (or it was refused as malformed,
+            as the service would); otherwise why none did: no reply accepts it, or a
+            `when=` predicate raised.
     """
 
     method: str
@@ -85,6 +105,7 @@ class RecordedRequest:
     status: int = 0
     response_completed: bool = False
     response_closed: bool = False
+    unanswered: str | None = None
 
     @property
     def model(self) -> str | None:
@@ -103,18 +124,34 @@ class RecordedRequest:
         """Whether the request asked for a stream."""
         return self._field("stream") is True
 
+    def describe(self) -> str:
+        """The request in a few lines, for failure reports: method, path, model, messages."""
+        lines = [f"{self.method} {self.path}"]
+        if isinstance(self.json, dict):
+            lines[0] += f" model={self.model!r} stream={self.stream}"
+            for item in self.messages or self.input:
+                lines.append(f"  {json.dumps(item, ensure_ascii=False)[:200]}")
+        return "\n".join(lines)
+
+    @property
+    def input(self) -> list[str]:
+        """The texts of an embeddings request, as sent."""
+        texts = self._field("input")
+        return list(texts) if isinstance(texts, list) else []
+
     def _field(self, name: str) -> Any:
         return self.json.get(name) if isinstance(self.json, dict) else None
 
 
-@dataclass
+@dataclass(repr=False)
 class FakeChatAPI:
     """A fake of the chat API for your tests: script the answers, then assert on the requests.
 
     Each request is answered by the first scripted reply that accepts it and is not used up;
-    a request no reply accepts gets a 400 error that says so. Use it in process with
-    `http_client=fake.client()` (or `fake.async_client()`), or on a real port with
-    `with fake.serve() as base_url:`.
+    a request no reply accepts gets a 400 error that says so (and fails the test under the
+    `fake_chat_api` fixture). Use it in process with `http_client=fake.client()` (or
+    `fake.async_client()`), on a real port with `with fake.serve() as base_url:`, or for
+    every SDK at once with `fake.intercept()` (what the pytest fixture does).
 
     ```python
     from ycloud_chat import ChatSDK
@@ -130,10 +167,16 @@ class FakeChatAPI:
     Attributes:
         replies: the scripted replies, in the order they are tried.
         requests: every request received, in order, as a `RecordedRequest`.
+        ai_studio: answer as AI Studio does (True) or as an OpenAI-compatible server (False).
+            The two differ in small ways: AI Studio sends a stream's usage unasked, and a
+            tool-call message's empty `content` as `""` rather than `null`. By default
+            (None) it is decided per request: AI Studio when the request was addressed to
+            AI Studio's host (an SDK made without `base_url`, answered in process).
     """
 
     replies: list[Reply] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
+    ai_studio: bool | None = None
     _lock: threading.Lock = field(default_factory=threading.Lock, init=False, repr=False)
 
     def reply(
@@ -207,17 +250,21 @@ class FakeChatAPI:
         status: int,
         message: str | None = None,
         *,
+        code: str | int | None = None,
         body: Any = None,
         **options: Unpack[ReplyOptions],
     ) -> Reply:
-        """Answer with an HTTP error: `{"error": {"message", "code"}}`, or `body` as given.
+        """Answer with an HTTP error, or with `body` as given.
 
-        It answers any request (chat or model listing) that its options accept.
+        The body is the OpenAI-style `{"error": {"message", "type", "param", "code"}}`:
+        `type` follows the status (`"invalid_request_error"`, `"rate_limit_error"`,
+        `"server_error"`...), `code` is the one given (default null). It answers any request
+        (chat or model listing) that its options accept.
         """
         if not 400 <= status <= 599:
             raise ValueError(f"fail() needs an error status (400-599), got {status!r}")
         message = message or HTTPStatus(status).phrase
-        error = body if body is not None else {"error": {"message": message, "code": status}}
+        error = body if body is not None else error_body(status, message, code)
         return self._add(Reply("error", status=status, error=error), options)
 
     def fail_stream(
@@ -238,9 +285,39 @@ class FakeChatAPI:
         reply = Reply("stream_error", text="".join(after), chunks=tuple(after), error=error)
         return self._add(reply, options)
 
-    def reply_models(self, model_ids: Sequence[str], **options: Unpack[ReplyOptions]) -> Reply:
-        """Answer `GET /models` with these ids (e.g. `"gpt://<folder>/yandexgpt/latest"`)."""
-        return self._add(Reply("models", model_ids=tuple(model_ids)), options)
+    def reply_embeddings(
+        self,
+        vectors: Sequence[Sequence[float]] | None = None,
+        *,
+        dimensions: int = 8,
+        **options: Unpack[ReplyOptions],
+    ) -> Reply:
+        """Answer `POST /embeddings` with these vectors, one per text.
+
+        Without `vectors`, each text gets a stand-in unit vector of `dimensions` numbers (or
+        as many as the request asks for) that depends only on the text. A request for the
+        `base64` encoding format gets the vectors packed as the service packs them.
+        """
+        if vectors is not None:
+            vectors = tuple(tuple(float(value) for value in vector) for vector in vectors)
+        if isinstance(dimensions, bool) or not isinstance(dimensions, int) or dimensions < 1:
+            raise ValueError(f"dimensions must be a positive integer, got {dimensions!r}")
+        reply = Reply("embeddings", vectors=vectors, dimensions=dimensions)
+        return self._add(reply, options)
+
+    def reply_models(
+        self,
+        model_ids: Sequence[str],
+        *,
+        created: int | None = None,
+        **options: Unpack[ReplyOptions],
+    ) -> Reply:
+        """Answer `GET /models` with these ids (e.g. `"gpt://<folder>/yandexgpt/latest"`).
+
+        Each entry is `{"id", "object": "model", "created", "owned_by"}`; `created` is the
+        Unix time given, else now.
+        """
+        return self._add(Reply("models", model_ids=tuple(model_ids), created=created), options)
 
     def reset(self) -> None:
         """Forget every scripted reply and recorded request (for a fake shared by tests)."""
@@ -256,8 +333,28 @@ class FakeChatAPI:
 
     @property
     def unused(self) -> list[Reply]:
-        """The scripted replies still waiting for a request (those with a fixed `times`)."""
-        return [reply for reply in self.replies if reply.times is not None and not reply.exhausted]
+        """The scripted replies still waiting for a request, other than `optional` ones.
+
+        A reply with a fixed `times` waits until it has answered that often; one with
+        `times=None` until its first request.
+        """
+        return [reply for reply in self.replies if reply.waiting]
+
+    @property
+    def unanswered(self) -> list[RecordedRequest]:
+        """The requests that no scripted reply answered (each got a 400 that says why)."""
+        return [request for request in self.requests if request.unanswered is not None]
+
+    def intercept(self) -> AbstractContextManager[FakeChatAPI]:
+        """Answer every SDK's own HTTP client with this fake, for the `with` block.
+
+        Every `ChatSDK` and `AsyncChatSDK` that makes its own client, before or inside the
+        block, sends its requests here instead of to the network, whatever its `base_url`;
+        one given `http_client=` is left alone. The `fake_chat_api` pytest fixture uses it.
+        """
+        from .._intercept import intercepted
+
+        return intercepted(self.transport(), self)
 
     def transport(self) -> FakeTransport:
         """An httpx transport for `httpx.Client` and `httpx.AsyncClient` alike."""
@@ -282,21 +379,51 @@ class FakeChatAPI:
         return serve(self, host, port)
 
     def answer(
-        self, method: str, path: str, headers: Mapping[str, str], content: bytes
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str],
+        content: bytes,
+        *,
+        host: str = "",
     ) -> tuple[Planned, RecordedRequest]:
-        """Record a request and plan its answer (used by the transports and the server)."""
+        """Record a request and plan its answer (used by the transports and the server).
+
+        `host` is the host the request was addressed to: AI Studio's makes the fake answer
+        as AI Studio when `ai_studio` is None.
+        """
         body = _parse_json(content)
         record = RecordedRequest(
             method, path, {name.lower(): value for name, value in headers.items()}, body
         )
+        problem = request_problem(method, path, body, content)  # refused as the service would
+        reply = None
         with self._lock:
             self.requests.append(record)
-            reply = next((r for r in self.replies if r.accepts(path, body)), None)
-            if reply is not None:
-                reply.uses += 1
-        planned = reply.plan(body, len(self.requests)) if reply else _unmatched(record)
+            serial = len(self.requests)
+            if problem is None:
+                reply, record.unanswered = self._choose(record)
+        if reply is None:
+            planned = refusal(problem or record.unanswered or "")
+        else:
+            ai_studio = self.ai_studio if self.ai_studio is not None else host == AI_STUDIO_HOST
+            planned = reply.plan(body, serial, ai_studio=ai_studio)
         record.status = planned.status
         return planned, record
+
+    def _choose(self, record: RecordedRequest) -> tuple[Reply | None, str | None]:
+        """The reply that answers the request, or None and why none does (under the lock)."""
+        try:
+            reply = next((r for r in self.replies if r.accepts(record.path, record.json)), None)
+        except Exception as error:  # a `when=` predicate that failed: say so
+            return None, f"FakeChatAPI could not answer: {error!r}"
+        if reply is None:
+            return None, _unmatched_message(record)
+        reply.uses += 1
+        return reply, None
+
+    def __repr__(self) -> str:
+        return f"<FakeChatAPI: {len(self.replies)} replies scripted, {len(self.requests)} requests>"
 
     def _add(self, reply: Reply, options: Mapping[str, Any]) -> Reply:
         for name, value in options.items():
@@ -320,7 +447,11 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         planned, record = self.fake.answer(
-            request.method, request.url.path, request.headers, request.read()
+            request.method,
+            request.url.path,
+            request.headers,
+            request.read(),
+            host=request.url.host,
         )
         wait = _Wait(request)
         if planned.delay:
@@ -330,7 +461,11 @@ class FakeTransport(httpx.BaseTransport, httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         planned, record = self.fake.answer(
-            request.method, request.url.path, request.headers, await request.aread()
+            request.method,
+            request.url.path,
+            request.headers,
+            await request.aread(),
+            host=request.url.host,
         )
         wait = _Wait(request)
         if planned.delay:
@@ -405,8 +540,8 @@ def _parse_json(content: bytes) -> Any:
         return None
 
 
-def _unmatched(record: RecordedRequest) -> Planned:
-    return refusal(
+def _unmatched_message(record: RecordedRequest) -> str:
+    return (
         f"FakeChatAPI has no scripted reply for {record.method} {record.path}"
         f" (model {record.model!r}); script one with fake.reply(...) and friends"
     )

@@ -11,11 +11,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from ._fake import RecordedRequest
-from ._wire import Planned, refusal
-
 if TYPE_CHECKING:
-    from ._fake import FakeChatAPI
+    from ._fake import FakeChatAPI, RecordedRequest
+    from ._wire import Planned
 
 __all__ = ["serve"]
 
@@ -91,18 +89,14 @@ class _Handler(BaseHTTPRequestHandler):
         """Stay quiet: test output is not the place for an access log."""
 
     def _answer(self) -> None:
-        length = int(self.headers.get("Content-Length") or 0)
-        content = self.rfile.read(length) if length else b""
-        headers = dict(self.headers.items())
-        try:
-            planned, record = self.server.fake.answer(
-                self.command, urlsplit(self.path).path, headers, content
-            )
-        except Exception as error:  # a `when=` predicate that failed: say so to the client
-            planned, record = (
-                refusal(f"FakeChatAPI could not answer: {error!r}"),
-                RecordedRequest(self.command, self.path, headers, None),
-            )
+        content = self._read_body()
+        planned, record = self.server.fake.answer(
+            self.command,
+            urlsplit(self.path).path,
+            dict(self.headers.items()),
+            content,
+            host=urlsplit(f"//{self.headers.get('Host', '')}").hostname or "",
+        )
         if planned.delay and self.server.stopping.wait(planned.delay):
             self.close_connection = True
             return
@@ -112,6 +106,22 @@ class _Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             record.response_closed = True
+
+    def _read_body(self) -> bytes:
+        """The request body, sent with a `Content-Length` or in chunks."""
+        if "chunked" not in self.headers.get("Transfer-Encoding", "").lower():
+            length = int(self.headers.get("Content-Length") or 0)
+            return self.rfile.read(length) if length else b""
+        parts = []
+        while True:
+            size = int(self.rfile.readline().split(b";", 1)[0].strip() or b"0", 16)
+            if size == 0:
+                break
+            parts.append(self.rfile.read(size))
+            self.rfile.readline()  # the CRLF after each chunk
+        while self.rfile.readline().strip():  # trailer fields, up to the blank line
+            pass
+        return b"".join(parts)
 
     def _send(self, planned: Planned, record: RecordedRequest) -> None:
         self.send_response(planned.status)

@@ -8,6 +8,13 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from .config import ChatModelConfig, ReasoningMode, ToolInput
+    from .embeddings import (
+        ChatEmbeddingsModelConfig,
+        ChatEmbeddingsModelResult,
+        EmbeddingsInput,
+        EmbeddingsUsage,
+        EncodingFormatInput,
+    )
     from .headers import Headers
     from .messages import (
         FunctionResultDict,
@@ -28,6 +35,7 @@ if TYPE_CHECKING:
         ChatModelStatus,
         ChatUsage,
         DeltaChatChoice,
+        FinishReason,
         ToolRun,
     )
     from .tools import (
@@ -43,11 +51,17 @@ __all__ = [
     "UNDEFINED",
     "BaseToolCall",
     "ChatChoice",
+    "ChatEmbeddingsModelConfig",
+    "ChatEmbeddingsModelResult",
     "ChatModelConfig",
     "ChatModelResult",
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "EmbeddingsInput",
+    "EmbeddingsUsage",
+    "EncodingFormatInput",
+    "FinishReason",
     "FunctionCall",
     "FunctionResultDict",
     "FunctionTool",
@@ -75,6 +89,11 @@ _LAZY = {
     "ChatModelConfig": ".config",
     "ReasoningMode": ".config",
     "ToolInput": ".config",
+    "ChatEmbeddingsModelConfig": ".embeddings",
+    "ChatEmbeddingsModelResult": ".embeddings",
+    "EmbeddingsInput": ".embeddings",
+    "EmbeddingsUsage": ".embeddings",
+    "EncodingFormatInput": ".embeddings",
     "FunctionResultDict": ".messages",
     "MessageInput": ".messages",
     "MessagesInput": ".messages",
@@ -94,6 +113,7 @@ _LAZY = {
     "ChatModelStatus": ".results",
     "ChatUsage": ".results",
     "DeltaChatChoice": ".results",
+    "FinishReason": ".results",
     "ToolRun": ".results",
     "BaseToolCall": ".tools",
     "FunctionCall": ".tools",

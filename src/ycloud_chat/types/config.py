@@ -8,7 +8,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 from pydantic import (
     BaseModel,
@@ -20,7 +20,7 @@ from pydantic import (
 )
 from pydantic.errors import PydanticInvalidForJsonSchema
 
-from .._exceptions import ConfigurationError
+from .._exceptions import ConfigurationError, ConfigurationTypeError
 from .._validation import describe_errors, json_problem
 from .misc import UNDEFINED
 from .tools import FunctionTool, function_tool
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
+    "BaseModelConfig",
     "ChatModelConfig",
     "ReasoningMode",
     "ReasoningModeInput",
@@ -39,7 +40,7 @@ __all__ = [
     "response_format_to_wire",
 ]
 
-_RESERVED_KEYS = frozenset({"model", "messages", "stream"})
+_SCHEMA_KEYS = ("json_schema", "jsonschema", "schema")  # the reference SDK takes all three
 _TOOL_CHOICE_MODES = ("none", "auto", "required")
 
 ToolChoice = str | Mapping[str, Any]
@@ -75,11 +76,12 @@ ToolChoiceInput: TypeAlias = (
 made from) or its name, or the wire dict."""
 
 
-class ChatModelConfig(BaseModel):
-    """A chat model's settings; each one that is None is not sent.
+class BaseModelConfig(BaseModel):
+    """What the settings of every kind of model share.
 
-    Instances are frozen: `replace()` and `ChatModel.configure()` make new ones. Every field is
-    validated (and normalised) when the config is made, so a bad value fails before any request.
+    Instances are frozen: `replace()` and the models' `configure()` make new ones. Every field
+    is validated (and normalised) when the config is made, so a bad value fails before any
+    request; the request-body keys the settings give are computed then, once.
     """
 
     model_config = ConfigDict(
@@ -87,6 +89,61 @@ class ChatModelConfig(BaseModel):
     )
 
     _wire: dict[str, Any] | None = PrivateAttr(default=None)
+    _core_keys: ClassVar[tuple[str, ...]] = ()
+    """The body keys the SDK sets, which `extra_query` may not."""
+
+    def _wire_keys(self) -> dict[str, Any]:
+        """The body keys of the settings, in wire order; a deep copy that shares nothing."""
+        raise NotImplementedError
+
+    @model_validator(mode="after")
+    def _build_wire(self) -> Self:
+        # Once here rather than per request: a pydantic class's schema alone costs 100s of µs.
+        self._wire = self._wire_keys()
+        return self
+
+    def wire_fragment(self) -> Mapping[str, Any]:
+        """The request-body keys this config sets, in wire order, after the core keys.
+
+        Computed once, when the config is validated; the mapping is read-only.
+        """
+        # Read pydantic's private dict directly: `self._wire` goes through
+        # BaseModel.__getattr__, which costs about 40 times as much on this hot path.
+        wire = (self.__pydantic_private__ or {}).get("_wire")
+        if wire is None:  # made by model_construct(), which skips validation
+            wire = self._wire = self._wire_keys()
+        return MappingProxyType(wire)
+
+    def replace(self, **changes: Any) -> Self:
+        """Return a new config with some settings changed, all of them validated again.
+
+        A value that is `UNDEFINED` keeps the current setting; `None` resets it. An invalid
+        value raises `ConfigurationError` with one line naming every bad setting (a
+        `ConfigurationTypeError`, also a `TypeError`, when one has the wrong type).
+        """
+        values = dict(self)
+        values.update({name: value for name, value in changes.items() if value is not UNDEFINED})
+        try:
+            return self.model_validate(values)
+        except ValidationError as exc:
+            raise configuration_error(exc, "invalid model configuration", "configure()") from None
+
+    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
+        """Copy the config; values in `update` are validated, unlike on other pydantic models."""
+        if update:
+            # Skipping validation would leave the wire fragment stale.
+            return self.model_validate({**dict(self), **update})
+        return super().model_copy(deep=deep)
+
+
+class ChatModelConfig(BaseModelConfig):
+    """A chat model's settings; each one that is None is not sent.
+
+    Instances are frozen: `replace()` and `ChatModel.configure()` make new ones. Every field is
+    validated (and normalised) when the config is made, so a bad value fails before any request.
+    """
+
+    _core_keys: ClassVar[tuple[str, ...]] = ("model", "messages", "stream")
 
     temperature: float | None = None
     """Sampling temperature, 0 to 2 (OpenAI's range); lower is more deterministic."""
@@ -111,7 +168,7 @@ class ChatModelConfig(BaseModel):
         if value is None:
             return None
         if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise ValueError(f"temperature must be a number from 0 to 2, got {value!r}")
+            raise ConfigurationTypeError(f"temperature must be a number from 0 to 2, got {value!r}")
         if math.isnan(value) or not 0 <= value <= 2:
             raise ValueError(f"temperature must be from 0 to 2, got {value!r}")
         return float(value)
@@ -119,24 +176,20 @@ class ChatModelConfig(BaseModel):
     @field_validator("max_tokens", mode="before")
     @classmethod
     def _check_max_tokens(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ValueError(f"max_tokens must be a positive integer, got {value!r}")
-        return value
+        return check_positive_int(value, "max_tokens")
 
     @field_validator("reasoning_mode", mode="before")
     @classmethod
     def _check_reasoning_mode(cls, value: Any) -> Any:
         if value is None or isinstance(value, ReasoningMode):
             return value
-        if isinstance(value, str):
-            try:
-                return ReasoningMode(value.strip().lower())
-            except ValueError:
-                pass
         allowed = ", ".join(repr(mode.value) for mode in ReasoningMode)
-        raise ValueError(f"reasoning_mode must be one of {allowed}, got {value!r}")
+        if not isinstance(value, str):
+            raise ConfigurationTypeError(f"reasoning_mode must be one of {allowed}, got {value!r}")
+        try:
+            return ReasoningMode(value.strip().lower())
+        except ValueError:
+            raise ValueError(f"reasoning_mode must be one of {allowed}, got {value!r}") from None
 
     @field_validator("response_format", mode="before")
     @classmethod
@@ -153,7 +206,7 @@ class ChatModelConfig(BaseModel):
         single = isinstance(value, (FunctionTool, Mapping, type)) or callable(value)
         items = [value] if single else value
         if isinstance(items, (str, bytes)) or not isinstance(items, Sequence):
-            raise ValueError(
+            raise ConfigurationTypeError(
                 "tools must be a tool (a FunctionTool, a tool dict, a model class or a "
                 f"function) or a sequence of them, got {value!r}"
             )
@@ -168,7 +221,9 @@ class ChatModelConfig(BaseModel):
     @classmethod
     def _check_parallel_tool_calls(cls, value: Any) -> Any:
         if value is not None and not isinstance(value, bool):
-            raise ValueError(f"parallel_tool_calls must be True, False or None, got {value!r}")
+            raise ConfigurationTypeError(
+                f"parallel_tool_calls must be True, False or None, got {value!r}"
+            )
         return value
 
     @model_validator(mode="before")
@@ -198,21 +253,7 @@ class ChatModelConfig(BaseModel):
     @field_validator("extra_query", mode="before")
     @classmethod
     def _check_extra_query(cls, value: Any) -> Any:
-        if value is None:
-            return None
-        if not isinstance(value, Mapping):
-            raise ValueError(f"extra_query must be a dict of body keys, got {value!r}")
-        for key in value:
-            if not isinstance(key, str):
-                raise ValueError(f"extra_query keys must be strings, got {key!r}")
-            if key in _RESERVED_KEYS:
-                raise ValueError(
-                    f"extra_query may not set {key!r}: model, messages and stream belong to the SDK"
-                )
-        problem = json_problem(value)
-        if problem is not None:
-            raise ValueError(f"extra_query must be JSON-serialisable: {problem}")
-        return copy.deepcopy(dict(value))
+        return check_extra_query(value, cls._core_keys)
 
     @model_validator(mode="after")
     def _check_tool_choice_names_a_tool(self) -> ChatModelConfig:
@@ -225,12 +266,6 @@ class ChatModelConfig(BaseModel):
                 raise ValueError(
                     f"tool_choice names the tool {name!r}, which is not among the tools ({listed})"
                 )
-        return self
-
-    @model_validator(mode="after")
-    def _build_wire(self) -> ChatModelConfig:
-        # Once here rather than per request: a pydantic class's schema alone costs 100s of µs.
-        self._wire = self._wire_keys()
         return self
 
     def _wire_keys(self) -> dict[str, Any]:
@@ -258,37 +293,34 @@ class ChatModelConfig(BaseModel):
         # schema dict) later cannot reach the wire.
         return copy.deepcopy(wire)
 
-    def wire_fragment(self) -> Mapping[str, Any]:
-        """The request-body keys this config sets, in wire order, after the core keys.
 
-        Computed once, when the config is validated; the mapping is read-only.
-        """
-        # Read pydantic's private dict directly: `self._wire` goes through
-        # BaseModel.__getattr__, which costs about 40 times as much on this hot path.
-        wire = (self.__pydantic_private__ or {}).get("_wire")
-        if wire is None:  # made by model_construct(), which skips validation
-            wire = self._wire = self._wire_keys()
-        return MappingProxyType(wire)
+def check_positive_int(value: Any, name: str) -> int | None:
+    """Check a setting that is a positive integer or None."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationTypeError(f"{name} must be a positive integer, got {value!r}")
+    if value < 1:
+        raise ValueError(f"{name} must be a positive integer, got {value!r}")
+    return value
 
-    def replace(self, **changes: Any) -> ChatModelConfig:
-        """Return a new config with some settings changed, all of them validated again.
 
-        A value that is `UNDEFINED` keeps the current setting; `None` resets it. An invalid
-        value raises `ConfigurationError` with one line naming every bad setting.
-        """
-        values = dict(self)
-        values.update({name: value for name, value in changes.items() if value is not UNDEFINED})
-        try:
-            return type(self).model_validate(values)
-        except ValidationError as exc:
-            raise ConfigurationError(_describe(exc)) from None
-
-    def model_copy(self, *, update: Mapping[str, Any] | None = None, deep: bool = False) -> Self:
-        """Copy the config; values in `update` are validated, unlike on other pydantic models."""
-        if update:
-            # Skipping validation would leave the wire fragment stale.
-            return self.model_validate({**dict(self), **update})
-        return super().model_copy(deep=deep)
+def check_extra_query(value: Any, core_keys: Sequence[str]) -> dict[str, Any] | None:
+    """Check `extra_query`: JSON-serialisable body keys that leave the core keys alone."""
+    if value is None:
+        return None
+    if not isinstance(value, Mapping):
+        raise ConfigurationTypeError(f"extra_query must be a dict of body keys, got {value!r}")
+    for key in value:
+        if not isinstance(key, str):
+            raise ConfigurationTypeError(f"extra_query keys must be strings, got {key!r}")
+        if key in core_keys:
+            owned = ", ".join(core_keys[:-1]) + " and " + core_keys[-1]
+            raise ValueError(f"extra_query may not set {key!r}: {owned} belong to the SDK")
+    problem = json_problem(value)
+    if problem is not None:
+        raise ValueError(f"extra_query must be JSON-serialisable: {problem}")
+    return copy.deepcopy(dict(value))
 
 
 def _field_error(name: str, value: Any, error: ValueError) -> ValidationError:
@@ -299,9 +331,14 @@ def _field_error(name: str, value: Any, error: ValueError) -> ValidationError:
     )
 
 
-def _describe(error: ValidationError) -> str:
-    """One line naming each bad setting and what is wrong with it."""
-    return "invalid model configuration: " + describe_errors(error, "configure()")
+def configuration_error(error: ValidationError, what: str, whole: str) -> ConfigurationError:
+    """One error naming each bad setting; a `ConfigurationTypeError` if one has the wrong type."""
+    wrong_type = any(
+        isinstance((item.get("ctx") or {}).get("error"), TypeError)
+        for item in error.errors(include_url=False)
+    )
+    error_class = ConfigurationTypeError if wrong_type else ConfigurationError
+    return error_class(f"{what}: {describe_errors(error, whole)}")
 
 
 def _coerce_tool(item: Any, index: int) -> FunctionTool:
@@ -321,7 +358,7 @@ def _coerce_tool(item: Any, index: int) -> FunctionTool:
             return function_tool(item)
         except ConfigurationError as exc:
             raise ValueError(f"tools[{index}]: {exc}") from None
-    raise ValueError(
+    raise ConfigurationTypeError(
         f"tools[{index}] must be a FunctionTool, a tool dict, a pydantic model class, a "
         f"dataclass or a function, got {type(item).__name__}"
     )
@@ -343,13 +380,19 @@ def _normalise_tool_choice(value: Any) -> ToolChoice:
             and isinstance(function, Mapping)
             and isinstance(function.get("name"), str)
             and function["name"]
+            and isinstance(function.get("instruction", ""), str)
         ):
-            return {"type": "function", "function": {"name": function["name"]}}
+            named = {"name": function["name"]}
+            if "instruction" in function:  # AI Studio's hint on how to call the tool
+                named["instruction"] = function["instruction"]
+            return {"type": "function", "function": named}
     if callable(value):
         raise ValueError(f"tool_choice is {value!r}, which no configured tool was made from")
-    raise ValueError(
+    error = ValueError if isinstance(value, (str, Mapping)) else ConfigurationTypeError
+    raise error(
         'tool_choice must be "none", "auto", "required", a tool, the name of a configured tool '
-        f'or {{"type": "function", "function": {{"name": ...}}}}, got {value!r}'
+        'or {"type": "function", "function": {"name": ...[, "instruction": ...]}}, '
+        f"got {value!r}"
     )
 
 
@@ -363,7 +406,7 @@ def response_format_to_wire(value: Any) -> dict[str, Any]:
         return _schema_dict_to_wire(value)
     if isinstance(value, type):
         return _pydantic_type_to_wire(value)
-    raise ValueError(
+    raise ConfigurationTypeError(
         'response_format must be "json", a JSON-schema dict with a name, a pydantic model class '
         f"or a dataclass, got {value!r}"
     )
@@ -374,11 +417,11 @@ def _schema_dict_to_wire(value: Mapping[str, Any]) -> dict[str, Any]:
         return {"type": "json_object"}
     if value.get("type") == "json_schema" and isinstance(value.get("json_schema"), Mapping):
         value = value["json_schema"]
-    schema = value.get("json_schema", value.get("schema"))
+    schema = next((value[key] for key in _SCHEMA_KEYS if value.get(key) is not None), None)
     if not isinstance(schema, Mapping):
         raise ValueError(
-            'a response_format dict needs the JSON schema under "json_schema" or "schema" '
-            f"and a name, got keys {sorted(value)}"
+            'a response_format dict needs the JSON schema under "json_schema", "jsonschema" or '
+            f'"schema", and a name; got keys {sorted(value)}'
         )
     name = value.get("name")
     if not isinstance(name, str) or not name:

@@ -21,6 +21,8 @@ class UndefinedType(enum.Enum):
 
 
 UNDEFINED: Final = UndefinedType.UNDEFINED
+"""The default of arguments where None means something ("reset it"): the argument was not given."""
 
 T = TypeVar("T")
 UndefinedOr: TypeAlias = T | UndefinedType
+"""An argument that may be left out: `UndefinedOr[float | None]` is a float, None or `UNDEFINED`."""

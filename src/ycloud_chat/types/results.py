@@ -7,7 +7,7 @@ import enum
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, Literal, overload
+from typing import Any, Generic, Literal, cast, overload
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
 from typing_extensions import TypeVar  # (pydantic's own dependency) a default, before 3.13
@@ -21,6 +21,7 @@ __all__ = [
     "ChatModelStatus",
     "ChatUsage",
     "DeltaChatChoice",
+    "FinishReason",
     "ToolRun",
 ]
 
@@ -28,6 +29,42 @@ ToolCallT = TypeVar("ToolCallT", bound=BaseToolCall)
 ParsedT = TypeVar("ParsedT", default=Any)
 """What `parsed` gives: the model class of `response_format`, else Any."""
 T = TypeVar("T")
+
+
+class FinishReason(str, enum.Enum):
+    """Why a choice finished: the server's `finish_reason`, as a string enum.
+
+    Members equal the raw strings (`FinishReason.STOP == "stop"`). A value this SDK does not
+    know is kept as it came: `FinishReason("cancelled")` is a `FinishReason` equal to
+    `"cancelled"` (and its status is UNKNOWN). A choice that has not finished yet has no
+    finish reason (None).
+    """
+
+    STOP = "stop"
+    """Finished normally."""
+    LENGTH = "length"
+    """Cut short by `max_tokens` (or the context)."""
+    CONTENT_FILTER = "content_filter"
+    """Stopped by the content filter."""
+    TOOL_CALLS = "tool_calls"
+    """Finished by asking for tool calls."""
+    FUNCTION_CALL = "function_call"
+    """The older OpenAI name for asking for a call."""
+    USAGE = "usage"
+    """A stream's closing chunk that only reports token usage (no wire value: the SDK's own)."""
+
+    @classmethod
+    def _missing_(cls, value: object) -> FinishReason | None:
+        if not isinstance(value, str):
+            return None
+        # A pseudo-member for a value the server sent that is not listed above.
+        member = str.__new__(cls, value)
+        member._name_ = value
+        member._value_ = value
+        return member
+
+    def __str__(self) -> str:
+        return str(self.value)
 
 
 class ChatModelStatus(enum.Enum):
@@ -50,7 +87,10 @@ class ChatModelStatus(enum.Enum):
 
     @classmethod
     def from_finish_reason(cls, finish_reason: str | None) -> ChatModelStatus:
-        """Map a wire `finish_reason` to a status; unknown values give UNKNOWN."""
+        """Map a `finish_reason` (a `FinishReason` or its raw string) to a status.
+
+        None gives PARTIAL and an unknown value UNKNOWN, never an exception.
+        """
         if finish_reason is None:
             return cls.PARTIAL
         return _FINISH_REASONS.get(finish_reason, cls.UNKNOWN)
@@ -61,12 +101,15 @@ class ChatModelStatus(enum.Enum):
         return self is not ChatModelStatus.PARTIAL
 
 
-_FINISH_REASONS = {
-    "stop": ChatModelStatus.FINAL,
-    "length": ChatModelStatus.TRUNCATED_FINAL,
-    "content_filter": ChatModelStatus.CONTENT_FILTER,
-    "tool_calls": ChatModelStatus.TOOL_CALLS,
-    "function_call": ChatModelStatus.TOOL_CALLS,
+# Keyed by the members, which hash and compare as their raw strings: a plain str finds its
+# status too.
+_FINISH_REASONS: dict[str, ChatModelStatus] = {
+    FinishReason.STOP: ChatModelStatus.FINAL,
+    FinishReason.LENGTH: ChatModelStatus.TRUNCATED_FINAL,
+    FinishReason.CONTENT_FILTER: ChatModelStatus.CONTENT_FILTER,
+    FinishReason.TOOL_CALLS: ChatModelStatus.TOOL_CALLS,
+    FinishReason.FUNCTION_CALL: ChatModelStatus.TOOL_CALLS,
+    FinishReason.USAGE: ChatModelStatus.USAGE,
 }
 
 
@@ -98,10 +141,20 @@ class ChatChoice(BaseModel, Generic[ToolCallT]):
     role: str = "assistant"
     text: str = ""
     status: ChatModelStatus = ChatModelStatus.UNKNOWN
-    finish_reason: str | None = None
-    """The raw `finish_reason` the server sent."""
+    finish_reason: FinishReason | None = None
+    """The `finish_reason` the server sent (equal to its raw string); None until finished."""
     tool_calls: tuple[ToolCallT, ...] | None = None
     reasoning_text: str | None = None
+
+    @property
+    def content(self) -> str:
+        """Alias of `text`, the chat API's name (and the reference SDK's)."""
+        return self.text
+
+    @property
+    def reasoning_content(self) -> str | None:
+        """Alias of `reasoning_text`, the chat API's name (and the reference SDK's)."""
+        return self.reasoning_text
 
     # `model_dump()` gives plain JSON values, so that `json.dumps(result.model_dump())` works.
     @field_serializer("status")
@@ -121,14 +174,14 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
 
     Its second type parameter is what `parsed` gives: a model configured with
     `response_format=Trip` runs to `ChatModelResult[ToolCall, Trip]`, so that type checkers
-    know `result.parsed` is a `Trip` (or None); it is Any otherwise.
+    know `result.parsed` is a `Trip`; it is Any otherwise.
 
     It is a `collections.abc.Sequence` of its choices (`len`, indexing, `in`, `reversed`,
     `index`, `count`); iterating it yields the choices, not pydantic's field pairs.
 
     The shortcuts (`text`, `role`, `status`, `finish_reason`, `tool_calls`, `reasoning_text`,
-    `delta`, `reasoning_delta`) read the first choice, which is the only one unless the
-    server was asked for several.
+    `delta`, `reasoning_delta`, and the aliases `content` and `reasoning_content`) read the
+    first choice, which is the only one unless the server was asked for several.
     """
 
     model_config = ConfigDict(defer_build=True, frozen=True)
@@ -218,8 +271,8 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         return self._first.status
 
     @property
-    def finish_reason(self) -> str | None:
-        """The first choice's raw `finish_reason`."""
+    def finish_reason(self) -> FinishReason | None:
+        """The first choice's `finish_reason` (equal to the raw string the server sent)."""
         return self._first.finish_reason
 
     @property
@@ -230,6 +283,16 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     @property
     def reasoning_text(self) -> str | None:
         """The first choice's reasoning, when the model reports it."""
+        return self._first.reasoning_text
+
+    @property
+    def content(self) -> str:
+        """Alias of `text`, the chat API's name (and the reference SDK's)."""
+        return self._first.text
+
+    @property
+    def reasoning_content(self) -> str | None:
+        """Alias of `reasoning_text`, the chat API's name (and the reference SDK's)."""
         return self._first.reasoning_text
 
     @property
@@ -245,7 +308,7 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         return first.reasoning_delta if isinstance(first, DeltaChatChoice) else ""
 
     @property
-    def parsed(self) -> ParsedT | None:
+    def parsed(self) -> ParsedT:
         """The answer checked against the model's `response_format`.
 
         A pydantic model class or dataclass gives a validated instance; `"json"` and schema
@@ -254,13 +317,16 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         It is None when there is nothing to parse: without a `response_format`, on a stream
         chunk before the answer is finished, and on a turn that only asks for tool calls.
         Each access validates the text again.
+
+        Type checkers see the configured class: a model configured with `response_format=Trip`
+        gives results whose `parsed` is a `Trip` (the None of a tool-calls turn aside).
         """
         response_format = (self.__pydantic_private__ or {}).get("_response_format")
         first = self._first
         if response_format is None or first.status is ChatModelStatus.PARTIAL:
-            return None
+            return cast(ParsedT, None)
         if first.tool_calls and not first.text:
-            return None
+            return cast(ParsedT, None)
         parsed: ParsedT = self.parse(response_format)
         return parsed
 

@@ -30,7 +30,13 @@ from pydantic import (
 )
 
 from .._docstring import parse_docstring
-from .._exceptions import ConfigurationError, ToolArgumentsError, ToolError, ToolRunError
+from .._exceptions import (
+    ConfigurationError,
+    ConfigurationTypeError,
+    ToolArgumentsError,
+    ToolError,
+    ToolRunError,
+)
 from .._validation import describe_errors, error_list, json_problem, shorten
 from .messages import ToolResultMessageDict
 
@@ -199,9 +205,12 @@ def function_tool(
         parameters: a plain Python function (sync or async; its type hints give the schema,
             its name the tool's name, its docstring the description and the parameters'
             descriptions), a pydantic model class or dataclass (its fields are the
-            arguments), or a JSON-schema dict of an object (then `name` is required).
-        name: the tool's name; by default the function's or the class's name.
-        description: what the tool does, for the model; by default the docstring.
+            arguments), or a JSON-schema dict of an object (sent as it is; its `title` is
+            the default name, its `description` the default description).
+        name: the tool's name; by default the function's or the class's name, or the
+            schema's `title`.
+        description: what the tool does, for the model; by default the docstring, or the
+            schema's `description`.
         strict: ask the server to keep the arguments strictly to the schema.
     """
     if isinstance(parameters, Mapping):
@@ -210,7 +219,7 @@ def function_tool(
         return _from_type(parameters, name, description, strict)
     if callable(parameters):
         return _from_function(parameters, name, description, strict)
-    raise ConfigurationError(
+    raise ConfigurationTypeError(
         "a tool is made from a function, a pydantic model class, a dataclass or a JSON-schema "
         f"dict, got {parameters!r}"
     )
@@ -243,12 +252,14 @@ def _build(
     function: Callable[..., Any] | None = None,
     arguments: _ArgumentsSpec | None = None,
 ) -> FunctionTool:
-    if not isinstance(name, str) or not _TOOL_NAME.match(name):
+    if not isinstance(name, str):
+        raise ConfigurationTypeError(_name_error(name))
+    if not _TOOL_NAME.match(name):
         raise ConfigurationError(_name_error(name))
     if description is not None and not isinstance(description, str):
-        raise ConfigurationError(f"a tool's description must be a str, got {description!r}")
+        raise ConfigurationTypeError(f"a tool's description must be a str, got {description!r}")
     if strict is not None and not isinstance(strict, bool):
-        raise ConfigurationError(f"a tool's strict must be True, False or None, got {strict!r}")
+        raise ConfigurationTypeError(f"a tool's strict must be True, False or None, got {strict!r}")
     tool = FunctionTool(name=name, description=description, parameters=parameters, strict=strict)
     tool._function = function
     tool._arguments = arguments
@@ -258,8 +269,15 @@ def _build(
 def _from_schema(
     schema: Mapping[str, Any], name: str | None, description: str | None, strict: bool | None
 ) -> FunctionTool:
+    # As the reference SDK does: the schema's title and description stand in for those left out.
     if name is None:
-        raise ConfigurationError("a tool made from a JSON-schema dict needs name=...")
+        name = schema.get("title")
+        if not isinstance(name, str) or not name:
+            raise ConfigurationTypeError(
+                "a tool made from a JSON-schema dict needs name=... (or a schema with a title)"
+            )
+    if description is None and isinstance(schema.get("description"), str):
+        description = schema["description"]
     if schema.get("type", "object") != "object":
         raise ConfigurationError(
             f"tool {name!r}: the parameters schema must describe an object, got {dict(schema)!r}"

@@ -19,6 +19,7 @@ from ycloud_chat import (
     ChatModelResult,
     ChatModelStatus,
     ChatSDK,
+    FinishReason,
     TextMessage,
     ToolCall,
 )
@@ -81,20 +82,31 @@ def test_stream_deltas_add_up_to_the_final_text_and_the_plain_run(
     assert finishing.status is plain.status
 
 
-def test_a_stream_ends_with_a_usage_chunk(sdk: ChatSDK) -> None:
+def test_a_stream_ends_with_a_usage_chunk_then_holds_the_whole_answer(
+    sdk: ChatSDK,
+) -> None:
     model = sdk.chat.completions(MODEL).configure(temperature=0, max_tokens=12)
-    results = collect(model, "Name a colour.")
+    with model.run_stream("Name a colour.") as stream:
+        results = [result for result in stream]
     plain = model.run("Name a colour.")
 
     finishing, last = results[-2], results[-1]
     assert finishing.status.is_final
     assert finishing.status is not ChatModelStatus.USAGE
     assert last.status is ChatModelStatus.USAGE
+    assert last.finish_reason is FinishReason.USAGE
     assert last.text == finishing.text == plain.text
-    assert last.finish_reason == finishing.finish_reason
     assert last.usage is not None
     assert plain.usage is not None
     assert last.usage.completion_tokens == plain.usage.completion_tokens
+    whole = stream.result
+    assert whole is not None
+    assert (whole.text, whole.status, whole.finish_reason) == (
+        plain.text,
+        plain.status,
+        plain.finish_reason,
+    )
+    assert whole.usage == last.usage
 
 
 def test_history_built_from_previous_results(sdk: ChatSDK) -> None:
