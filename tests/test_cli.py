@@ -558,6 +558,9 @@ def test_ctrl_c_exits_130_without_a_traceback(server: ChatServer, env: dict[str,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        # Ctrl-C as in a terminal, even when this suite runs as a background job of a shell,
+        # which starts its commands with SIGINT ignored (and Python keeps it ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout is not None
     assert process.stderr is not None
