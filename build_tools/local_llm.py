@@ -2,6 +2,7 @@
 
     python build_tools/local_llm.py build     # fetch and build once into the cache (idempotent)
     python build_tools/local_llm.py serve     # start it, print the base URL, run until Ctrl-C
+    python build_tools/local_llm.py serve --port 8080   # ... on a port of your choice
     python build_tools/local_llm.py start --pid-file F   # start it in the background, print URL
     python build_tools/local_llm.py stop --pid-file F    # stop a server started that way
 
@@ -56,8 +57,11 @@ CMAKE_OPTIONS = [
     "-DLLAMA_OPENSSL=OFF",
     "-DBUILD_SHARED_LIBS=OFF",
 ]
+# SmolLM2's chat template with tools added: the model's own knows none (see the file).
+CHAT_TEMPLATE = Path(__file__).with_name("smollm2-tools.jinja")
 CONTEXT_SIZE = 4096  # shared by the parallel slots
 PARALLEL_SLOTS = 2
+KEEP_SERVER_LOGS = 10  # the newest server logs kept in the cache; older ones are deleted
 READY_TIMEOUT = 120.0
 STOP_TIMEOUT = 10.0
 PROGRESS_EVERY = 20.0  # seconds between progress lines of the build
@@ -274,7 +278,8 @@ def server_command(built: Artifacts, port: int, *, embeddings: bool = False) -> 
     of its tokens' (OpenAI-compatible answers need a pooled vector).
     """
     threads = str(min(os.cpu_count() or 2, 4))
-    mode = ["--embeddings", "--pooling", "mean"] if embeddings else ["--jinja"]
+    chat = ["--jinja", "--chat-template-file", str(CHAT_TEMPLATE)]
+    mode = ["--embeddings", "--pooling", "mean"] if embeddings else chat
     return [
         str(built.server),
         "-m", str(built.model),
@@ -308,18 +313,25 @@ class Server:
 
 
 def start_server(
-    cache: Path | None = None, *, detach: bool = False, embeddings: bool = False
+    cache: Path | None = None,
+    *,
+    detach: bool = False,
+    embeddings: bool = False,
+    port: int | None = None,
 ) -> Server:
-    """Build if needed, start the server on a free loopback port and wait until it answers.
+    """Build if needed, start the server on a loopback port and wait until it answers.
 
-    With `detach`, the server gets its own session, so it outlives this process. With
-    `embeddings`, it is the embeddings server (see `server_command`).
+    `port` is a free one unless given. With `detach`, the server gets its own session, so it
+    outlives this process. With `embeddings`, it is the embeddings server (see
+    `server_command`).
     """
     cache = cache or cache_dir()
     built = ensure_built(cache)
-    port = free_port()
+    port = port or free_port()
+    _check_port_free(port)
     log_path = cache / "logs" / f"server-{port}.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    prune_server_logs(log_path.parent, keep=KEEP_SERVER_LOGS - 1)
     with log_path.open("wb") as log:
         process = subprocess.Popen(
             server_command(built, port, embeddings=embeddings),
@@ -335,6 +347,23 @@ def start_server(
         server.stop()
         raise
     return server
+
+
+def _check_port_free(port: int) -> None:
+    with socket.socket() as probe:
+        try:
+            probe.bind(("127.0.0.1", port))
+        except OSError as exc:
+            raise LocalLLMError(f"port {port} on 127.0.0.1 is taken: {exc.strerror}") from None
+
+
+def prune_server_logs(folder: Path, keep: int) -> list[Path]:
+    """Delete all but the `keep` newest server logs in `folder`; return what was deleted."""
+    logs = sorted(folder.glob("server-*.log"), key=lambda path: path.stat().st_mtime, reverse=True)
+    old = logs[max(keep, 0) :]
+    for path in old:
+        path.unlink(missing_ok=True)
+    return old
 
 
 def _wait_until_ready(server: Server) -> None:
@@ -361,15 +390,17 @@ def _answers(url: str) -> bool:
 
 
 @contextlib.contextmanager
-def running_server(cache: Path | None = None, *, embeddings: bool = False) -> Iterator[str]:
+def running_server(
+    cache: Path | None = None, *, embeddings: bool = False, port: int | None = None
+) -> Iterator[str]:
     """Build if needed, start the server, yield its base URL and stop it on the way out."""
-    server = start_server(cache, embeddings=embeddings)
+    server = start_server(cache, embeddings=embeddings, port=port)
     say(f"serving {EMBEDDINGS_ALIAS if embeddings else MODEL_ALIAS} at {server.base_url}")
     try:
         yield server.base_url
     finally:
         server.stop()
-        say("server stopped")
+        say(f"stopped llama-server (pid {server.process.pid})")
 
 
 def _terminate(pid: int) -> None:
@@ -394,13 +425,13 @@ def _alive(pid: int) -> bool:
 # -- command line ----------------------------------------------------------------------------
 
 
-def _serve(*, embeddings: bool) -> None:
+def _serve(*, embeddings: bool, port: int | None) -> None:
     """Run in the foreground until Ctrl-C or SIGTERM; the base URL goes to stdout."""
     for signum in (signal.SIGINT, signal.SIGTERM):  # SIGINT too: a background job ignores it
         signal.signal(signum, _raise_keyboard_interrupt)
     with (
         contextlib.suppress(KeyboardInterrupt),
-        running_server(embeddings=embeddings) as base_url,
+        running_server(embeddings=embeddings, port=port) as base_url,
     ):
         print(base_url, flush=True)
         say("press Ctrl-C to stop")
@@ -412,8 +443,8 @@ def _raise_keyboard_interrupt(signum: int, frame: object) -> NoReturn:
     raise KeyboardInterrupt
 
 
-def _start(pid_file: Path, *, embeddings: bool) -> None:
-    server = start_server(detach=True, embeddings=embeddings)
+def _start(pid_file: Path, *, embeddings: bool, port: int | None) -> None:
+    server = start_server(detach=True, embeddings=embeddings, port=port)
     pid_file.write_text(f"{server.process.pid}\n")
     say(
         f"started llama-server (pid {server.process.pid}); stop it with: stop --pid-file {pid_file}"
@@ -440,6 +471,12 @@ def _is_llama_server(pid: int) -> bool:
     return b"llama-server" in command.split(b"\0", 1)[0]
 
 
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"a port is a number from 1 to 65535, not {text!r}")
+    return int(text)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run one subcommand; a user-fixable failure prints its reason and returns 1."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -448,6 +485,10 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="start the server and run until Ctrl-C")
     start = commands.add_parser("start", help="start in the background")
     stop = commands.add_parser("stop", help="stop a started server")
+    for command in (serve, start):
+        command.add_argument(
+            "--port", type=_port, help="the loopback port to serve on (default: a free one)"
+        )
     for command in (start, stop):
         command.add_argument("--pid-file", type=Path, required=True)
     for command in (serve, start):
@@ -461,9 +502,9 @@ def main(argv: list[str] | None = None) -> int:
             built = ensure_built()
             say(f"ready: {built.server} serving {built.model}")
         elif args.command == "serve":
-            _serve(embeddings=args.embeddings)
+            _serve(embeddings=args.embeddings, port=args.port)
         elif args.command == "start":
-            _start(args.pid_file, embeddings=args.embeddings)
+            _start(args.pid_file, embeddings=args.embeddings, port=args.port)
         elif args.command == "stop":
             _stop(args.pid_file)
         else:

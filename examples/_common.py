@@ -1,4 +1,4 @@
-"""What every example shares: where the server is, which model to ask, and a stopwatch."""
+"""What the examples share: where the server is, which model to ask, a stopwatch, a tool turn."""
 
 from __future__ import annotations
 
@@ -7,10 +7,30 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 ENV_BASE_URL = "YCLOUD_CHAT_BASE_URL"
 ENV_MODEL = "YCLOUD_CHAT_MODEL"
 DEFAULT_MODEL = "smollm2-135m"  # the local model of `nox -s llm` and `nox -s demo`
+
+# One worked tool call, to open a history with: SmolLM2-135M makes a call once it has seen one
+# (alone, it answers in words). The integration tests use it too.
+EXAMPLE_TOOL_TURN: list[dict[str, Any]] = [
+    {"role": "user", "content": "What is the weather in Paris?"},
+    {
+        "role": "assistant",
+        "content": "",
+        "tool_calls": [
+            {
+                "id": "call_example",
+                "type": "function",
+                "function": {"name": "get_weather", "arguments": '{"city": "Paris"}'},
+            }
+        ],
+    },
+    {"role": "tool", "tool_call_id": "call_example", "content": '{"degrees": 18}'},
+    {"role": "assistant", "content": "It is 18 degrees in Paris."},
+]
 
 
 def base_url() -> str:

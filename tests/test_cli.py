@@ -447,11 +447,22 @@ def test_json_prints_the_whole_result(server: ChatServer, env: dict[str, str]) -
 
 
 @pytest.mark.parametrize(
-    ("prompt", "note"),
-    [("please truncate", "cut short"), ("please filter", "content filter")],
+    ("args", "note"),
+    [
+        (
+            ["please truncate"],
+            "cut short by the model's context size (no --max-tokens was set)",
+        ),
+        (["--max-tokens", "4", "please truncate"], "cut short by --max-tokens=4"),
+        (
+            ["--max-tokens", "9", "please truncate"],
+            "cut short by the model's context size (4 tokens, below --max-tokens=9)",
+        ),
+        (["please filter"], "stopped by the content filter"),
+    ],
 )
-def test_unusual_finish_is_noted_on_stderr(env: dict[str, str], prompt: str, note: str) -> None:
-    result = run_cli(prompt, env=env)
+def test_unusual_finish_is_noted_on_stderr(env: dict[str, str], args: list[str], note: str) -> None:
+    result = run_cli(*args, env=env)
 
     assert result.returncode == 0, result.stderr
     assert result.stdout == ANSWER + "\n"
@@ -477,20 +488,34 @@ def test_wrong_key_is_a_clean_error(
     assert request.headers["authorization"] == f"Bearer {WRONG_KEY}"
 
 
-def test_missing_credentials_is_a_usage_error() -> None:
+def test_missing_credentials_is_a_usage_error_in_the_command_s_terms() -> None:
     result = run_cli("Hi", env=clean_env())
 
     line = assert_clean_failure(result, 2)
-    assert "YC_API_KEY" in line
+    assert "no credentials for AI Studio: set YC_API_KEY" in line
+    assert "--api-key-env" in line
+    assert "auth=" not in line
     assert result.stdout == ""
 
 
-def test_missing_folder_is_a_usage_error() -> None:
+def test_missing_folder_is_a_usage_error_in_the_command_s_terms() -> None:
     result = run_cli("Hi", env=clean_env(YC_API_KEY=GOOD_KEY))
 
     line = assert_clean_failure(result, 2)
-    assert "YC_FOLDER_ID" in line
+    assert "pass --folder-id or set YC_FOLDER_ID" in line
+    assert "folder_id=" not in line
     assert GOOD_KEY not in result.stdout + result.stderr
+
+
+def test_a_set_but_unusable_key_gets_no_hint_to_set_it() -> None:
+    env = clean_env(YC_API_KEY="sk-good key", YC_FOLDER_ID=FOLDER)
+
+    result = run_cli("Hi", env=env)
+
+    line = assert_clean_failure(result, 2)
+    assert "the environment variable YC_API_KEY has a space at position 8" in line
+    assert "hint" not in line
+    assert "sk-good" not in result.stdout + result.stderr
 
 
 @pytest.mark.parametrize(
@@ -533,6 +558,9 @@ def test_ctrl_c_exits_130_without_a_traceback(server: ChatServer, env: dict[str,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         env=env,
+        # Ctrl-C as in a terminal, even when this suite runs as a background job of a shell,
+        # which starts its commands with SIGINT ignored (and Python keeps it ignored).
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
     )
     assert process.stdout is not None
     assert process.stderr is not None

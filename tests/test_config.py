@@ -216,7 +216,6 @@ def test_schema_without_a_name(value: dict[str, Any]) -> None:
         "",
         5,
         ["json"],
-        StdPoint,
         int,
         Numbers(numbers=[1]),
     ],
@@ -244,6 +243,24 @@ def test_pydantic_dataclass() -> None:
     assert schema["type"] == "object"
     assert set(schema["properties"]) == {"x", "y"}
     assert sorted(schema["required"]) == ["x", "y"]
+
+
+def test_plain_dataclass_is_accepted_like_a_pydantic_one() -> None:
+    wire = response_format_to_wire(StdPoint)
+    assert wire == {
+        "type": "json_schema",
+        "json_schema": {
+            "schema": {
+                "properties": {"x": {"title": "X", "type": "integer"}},
+                "required": ["x"],
+                "title": "StdPoint",
+                "type": "object",
+            },
+            "name": "StdPoint",
+            "strict": True,
+        },
+    }
+    assert ChatModelConfig(response_format=StdPoint).wire_fragment()["response_format"] == wire
 
 
 def test_config_keeps_the_pydantic_class() -> None:

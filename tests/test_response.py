@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -112,11 +113,12 @@ def tool_delta(
 
 
 class Call(NamedTuple):
-    """The ids and attempts of one call, as the transport's exchange carries them."""
+    """The ids, attempts and headers of one call, as the transport's exchange carries them."""
 
     request_id: str | None
     server_request_id: str | None
     attempts: int
+    headers: Mapping[str, str] | None = None
 
 
 def feed_data(accumulator: StreamAccumulator[ToolCall], data: str) -> Result | None:

@@ -123,7 +123,7 @@ def test_equality_and_repr() -> None:
     assert result(FIRST, SECOND) != result(SECOND, FIRST)
     assert result(FIRST) != (FIRST,)  # type: ignore[comparison-overlap]
     text = repr(result(FIRST))
-    assert text.startswith("ChatModelResult[ToolCall](choices=(ChatChoice[ToolCall](")
+    assert text.startswith("ChatModelResult[ToolCall, Any](choices=(ChatChoice[ToolCall](")
     assert "id='cmpl-1'" in text
 
 

@@ -18,7 +18,7 @@ from ycloud_chat import (
     YCloudChatError,
 )
 from ycloud_chat._response import ResponseContext, parse_completion
-from ycloud_chat._structured import parse_structured
+from ycloud_chat._structured import parse_structured, truncation_cause
 
 
 class Weather(BaseModel):
@@ -126,9 +126,25 @@ def test_a_whole_value_error_is_named_by_the_class() -> None:
 
 def test_truncated_output_gets_a_hint() -> None:
     for response_format in (Weather, "json"):
-        with pytest.raises(StructuredOutputError, match=r"cut short by max_tokens") as info:
-            parse_structured('{"city": "Os', response_format, truncated=True)
+        with pytest.raises(StructuredOutputError, match=r"cut short by max_tokens=5\)") as info:
+            parse_structured('{"city": "Os', response_format, cut_short_by="max_tokens=5")
         assert info.value.text == '{"city": "Os'
+
+
+@pytest.mark.parametrize(
+    ("max_tokens", "used", "cause"),
+    [
+        (None, 4000, "the model's context size (no max_tokens was set)"),
+        (None, None, "the model's context size (no max_tokens was set)"),
+        (50, 50, "max_tokens=50"),
+        (50, 20, "the model's context size (20 tokens, below max_tokens=50)"),
+        (50, None, "max_tokens=50 or the model's context size"),
+    ],
+)
+def test_truncation_cause_names_what_cut_the_answer(
+    max_tokens: int | None, used: int | None, cause: str
+) -> None:
+    assert truncation_cause(max_tokens, used) == cause
 
 
 def test_long_text_is_truncated_in_the_message_but_whole_in_text() -> None:
@@ -201,13 +217,21 @@ def test_parsed_with_a_pydantic_dataclass() -> None:
 def test_parsed_raises_with_the_text_and_the_truncation_hint() -> None:
     config = ChatModelConfig(response_format=Weather)
     result = result_of('{"city": "Oslo"}', config, finish_reason="length")
-    with pytest.raises(StructuredOutputError, match="cut short by max_tokens") as info:
+    no_limit = r"cut short by the model's context size \(no max_tokens was set\)"
+    with pytest.raises(StructuredOutputError, match=no_limit) as info:
         result.parsed  # noqa: B018
     assert info.value.text == '{"city": "Oslo"}'
     assert info.value.errors[0]["loc"] == ("degrees",)
     with pytest.raises(StructuredOutputError) as not_truncated:
         result_of('{"city": "Oslo"}', config).parsed  # noqa: B018
     assert "cut short" not in str(not_truncated.value)
+
+
+def test_parsed_names_max_tokens_when_the_answer_reached_it() -> None:
+    config = ChatModelConfig(response_format=Weather, max_tokens=4)
+    result = result_of('{"city": "Oslo"}', config, finish_reason="length")
+    with pytest.raises(StructuredOutputError, match=r"cut short by max_tokens=4 or the model"):
+        result.parsed  # noqa: B018
 
 
 def test_parse_is_typed_and_independent_of_the_configured_format() -> None:

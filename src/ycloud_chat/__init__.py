@@ -8,9 +8,17 @@ Names are imported when first used (`import ycloud_chat` alone imports neither f
 program pays only for what it touches.
 """
 
+import os
 from typing import TYPE_CHECKING
 
 from ._version import __version__
+
+if os.environ.get("YCLOUD_CHAT_LOG"):  # the logging switch: see _logging.py
+    from ._logging import setup_logging
+
+    setup_logging()
+    del setup_logging
+del os
 
 if TYPE_CHECKING:
     from ._async.chat import AsyncChat, AsyncChatCompletions, AsyncChatEmbeddings
@@ -71,6 +79,7 @@ if TYPE_CHECKING:
         FinishReason,
         FunctionCall,
         FunctionTool,
+        Headers,
         ReasoningMode,
         TextMessage,
         ToolArgumentsError,
@@ -124,6 +133,7 @@ __all__ = [
     "FinishReason",
     "FunctionCall",
     "FunctionTool",
+    "Headers",
     "IAMTokenAuth",
     "IncompleteStreamError",
     "InternalServerError",

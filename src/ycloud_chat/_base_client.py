@@ -41,7 +41,8 @@ from ._constants import (
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
-from ._request import build_headers, is_ai_studio, model_uri
+from ._proxies import ProxyInput, proxy_routes
+from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
 from ._retry import check_max_retries, should_retry_status
 from .types.misc import UNDEFINED, UndefinedOr
 
@@ -88,6 +89,7 @@ class BaseTransport(Generic[ClientT]):
         default_headers: Mapping[str, str],
         http_client: ClientT | None,
         verify: VerifyTypes = True,
+        proxy: ProxyInput = UNDEFINED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
     ) -> None:
@@ -100,6 +102,10 @@ class BaseTransport(Generic[ClientT]):
             raise ConfigurationError(
                 "verify applies to the client the SDK makes: configure TLS on your http_client"
             )
+        if http_client is not None and proxy is not UNDEFINED:
+            raise ConfigurationError(
+                "proxy applies to the client the SDK makes: configure proxies on your http_client"
+            )
         self.base_url = base_url
         self.folder_id = folder_id
         self.ai_studio = is_ai_studio(base_url)
@@ -110,19 +116,24 @@ class BaseTransport(Generic[ClientT]):
         self.max_body_bytes = max_body_bytes
         self.max_event_bytes = max_event_bytes
         self._owns_client = http_client is None
-        self.client: ClientT = http_client or self._new_client(check_verify(verify))
+        self.client: ClientT = http_client or self._new_client(check_verify(verify), proxy)
         # Whether every read ends by the deadline the SDK sets (so that draining is safe).
         self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
 
-    def _new_client(self, verify: Any) -> Any:
-        pool = type(self)._pooled_transport(verify)
-        return self._client_class(transport=pool, follow_redirects=False)
+    def _new_client(self, verify: Any, proxy: ProxyInput) -> Any:
+        """A client of pooled transports: the direct one, and one per proxy that is routed to."""
+        pooled = type(self)._pooled_transport
+        mounts = {
+            pattern: None if url is None else pooled(verify, url)
+            for pattern, url in proxy_routes(proxy).items()
+        }
+        return self._client_class(transport=pooled(verify), mounts=mounts, follow_redirects=False)
 
-    def shared(self, *, max_retries: int, default_timeout: float | None) -> Self:
+    def shared(self, **settings: Any) -> Self:
         """A transport over the same pool with other settings; closing it leaves the pool open."""
         clone = copy.copy(self)
-        clone.max_retries = max_retries
-        clone.default_timeout = default_timeout
+        for name, value in settings.items():
+            setattr(clone, name, value)
         clone._owns_client = False
         return clone
 
@@ -152,6 +163,14 @@ class BaseTransport(Generic[ClientT]):
             all_headers["Content-Type"] = "application/json"
         if headers:
             all_headers.update(headers)
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "sending %s %s attempt=%d headers=%s",
+                method,
+                self.base_url + path,
+                exchange.attempts + 1,
+                redacted_headers(all_headers),
+            )
         return self.client.build_request(
             method, self.base_url + path, content=content, headers=all_headers, timeout=timeout
         )
@@ -162,7 +181,7 @@ class BaseTransport(Generic[ClientT]):
         """Seconds to wait before the next attempt, or None when no attempt is left."""
         delay = exchange.delay_before_retry(self.max_retries, headers)
         if delay is not None:
-            logger.debug(
+            logger.info(
                 "retrying request_id=%s after attempt %d in %.2fs",
                 exchange.request_id,
                 exchange.attempts,
@@ -185,8 +204,8 @@ class BaseTransport(Generic[ClientT]):
             raise exchange.redirect_error(status, response.headers.get("location"))
 
     def _log(self, response: httpx.Response, exchange: Exchange, started: float) -> None:
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug(
+        if logger.isEnabledFor(logging.INFO):
+            logger.info(
                 "%s %s -> %d request_id=%s server_request_id=%s attempt=%d %.3fs",
                 response.request.method,
                 response.request.url,
@@ -220,6 +239,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         default_headers: Mapping[str, str] | None = None,
         http_client: ClientT | None = None,
         verify: VerifyTypes = True,
+        proxy: ProxyInput = UNDEFINED,
         allow_insecure_http: bool = False,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
@@ -241,6 +261,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             default_headers=check_headers(default_headers),
             http_client=http_client,
             verify=verify,
+            proxy=proxy,
             max_body_bytes=check_size_limit(max_body_bytes, "max_body_bytes"),
             max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
         )
@@ -250,26 +271,54 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
     def with_options(
         self,
         *,
-        max_retries: int | None = None,
+        folder_id: str | None = None,
+        auth: str | BaseAuth | None = None,
         timeout: UndefinedOr[float | None] = UNDEFINED,
+        max_retries: int | None = None,
+        default_headers: Mapping[str, str] | None = None,
+        max_body_bytes: int | None = None,
+        max_event_bytes: int | None = None,
     ) -> Self:
-        """Return a light copy with other retry or timeout defaults, sharing this connection pool.
+        """Return a light copy with some settings changed, sharing this connection pool.
 
-        The copy uses the same credentials, headers and connections. This SDK owns the pool:
+        What is left out is kept. What makes the pool (`base_url`, `http_client`, `verify`,
+        `proxy`) cannot change here: make another SDK for that. This SDK owns the pool:
         closing the copy leaves it open, closing this SDK closes it for every copy.
 
         Args:
-            max_retries: how many times a failed request is retried (None keeps this SDK's).
-            timeout: the default timeout in seconds (left out: keep this SDK's; None: the
-                built-in defaults, as in the constructor).
+            folder_id: another AI Studio folder.
+            auth: other credentials, taken as the constructor takes them.
+            timeout: the default timeout in seconds (None: the built-in defaults, as in the
+                constructor).
+            max_retries: how many times a failed request is retried.
+            default_headers: headers to add to this SDK's (a name it has gets the new value).
+            max_body_bytes: the largest answer body accepted, in bytes.
+            max_event_bytes: the largest stream event accepted, in bytes.
         """
         transport = self._transport
-        retries = transport.max_retries if max_retries is None else check_max_retries(max_retries)
-        default_timeout = transport.default_timeout
+        settings: dict[str, Any] = {}
+        if folder_id is not None:
+            settings["folder_id"] = check_folder_id(folder_id)
+        if auth is not None:
+            settings["auth"] = resolve_auth(auth, is_ai_studio=transport.ai_studio)
         if timeout is not UNDEFINED:
-            default_timeout = check_timeout(timeout)
+            settings["default_timeout"] = check_timeout(timeout)
+        if max_retries is not None:
+            settings["max_retries"] = check_max_retries(max_retries)
+        if default_headers is not None:
+            added = check_headers(default_headers)
+            names = {name.lower() for name in added}
+            kept = {k: v for k, v in transport.default_headers.items() if k.lower() not in names}
+            settings["default_headers"] = {**kept, **added}
+        for name, limit in (
+            ("max_body_bytes", max_body_bytes),
+            ("max_event_bytes", max_event_bytes),
+        ):
+            if limit is not None:
+                settings[name] = check_size_limit(limit, name)
         clone = copy.copy(self)
-        clone._transport = transport.shared(max_retries=retries, default_timeout=default_timeout)
+        clone._transport = transport.shared(**settings)
+        clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
 

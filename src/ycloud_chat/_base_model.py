@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypedDict, TypeVar, cast
 
 from ._exceptions import ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, read_timeout
@@ -41,7 +41,7 @@ from .types.embeddings import (
     EncodingFormatInput,
 )
 from .types.misc import UNDEFINED, UndefinedOr
-from .types.results import ChatModelResult, ToolCallT
+from .types.results import ChatModelResult, ParsedT, ToolCallT
 from .types.tools import BaseToolCall
 
 if TYPE_CHECKING:
@@ -56,6 +56,7 @@ __all__ = [
     "BaseChatModel",
     "BaseChatStream",
     "ModelBase",
+    "ModelSettings",
     "StreamState",
     "check_run_tools_arguments",
 ]
@@ -131,11 +132,24 @@ class ModelBase(Generic[ConfigT]):
         return f"{type(self).__name__}(uri={self._uri!r}{owner}{settings})"
 
 
-class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT]):
+class ModelSettings(TypedDict, total=False):
+    """The settings of `configure()` besides `response_format`, for the faces' typed overloads."""
+
+    temperature: float | None
+    max_tokens: int | None
+    reasoning_mode: ReasoningModeInput | None
+    tools: ToolsInput | None
+    parallel_tool_calls: bool | None
+    tool_choice: ToolChoiceInput | None
+    extra_query: Mapping[str, Any] | None
+
+
+class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT, ParsedT]):
     """A chat model: its URI and config, and the calls that run it.
 
     Made by `sdk.chat.completions("name")`. `configure()` returns a new model and leaves
-    this one as it was, so one model can be shared freely.
+    this one as it was, so one model can be shared freely. The second type parameter is what
+    a result's `parsed` gives: the class given as `response_format`, else Any.
     """
 
     _config_class = ChatModelConfig
@@ -163,7 +177,8 @@ class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT]):
             max_tokens: the most tokens the answer may have (a positive integer).
             reasoning_mode: `"low"`, `"medium"`, `"high"` (any case) or a `ReasoningMode`.
             response_format: `"json"`, a JSON-schema dict with a name, a pydantic model
-                class or a pydantic dataclass.
+                class or a dataclass (plain or pydantic). With a class, type checkers
+                know the results' `parsed` is an instance of it.
             tools: a tool or a sequence of them: a Python function (its hints and docstring
                 give the schema; `run_tools()` and `call.run()` call it), a pydantic model
                 class or dataclass, a `FunctionTool`, or a wire tool dict.
@@ -197,7 +212,7 @@ class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT]):
         )
         return encode_body(body, extra_keys=self._config.extra_query or ())
 
-    def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT]:
+    def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT, ParsedT]:
         context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
         return parse_completion(decode_json(content, context), context)
 

@@ -27,12 +27,13 @@ from ._exceptions import (
     YCloudChatError,
 )
 from ._request import is_ai_studio
+from ._structured import truncation_cause
 from ._sync.client import ChatSDK
 from ._sync.model import ChatModel
 from ._sync.tool_call import ToolCall
 from ._version import __version__
 from .types.messages import TextMessage
-from .types.results import ChatModelResult, ChatModelStatus
+from .types.results import ChatModelResult, ChatModelStatus, ChatUsage
 
 __all__ = ["build_parser", "main"]
 
@@ -55,11 +56,6 @@ credentials come from the environment only:
     export MY_KEY=...
     {PROG} --base-url http://127.0.0.1:8080/v1 --api-key-env MY_KEY "Hi"
 """
-
-_STATUS_NOTES = {
-    ChatModelStatus.TRUNCATED_FINAL: "the answer was cut short by --max-tokens or the context size",
-    ChatModelStatus.CONTENT_FILTER: "the answer was stopped by the content filter",
-}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -132,9 +128,6 @@ def main(argv: list[str] | None = None) -> int:
         if not prompt.strip():
             parser.error("the prompt is empty: pass it as an argument or on stdin")
         return ask(args, prompt)
-    except CredentialsError as exc:
-        hint = "" if args.api_key_env else f" (hint: set {ENV_API_KEY} and {ENV_FOLDER_ID})"
-        return fail(f"{exc}{hint}", EXIT_USAGE)
     except ConfigurationError as exc:
         return fail(str(exc), EXIT_USAGE)
     except AuthenticationError as exc:
@@ -156,6 +149,7 @@ def read_prompt(words: list[str]) -> str:
 
 def ask(args: argparse.Namespace, prompt: str) -> int:
     """Send the prompt to the model, print the answer and return the exit code."""
+    check_ai_studio_settings(args)
     messages = [TextMessage(role="user", text=prompt)]
     if args.system is not None:
         messages.insert(0, TextMessage(role="system", text=args.system))
@@ -171,11 +165,33 @@ def ask(args: argparse.Namespace, prompt: str) -> int:
         if args.json:
             print(result_as_json(model.run(messages)))
             return 0
-        status = stream_answer(model, messages)
-    note = _STATUS_NOTES.get(status)
+        status, usage = stream_answer(model, messages)
+    note = status_note(status, usage, args.max_tokens)
     if note:
         print(f"{PROG}: note: {note}", file=sys.stderr)
     return 0
+
+
+def check_ai_studio_settings(args: argparse.Namespace) -> None:
+    """Say in the command's terms what AI Studio lacks: credentials, or a folder.
+
+    Other servers need neither. A credential that is set but unusable is reported by the SDK,
+    which names the variable and the problem.
+    """
+    if args.base_url is not None and not is_ai_studio(args.base_url):
+        return
+    variables = (ENV_API_KEY, ENV_IAM_TOKEN, ENV_TOKEN)
+    if args.api_key_env is None and not any(os.environ.get(name, "").strip() for name in variables):
+        raise CredentialsError(
+            f"no credentials for AI Studio: set {ENV_API_KEY} (an API key), {ENV_IAM_TOKEN} or "
+            f"{ENV_TOKEN} (an IAM token), or name the variable that holds one with --api-key-env"
+        )
+    has_folder = (args.folder_id or os.environ.get(ENV_FOLDER_ID, "")).strip()
+    if not has_folder and "://" not in args.model:
+        raise CredentialsError(
+            f"AI Studio needs a folder for the model {args.model!r}: pass --folder-id or set "
+            f"{ENV_FOLDER_ID} (or give --model a full gpt:// URI)"
+        )
 
 
 def api_key_from_env(variable: str | None) -> str | None:
@@ -200,8 +216,10 @@ def api_key_env_hint(args: argparse.Namespace) -> str:
     return " (hint: YC_* credentials are sent to AI Studio only; pass --api-key-env NAME)"
 
 
-def stream_answer(model: ChatModel, messages: list[TextMessage]) -> ChatModelStatus:
-    """Print each piece of the answer as it arrives and return the answer's final status."""
+def stream_answer(
+    model: ChatModel, messages: list[TextMessage]
+) -> tuple[ChatModelStatus, ChatUsage | None]:
+    """Print each piece of the answer as it arrives; return its final status and its usage."""
     with model.run_stream(messages) as stream:
         for partial in stream:
             sys.stdout.write(partial.delta)
@@ -209,7 +227,23 @@ def stream_answer(model: ChatModel, messages: list[TextMessage]) -> ChatModelSta
     sys.stdout.write("\n")
     sys.stdout.flush()
     # After the loop, the stream's result is the whole answer (not the usage chunk).
-    return stream.result.status if stream.result else ChatModelStatus.PARTIAL
+    result = stream.result
+    if result is None:
+        return ChatModelStatus.PARTIAL, None
+    return result.status, result.usage
+
+
+def status_note(
+    status: ChatModelStatus, usage: ChatUsage | None, max_tokens: int | None
+) -> str | None:
+    """What to tell the reader about an answer that did not end normally, if anything."""
+    if status is ChatModelStatus.CONTENT_FILTER:
+        return "the answer was stopped by the content filter"
+    if status is ChatModelStatus.TRUNCATED_FINAL:
+        used = usage.completion_tokens if usage is not None else None
+        cause = truncation_cause(max_tokens, used, option="--max-tokens")
+        return f"the answer was cut short by {cause}"
+    return None
 
 
 def result_as_json(result: ChatModelResult[ToolCall]) -> str:

@@ -75,11 +75,13 @@ def deadline_scope(seconds: float | None) -> ContextManager[object]:
     return bounded_by_deadline(seconds)
 
 
-def async_pooled_transport(verify: ssl.SSLContext | bool) -> httpx.AsyncHTTPTransport:
-    """The async face's pooled transport: its deadlines are kept by cancel scopes."""
+def async_pooled_transport(
+    verify: ssl.SSLContext | bool, proxy: str | None = None
+) -> httpx.AsyncHTTPTransport:
+    """The async face's pooled transport (through `proxy`): cancel scopes keep its deadlines."""
     from ._intercept import AsyncInterceptableTransport
 
-    return AsyncInterceptableTransport(verify=verify, limits=DEFAULT_LIMITS)
+    return AsyncInterceptableTransport(verify=verify, limits=DEFAULT_LIMITS, proxy=proxy)
 
 
 def async_bound_client(client: httpx.AsyncClient) -> bool:

@@ -32,13 +32,17 @@ YCloudChatError
 ```
 
 Every error that follows a request carries `request_id` (the `x-client-request-id` this SDK
-sent, the same on every retry), `server_request_id` (the server's `x-request-id`) and
-`attempts`. No raw httpx exception escapes the SDK: the original is kept as `__cause__`.
+sent, the same on every retry), `server_request_id` (the server's `x-request-id`),
+`attempts`, the `headers` of the server's last answer and the `retry_after` they ask for.
+No raw httpx exception escapes the SDK: the original is kept as `__cause__`.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Protocol, TypeVar
+
+from .types.headers import Headers
 
 __all__ = [
     "APIConnectionError",
@@ -116,12 +120,26 @@ class _RequestError(YCloudChatError):
         request_id: str | None = None,
         server_request_id: str | None = None,
         attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.request_id = request_id
         self.server_request_id = server_request_id
         self.attempts = attempts
+        self.headers = Headers(headers or ())
+        """The headers of the server's last answer (empty when none came), read-only."""
+
+    @property
+    def retry_after(self) -> float | None:
+        """Seconds the server asked to wait before trying again (`Retry-After`), else None.
+
+        Read from `retry-after-ms` or `Retry-After` (seconds or an HTTP date); a wait beyond
+        a minute counts as none, as it does for the SDK's own retries.
+        """
+        from ._retry import retry_after
+
+        return retry_after(self.headers)
 
     def __str__(self) -> str:
         parts = [self.message]
@@ -145,6 +163,9 @@ class CallIdentity(Protocol):
 
     @property
     def attempts(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str] | None: ...
 
 
 E = TypeVar("E", bound=_RequestError)
@@ -176,6 +197,7 @@ def request_error(kind: type[E], message: str, call: CallIdentity, **details: An
         request_id=call.request_id,
         server_request_id=call.server_request_id,
         attempts=call.attempts,
+        headers=call.headers,
         **details,
     )
 
@@ -200,12 +222,14 @@ class APIResponseError(_RequestError):
         request_id: str | None = None,
         server_request_id: str | None = None,
         attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         super().__init__(
             message,
             request_id=request_id,
             server_request_id=server_request_id,
             attempts=attempts,
+            headers=headers,
         )
         self.status_code = status_code
         self.body = body

@@ -11,7 +11,7 @@ from typing import Any
 
 import httpx
 
-from ._constants import DEFAULT_CONNECT_TIMEOUT
+from ._constants import DEFAULT_CONNECT_TIMEOUT, HEADER_SERVER_REQUEST_ID
 from ._deadline import Deadline
 from ._decoders import BodyDecoder, UndecodableBody
 from ._exceptions import (
@@ -46,13 +46,20 @@ _NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.Pro
 class Exchange:
     """The identity of one call, shared by all its attempts (the same request id on each)."""
 
-    __slots__ = ("attempts", "deadline", "request_id", "server_request_id")
+    __slots__ = ("attempts", "deadline", "headers", "request_id", "server_request_id")
 
     def __init__(self, deadline: Deadline) -> None:
         self.request_id = new_request_id()
         self.deadline = deadline
         self.attempts = 0
         self.server_request_id: str | None = None
+        self.headers: Mapping[str, str] | None = None
+        """The headers of the latest answer (None until one came)."""
+
+    def answered(self, headers: Mapping[str, str]) -> None:
+        """Note an attempt's answer: its headers, and the server's request id among them."""
+        self.headers = headers
+        self.server_request_id = headers.get(HEADER_SERVER_REQUEST_ID)
 
     def delay_before_retry(
         self, max_retries: int, headers: Mapping[str, str] | None = None

@@ -32,6 +32,7 @@ __all__ = [
     "is_ai_studio",
     "model_uri",
     "new_request_id",
+    "redacted_headers",
 ]
 
 
@@ -100,6 +101,22 @@ def build_headers(
             )
         headers["Authorization"] = authorization
     return headers
+
+
+# Header names whose values are, or may be, credentials: never logged as they are.
+_SECRET_HEADER_WORDS = ("auth", "key", "token", "secret", "cookie", "password", "signature")
+
+
+def redacted_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    """The headers for a log line: a credential keeps only its scheme (`Bearer <redacted>`)."""
+    shown = {}
+    for name, value in headers.items():
+        if any(word in name.lower() for word in _SECRET_HEADER_WORDS):
+            scheme, _, rest = value.partition(" ")
+            named = rest and scheme.replace("-", "").isalpha()  # Bearer, Api-Key
+            value = f"{scheme} <redacted>" if named else "<redacted>"
+        shown[name] = value
+    return shown
 
 
 def build_chat_body(

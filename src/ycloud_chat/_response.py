@@ -119,6 +119,7 @@ class ResponseContext(Generic[ToolCallT]):
 
     __slots__ = (
         "attempts",
+        "headers",
         "private",
         "request_id",
         "server_request_id",
@@ -133,16 +134,23 @@ class ResponseContext(Generic[ToolCallT]):
         server_request_id: str | None = None,
         config: ChatModelConfig | None = None,
         attempts: int = 1,
+        headers: Mapping[str, str] | None = None,
     ) -> None:
         self.tool_call_type = tool_call_type
         self.request_id = request_id
         self.server_request_id = server_request_id
         self.attempts = attempts
+        self.headers = headers
         tools = config.tools if config is not None else None
         self.tools = {tool.name: tool for tool in tools or ()}
         response_format = config.response_format if config is not None else None
+        max_tokens = config.max_tokens if config is not None else None
         # One dict shared by every result of the call: results never change it.
-        self.private: dict[str, Any] = {"_response_format": response_format}
+        self.private: dict[str, Any] = {
+            "_response_format": response_format,
+            "_max_tokens": max_tokens,
+            "_headers": headers,
+        }
 
     @classmethod
     def for_call(
@@ -151,8 +159,15 @@ class ResponseContext(Generic[ToolCallT]):
         call: CallIdentity,
         config: ChatModelConfig | None = None,
     ) -> ResponseContext[ToolCallT]:
-        """The context of one call's answer: its ids, attempts and the model's config."""
-        return cls(tool_call_type, call.request_id, call.server_request_id, config, call.attempts)
+        """The context of one call's answer: its ids, attempts, headers and the model's config."""
+        return cls(
+            tool_call_type,
+            call.request_id,
+            call.server_request_id,
+            config,
+            call.attempts,
+            call.headers,
+        )
 
     def invalid(
         self, message: str, body: Any = None, status_code: int = 200

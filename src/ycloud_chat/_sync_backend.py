@@ -51,20 +51,17 @@ def bounded_by_deadline(seconds: float | None) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
-def pooled_transport(verify: ssl.SSLContext | bool) -> httpx.HTTPTransport:
-    """The sync face's pooled transport, whose network I/O is bounded by the call's deadline."""
+def pooled_transport(
+    verify: ssl.SSLContext | bool, proxy: str | None = None
+) -> httpx.HTTPTransport:
+    """The sync face's pooled transport (through `proxy`), its I/O bounded by the deadline."""
     import httpcore
 
     context = httpx.create_ssl_context(verify=verify)
-    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS)
-    # httpx takes no network backend, so its (still empty) pool is remade with ours.
-    transport._pool = httpcore.ConnectionPool(
-        ssl_context=context,
-        max_connections=DEFAULT_LIMITS.max_connections,
-        max_keepalive_connections=DEFAULT_LIMITS.max_keepalive_connections,
-        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
-        network_backend=_DeadlineBackend(httpcore.SyncBackend()),
-    )
+    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS, proxy=proxy)
+    # httpx takes no network backend: its pool (a proxy's too) is still empty, so the backend
+    # its connections will use can still be swapped for ours.
+    transport._pool._network_backend = _DeadlineBackend(httpcore.SyncBackend())
     return transport
 
 

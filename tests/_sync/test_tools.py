@@ -415,19 +415,25 @@ def test_streamed_tool_call_deltas_are_bound_and_run() -> None:
 
 
 def test_structured_output_validation_error_keeps_the_text() -> None:
+    truncated_answer = completion('{"city": "Oslo"}', finish_reason="length")
     recorder = Recorder(
         httpx.Response(200, json=completion('```json\n{"city": "Oslo", "degrees": 4}\n```')),
-        httpx.Response(200, json=completion('{"city": "Oslo"}', finish_reason="length")),
+        httpx.Response(200, json=truncated_answer),
+        httpx.Response(200, json=truncated_answer),
     )
     with scripted_sdk(recorder) as sdk:
         model = sdk.chat.completions("m").configure(response_format=Weather)
         assert (model.run("weather?")).parsed == Weather(city="Oslo", degrees=4)
         truncated = model.run("weather?")
+        limited = model.configure(max_tokens=1).run("weather?")
     with pytest.raises(StructuredOutputError) as info:
         truncated.parsed  # noqa: B018
     assert info.value.text == '{"city": "Oslo"}'
     assert info.value.errors[0]["type"] == "missing"
-    assert "cut short by max_tokens" in str(info.value)
+    # No max_tokens was sent, so the context cut the answer; the error says so.
+    assert "cut short by the model's context size (no max_tokens was set)" in str(info.value)
+    with pytest.raises(StructuredOutputError, match=r"cut short by max_tokens=1\)"):
+        limited.parsed  # noqa: B018
     assert recorder.bodies()[0]["response_format"]["json_schema"]["name"] == "Weather"
 
 
@@ -478,7 +484,8 @@ def test_a_tool_calls_turn_has_nothing_to_parse_and_results_pickle() -> None:
     with scripted_sdk(recorder) as sdk:
         model = sdk.chat.completions("m").configure(tools=add, response_format=Weather)
         result = model.run("go")
-    assert result.parsed is None
+    parsed: object = result.parsed  # typed Weather: the turn only asks for tools, so None
+    assert parsed is None
     copy: Result = pickle.loads(pickle.dumps(result))
     assert copy == result
     (call,) = copy.tool_calls or ()

@@ -9,6 +9,9 @@ server, and set the variables. Without them these tests fail, on purpose: desele
 from __future__ import annotations
 
 import os
+import runpy
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,6 +21,9 @@ MODEL = "smollm2-135m"
 EMBEDDINGS_MODEL = "smollm2-135m-embeddings"
 TOO_LONG = "word " * 6000
 """A prompt beyond the whole context of the local server."""
+_EXAMPLES = runpy.run_path(str(Path(__file__).parents[2] / "examples" / "_common.py"))
+EXAMPLE_TOOL_TURN: list[dict[str, Any]] = _EXAMPLES["EXAMPLE_TOOL_TURN"]
+"""The examples' worked tool call, which the local model copies (tools.py)."""
 
 
 def _live_url(variable: str, serve: str) -> str:

@@ -32,6 +32,10 @@ class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
             hold on it too: a blocking client's pools get network I/O bounded by them.
         verify: TLS verification of the client the SDK makes: True (the default), a CA
             bundle file or folder, an `ssl.SSLContext`, or False to turn it off.
+        proxy: the proxy for every request of the client the SDK makes, such as
+            `http://user:password@proxy:3128`, or None for none. Left out, the proxies of
+            the environment are used (`HTTPS_PROXY`, `HTTP_PROXY`, `ALL_PROXY`), except for
+            the hosts in `NO_PROXY` and this machine's own addresses.
         allow_insecure_http: allow a plain `http://` base_url to a host other than this
             machine (credentials would travel unencrypted); loopback is always allowed.
         max_body_bytes: the largest answer body the SDK reads, counted after

@@ -23,7 +23,6 @@ from .._concurrency import (
     pooled_transport,
     sleep,
 )
-from .._constants import HEADER_SERVER_REQUEST_ID
 from .._deadline import Deadline
 from .._exceptions import YCloudChatError
 from .._exchange import (
@@ -152,7 +151,7 @@ class Transport(BaseTransport[httpx.Client]):
             response = self.client.send(request, stream=True, follow_redirects=False)
         except httpx.HTTPError as exc:
             raise failure(exchange, exc) from error_cause(exc)
-        exchange.server_request_id = response.headers.get(HEADER_SERVER_REQUEST_ID)
+        exchange.answered(response.headers)
         read_body = read_body or response.status_code >= 300
         content = b""
         try:

@@ -4,7 +4,8 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._base_model import BaseChatModel, check_run_tools_arguments
 from .._concurrency import settle_all
@@ -12,28 +13,55 @@ from .._exceptions import ToolRoundsExceededError
 from .._messages import coerce_messages
 from ..types.messages import MessagesInput
 from ..types.misc import UNDEFINED, UndefinedOr
-from ..types.results import ChatModelResult, ToolRun
+from ..types.results import ChatModelResult, ParsedT, ToolRun
 from ..types.tools import answer_calls
 from ._transport import Transport
 from .stream import ChatStream
 from .tool_call import ToolCall
 
+if TYPE_CHECKING:
+    from typing_extensions import Unpack
+
+    from .._base_model import ModelSettings
+
 __all__ = ["ChatModel"]
 
+T = TypeVar("T")
 
-class ChatModel(BaseChatModel[ToolCall]):
+
+class ChatModel(BaseChatModel[ToolCall, ParsedT]):
     """A chat model: its URI and config, and the calls that run it.
 
     Made by `sdk.chat.completions("name")`. `configure()` returns a new model and leaves
-    this one as it was, so one model can be shared freely.
+    this one as it was, so one model can be shared freely. Configured with a class as
+    `response_format`, it is an `ChatModel[ThatClass]`, whose results' `parsed` type
+    checkers know to be an instance of the class.
     """
 
     _tool_call_class = ToolCall
     _transport: Transport
 
+    if TYPE_CHECKING:
+        # `configure()` is BaseChatModel's; these say which model it makes. They do not take
+        # the UNDEFINED sentinel the base's arguments default to, hence the override.
+        @overload  # type: ignore[override]
+        def configure(
+            self, *, response_format: type[T], **settings: Unpack[ModelSettings]
+        ) -> ChatModel[T]: ...
+        @overload
+        def configure(
+            self,
+            *,
+            response_format: Literal["json"] | Mapping[str, Any] | None,
+            **settings: Unpack[ModelSettings],
+        ) -> ChatModel[Any]: ...
+        @overload
+        def configure(self, **settings: Unpack[ModelSettings]) -> ChatModel[ParsedT]: ...
+        def configure(self, **settings: Any) -> Any: ...
+
     def run(
         self, messages: MessagesInput, *, timeout: UndefinedOr[float | None] = UNDEFINED
-    ) -> ChatModelResult[ToolCall]:
+    ) -> ChatModelResult[ToolCall, ParsedT]:
         """Send the messages and return the model's whole answer.
 
         Args:

@@ -15,6 +15,7 @@ if TYPE_CHECKING:
         EmbeddingsUsage,
         EncodingFormatInput,
     )
+    from .headers import Headers
     from .messages import (
         FunctionResultDict,
         MessageInput,
@@ -64,6 +65,7 @@ __all__ = [
     "FunctionCall",
     "FunctionResultDict",
     "FunctionTool",
+    "Headers",
     "MessageInput",
     "MessagesInput",
     "MultimodalMessageDict",
@@ -103,6 +105,7 @@ _LAZY = {
     "ToolResultMessageDict": ".messages",
     "ToolResultsDict": ".messages",
     "UNDEFINED": ".misc",
+    "Headers": ".headers",
     "UndefinedOr": ".misc",
     "UndefinedType": ".misc",
     "ChatChoice": ".results",

@@ -58,7 +58,7 @@ ReasoningModeInput: TypeAlias = ReasoningMode | Literal["low", "medium", "high"]
 """What `reasoning_mode` accepts: a `ReasoningMode` or its value, in any case."""
 ResponseFormatInput: TypeAlias = Literal["json"] | Mapping[str, Any] | type
 """What `response_format` accepts: `"json"`, a named JSON-schema dict, or a pydantic model
-class or pydantic dataclass."""
+class or a dataclass (plain or pydantic)."""
 ToolInput: TypeAlias = FunctionTool | Mapping[str, Any] | type | Callable[..., Any]
 """One tool: a `FunctionTool`, a wire tool dict, a pydantic model class or dataclass (its
 fields are the arguments), or a Python function (sync or async) that answers the calls."""
@@ -152,7 +152,7 @@ class ChatModelConfig(BaseModelConfig):
     reasoning_mode: ReasoningMode | None = None
     """Reasoning effort: low, medium or high (any case, or `ReasoningMode`)."""
     response_format: Any = None
-    """`"json"`, a JSON-schema dict with a name, a pydantic model class or pydantic dataclass."""
+    """`"json"`, a JSON-schema dict with a name, a pydantic model class or a dataclass."""
     tools: tuple[FunctionTool, ...] | None = None
     """Function tools the model may call."""
     parallel_tool_calls: bool | None = None
@@ -408,7 +408,7 @@ def response_format_to_wire(value: Any) -> dict[str, Any]:
         return _pydantic_type_to_wire(value)
     raise ConfigurationTypeError(
         'response_format must be "json", a JSON-schema dict with a name, a pydantic model class '
-        f"or a pydantic dataclass, got {value!r}"
+        f"or a dataclass, got {value!r}"
     )
 
 
@@ -436,14 +436,14 @@ def _pydantic_type_to_wire(value: type) -> dict[str, Any]:
     try:
         if issubclass(value, BaseModel):
             schema = value.model_json_schema()
-        elif dataclasses.is_dataclass(value) and hasattr(value, "__pydantic_validator__"):
+        elif dataclasses.is_dataclass(value):  # a plain one or a pydantic one
             from pydantic import TypeAdapter
 
             schema = TypeAdapter(value).json_schema()
         else:
             raise ValueError(
                 f"response_format class {value.__name__} is neither a pydantic model "
-                "nor a pydantic dataclass"
+                "nor a dataclass"
             )
     except PydanticInvalidForJsonSchema as exc:
         raise ValueError(

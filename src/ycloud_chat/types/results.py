@@ -7,10 +7,12 @@ import enum
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar, overload
+from typing import Any, Generic, Literal, cast, overload
 
-from pydantic import BaseModel, ConfigDict, PrivateAttr
+from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
+from typing_extensions import TypeVar  # (pydantic's own dependency) a default, before 3.13
 
+from .headers import Headers
 from .tools import BaseToolCall
 
 __all__ = [
@@ -24,7 +26,9 @@ __all__ = [
 ]
 
 ToolCallT = TypeVar("ToolCallT", bound=BaseToolCall)
-ParsedT = TypeVar("ParsedT")
+ParsedT = TypeVar("ParsedT", default=Any)
+"""What `parsed` gives: the model class of `response_format`, else Any."""
+T = TypeVar("T")
 
 
 class FinishReason(str, enum.Enum):
@@ -152,6 +156,11 @@ class ChatChoice(BaseModel, Generic[ToolCallT]):
         """Alias of `reasoning_text`, the chat API's name (and the reference SDK's)."""
         return self.reasoning_text
 
+    # `model_dump()` gives plain JSON values, so that `json.dumps(result.model_dump())` works.
+    @field_serializer("status")
+    def _status_value(self, status: ChatModelStatus) -> str:
+        return status.value
+
 
 class DeltaChatChoice(ChatChoice[ToolCallT]):
     """A streamed choice: `text` is cumulative, `delta` is what this chunk added."""
@@ -160,8 +169,12 @@ class DeltaChatChoice(ChatChoice[ToolCallT]):
     reasoning_delta: str = ""
 
 
-class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT]):
+class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT, ParsedT]):
     """The result of a run, or one chunk of a stream: a sequence of choices with shortcuts.
+
+    Its second type parameter is what `parsed` gives: a model configured with
+    `response_format=Trip` runs to `ChatModelResult[ToolCall, Trip]`, so that type checkers
+    know `result.parsed` is a `Trip`; it is Any otherwise.
 
     It is a `collections.abc.Sequence` of its choices (`len`, indexing, `in`, `reversed`,
     `index`, `count`); iterating it yields the choices, not pydantic's field pairs.
@@ -185,6 +198,12 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     """The server's `x-request-id`, when it sent one."""
 
     _response_format: Any = PrivateAttr(default=None)
+    _max_tokens: int | None = PrivateAttr(default=None)
+    _headers: Any = PrivateAttr(default=None)
+
+    @field_serializer("created")
+    def _created_text(self, created: datetime | None) -> str | None:
+        return None if created is None else created.isoformat()
 
     # The sequence protocol over choices. pydantic's metaclass derives from ABCMeta, so
     # Sequence is a real base (its mixin supplies `__reversed__`).
@@ -214,6 +233,16 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     def count(self, value: Any) -> int:
         """How many of the choices equal `value`."""
         return self.choices.count(value)
+
+    @property
+    def headers(self) -> Headers:
+        """The HTTP headers of the server's answer, read-only and case-insensitive.
+
+        Rate-limit headers, for one: `result.headers.get("x-ratelimit-remaining-tokens")`.
+        Every chunk of a stream carries the headers the stream's answer began with. Empty for
+        a result that was not received from a server.
+        """
+        return Headers((self.__pydantic_private__ or {}).get("_headers") or ())
 
     @property
     def alternatives(self) -> tuple[ChatChoice[ToolCallT], ...]:
@@ -279,7 +308,7 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         return first.reasoning_delta if isinstance(first, DeltaChatChoice) else ""
 
     @property
-    def parsed(self) -> Any:
+    def parsed(self) -> ParsedT:
         """The answer checked against the model's `response_format`.
 
         A pydantic model class or dataclass gives a validated instance; `"json"` and schema
@@ -288,17 +317,21 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         It is None when there is nothing to parse: without a `response_format`, on a stream
         chunk before the answer is finished, and on a turn that only asks for tool calls.
         Each access validates the text again.
+
+        Type checkers see the configured class: a model configured with `response_format=Trip`
+        gives results whose `parsed` is a `Trip` (the None of a tool-calls turn aside).
         """
         response_format = (self.__pydantic_private__ or {}).get("_response_format")
         first = self._first
         if response_format is None or first.status is ChatModelStatus.PARTIAL:
-            return None
+            return cast(ParsedT, None)
         if first.tool_calls and not first.text:
-            return None
-        return self.parse(response_format)
+            return cast(ParsedT, None)
+        parsed: ParsedT = self.parse(response_format)
+        return parsed
 
     @overload
-    def parse(self, response_format: type[ParsedT]) -> ParsedT: ...
+    def parse(self, response_format: type[T]) -> T: ...
     @overload
     def parse(self, response_format: Literal["json"] | Mapping[str, Any]) -> Any: ...
     def parse(self, response_format: Any) -> Any:
@@ -306,10 +339,14 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
 
         Useful with a class for a typed result: `result.parse(Weather)` is a `Weather`.
         """
-        from .._structured import parse_structured
+        from .._structured import parse_structured, truncation_cause
 
-        truncated = self._first.status is ChatModelStatus.TRUNCATED_FINAL
-        return parse_structured(self.text, response_format, truncated=truncated)
+        cut_short_by = None
+        if self._first.status is ChatModelStatus.TRUNCATED_FINAL:
+            max_tokens = (self.__pydantic_private__ or {}).get("_max_tokens")
+            used = self.usage.completion_tokens if self.usage is not None else None
+            cut_short_by = truncation_cause(max_tokens, used)
+        return parse_structured(self.text, response_format, cut_short_by=cut_short_by)
 
     def to_message(self) -> dict[str, Any]:
         """Return the first choice as an assistant message for the next call's history."""

@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import pytest
 from pydantic import BaseModel
 
-from tests.integration.conftest import MODEL, TOO_LONG
+from tests.integration.conftest import EXAMPLE_TOOL_TURN, MODEL, TOO_LONG
 from ycloud_chat import (
     AsyncChatModel,
     AsyncChatSDK,
@@ -173,3 +173,31 @@ async def test_a_stream_left_midway_then_a_request_that_works(sdk: AsyncChatSDK)
     result = await model.configure(max_tokens=10).run("Say yes.")
     assert result.status.is_final
     assert result.text
+
+
+# The examples' worked call, then the question: SmolLM2-135M copies the call.
+EXAMPLE_TURN: list[MessageInput] = [*EXAMPLE_TOOL_TURN, "What is the weather in Oslo?"]
+
+
+async def test_the_local_model_calls_a_tool_and_run_tools_answers_it(sdk: AsyncChatSDK) -> None:
+    cities: list[str] = []
+
+    def get_weather(city: str) -> dict[str, object]:
+        """The current weather in a city."""
+        cities.append(city)
+        return {"city": city, "degrees": 21}
+
+    model = sdk.chat.completions(MODEL).configure(
+        tools=[get_weather], tool_choice="required", temperature=0, max_tokens=60
+    )
+    result = await model.run(EXAMPLE_TURN)
+    assert result.status is ChatModelStatus.TOOL_CALLS
+    assert result.tool_calls is not None
+    [call] = result.tool_calls
+    assert call.function.name == "get_weather"
+    assert set(call.function.arguments) == {"city"}
+
+    run = await model.configure(tool_choice="auto").run_tools(EXAMPLE_TURN, max_rounds=3)
+    assert cities, "the tool was called"
+    assert run.rounds >= 2
+    assert [m["role"] for m in run.messages[len(EXAMPLE_TURN) :]][:2] == ["assistant", "tool"]

@@ -1,0 +1,61 @@
+"""The noxfile finds pyenv's Pythons under pyenv's own shim, and skips missing ones off CI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+
+import noxfile
+import pytest
+
+PYENV_VERSIONS = "2.7.18\n3.9.18\n3.10.13\n3.11.7\n3.12.1\n3.13.0\n"
+
+
+@pytest.fixture
+def fake_pyenv(monkeypatch: pytest.MonkeyPatch) -> None:
+    answers = {
+        ("versions", "--bare", "--skip-aliases"): PYENV_VERSIONS,
+        ("version-name",): "3.11.7\n",
+    }
+    monkeypatch.setattr(noxfile, "_pyenv", lambda *args: answers[args])
+    monkeypatch.setattr(shutil, "which", lambda name: f"/shims/{name}")
+
+
+@pytest.mark.usefixtures("fake_pyenv")
+def test_pyenv_shim_selection_is_extended(monkeypatch: pytest.MonkeyPatch) -> None:
+    # What pyenv's shim sets when it starts `python3 -m nox`: only python3's own version.
+    monkeypatch.setenv("PYENV_VERSION", "3.11.7")
+    noxfile._expose_pyenv_interpreters()
+    assert os.environ["PYENV_VERSION"] == "3.11.7:3.10.13:3.12.1:3.13.0"
+
+
+@pytest.mark.usefixtures("fake_pyenv")
+def test_pyenv_without_a_selection_keeps_the_default_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("PYENV_VERSION", raising=False)
+    noxfile._expose_pyenv_interpreters()
+    assert os.environ["PYENV_VERSION"] == "3.11.7:3.10.13:3.12.1:3.13.0"
+
+
+def test_without_pyenv_nothing_is_selected(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PYENV_VERSION", raising=False)
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    noxfile._expose_pyenv_interpreters()
+    assert "PYENV_VERSION" not in os.environ
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("1", True), ("yes", True), ("", False), ("0", False), ("False", False)],
+)
+def test_ci_requires_every_python(value: str, expected: bool) -> None:
+    assert noxfile._on_ci({"CI": value}) is expected
+    assert noxfile._on_ci({}) is False
+
+
+def test_sessions_for_one_python(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(noxfile, "INSTALLED", ["3.11"])
+    assert noxfile._first_installed("3.12", "3.13", "3.11") == "3.11"
+    monkeypatch.setattr(noxfile, "INSTALLED", [])
+    assert noxfile._first_installed("3.12", "3.13", "3.11") == "3.12"  # nox then names it
