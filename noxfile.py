@@ -66,15 +66,21 @@ def _pyenv(*args: str) -> str:
     return result.stdout if result.returncode == 0 else ""
 
 
-def _runs(version: str) -> bool:
-    """Whether `python<version>` is on PATH and starts (a pyenv shim may be there and fail)."""
+def _release(version: str) -> tuple[int, ...] | None:
+    """The release of `python<version>` on PATH (3, 11, 2), or None when it is not there.
+
+    It must start: a pyenv shim may be on PATH for a version pyenv has not selected.
+    """
     if shutil.which(f"python{version}") is None:
-        return False
+        return None
+    command = [f"python{version}", "-c", "import sys; print(*sys.version_info[:3])"]
     try:
-        result = subprocess.run([f"python{version}", "-c", "pass"], capture_output=True, timeout=30)
+        result = subprocess.run(command, capture_output=True, text=True, timeout=30)
     except (OSError, subprocess.TimeoutExpired):
-        return False
-    return result.returncode == 0
+        return None
+    if result.returncode != 0:
+        return None
+    return tuple(int(part) for part in result.stdout.split())
 
 
 def _on_ci(environ: Mapping[str, str]) -> bool:
@@ -83,7 +89,8 @@ def _on_ci(environ: Mapping[str, str]) -> bool:
 
 
 _expose_pyenv_interpreters()
-INSTALLED = [version for version in PYTHONS if _runs(version)]
+RELEASES = {version: release for version in PYTHONS if (release := _release(version))}
+INSTALLED = list(RELEASES)
 MISSING = [version for version in PYTHONS if version not in INSTALLED]
 # CI must test every supported Python; elsewhere the suite runs on those installed, and nox
 # reports each missing one as skipped.
@@ -91,9 +98,14 @@ ON_CI = _on_ci(os.environ)
 nox.options.error_on_missing_interpreters = ON_CI
 
 
-def _first_installed(*preferred: str) -> str:
-    """The first of `preferred` installed here (the first one when none is, to say so)."""
-    return next((version for version in preferred if version in INSTALLED), preferred[0])
+def _first_installed(*preferred: str, at_least: tuple[int, ...] = ()) -> str | None:
+    """The first of `preferred` installed here (of release `at_least` or newer), else None."""
+    fit = [version for version in preferred if RELEASES.get(version, ()) >= (at_least or (0,))]
+    return fit[0] if fit else None
+
+
+# mkdocs-material and the pinned pymdown-extensions need Python 3.11.5 or newer.
+DOCS_PYTHON = _first_installed("3.12", "3.13", "3.11", at_least=(3, 11, 5))
 
 
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
@@ -130,9 +142,14 @@ def typecheck(session: nox.Session) -> None:
     session.run("mypy", ".")
 
 
-@nox.session(python=_first_installed("3.12", "3.13", "3.11"))  # mkdocs-material: 3.11+
+@nox.session(python=DOCS_PYTHON or False)
 def docs(session: nox.Session) -> None:
     """Run every example of the docs against the testing kit, then build the site strictly."""
+    if DOCS_PYTHON is None:
+        reason = "the docs' tools need Python 3.11.5 or newer (3.11 to 3.13); none is installed"
+        if ON_CI:
+            session.error(reason)
+        session.skip(reason)
     session.install(".", *group("docs"))
     session.run("pytest", "-q", "tests/test_docs.py")
     session.run(
@@ -237,7 +254,7 @@ def llm(session: nox.Session) -> None:
         session.error("the local model is not available (see the error above)")
 
 
-@nox.session(python=_first_installed("3.11", "3.12", "3.13", "3.10"))
+@nox.session(python=_first_installed("3.11", "3.12", "3.13", "3.10") or "3.11")
 def bench(session: nox.Session) -> None:
     """The benchmark against raw httpx and the openai SDK; writes bench/results/.
 

@@ -55,7 +55,41 @@ def test_ci_requires_every_python(value: str, expected: bool) -> None:
 
 
 def test_sessions_for_one_python(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(noxfile, "INSTALLED", ["3.11"])
+    monkeypatch.setattr(noxfile, "RELEASES", {"3.11": (3, 11, 7)})
     assert noxfile._first_installed("3.12", "3.13", "3.11") == "3.11"
-    monkeypatch.setattr(noxfile, "INSTALLED", [])
-    assert noxfile._first_installed("3.12", "3.13", "3.11") == "3.12"  # nox then names it
+    assert noxfile._first_installed("3.12", "3.13", "3.11", at_least=(3, 11, 5)) == "3.11"
+    # Debian 12's Python is 3.11.2: too old for the docs' pinned tools.
+    monkeypatch.setattr(noxfile, "RELEASES", {"3.11": (3, 11, 2)})
+    assert noxfile._first_installed("3.12", "3.13", "3.11", at_least=(3, 11, 5)) is None
+    monkeypatch.setattr(noxfile, "RELEASES", {})
+    assert noxfile._first_installed("3.12", "3.13", "3.11") is None
+
+
+class Skipped(Exception):
+    pass
+
+
+class Session:
+    """What the docs session uses of a nox session when it cannot run."""
+
+    def skip(self, reason: str) -> None:
+        raise Skipped(reason)
+
+    def error(self, reason: str) -> None:
+        raise AssertionError(reason)
+
+
+@pytest.mark.parametrize("on_ci", [False, True])
+def test_docs_without_a_fit_python_skip_or_fail_on_ci(
+    monkeypatch: pytest.MonkeyPatch, on_ci: bool
+) -> None:
+    monkeypatch.setattr(noxfile, "DOCS_PYTHON", None)
+    monkeypatch.setattr(noxfile, "ON_CI", on_ci)
+    expected = AssertionError if on_ci else Skipped
+    with pytest.raises(expected, match=r"need Python 3\.11\.5 or newer"):
+        noxfile.docs(Session())
+
+
+def test_this_machine_s_releases() -> None:
+    for version, release in noxfile.RELEASES.items():
+        assert ".".join(map(str, release[:2])) == version

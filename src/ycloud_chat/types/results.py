@@ -66,6 +66,11 @@ class FinishReason(str, enum.Enum):
     def __str__(self) -> str:
         return str(self.value)
 
+    def __reduce_ex__(self, protocol: object) -> tuple[Any, ...]:
+        # By value, as Python 3.12 pickles enums: 3.11's first releases pickle by name, which
+        # an unknown value's pseudo-member cannot be found by when unpickled.
+        return type(self), (self._value_,)
+
 
 class ChatModelStatus(enum.Enum):
     """Where a choice stands, derived from the server's `finish_reason`."""
