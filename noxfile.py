@@ -188,7 +188,7 @@ def tests(session: nox.Session) -> None:
             f"not installed here, so skipped: Python {', '.join(MISSING)} "
             f"(the suite runs on {', '.join(INSTALLED)}; CI requires all of {', '.join(PYTHONS)})"
         )
-    session.install(".", *group("test"))
+    session.install(".[aiohttp]", *group("test"))
     args = session.posargs or ["-q"]
     with _integration_servers(session, args) as urls:
         session.run("pytest", *args, env=urls)
@@ -256,11 +256,11 @@ def llm(session: nox.Session) -> None:
 
 @nox.session(python=_first_installed("3.11", "3.12", "3.13", "3.10") or "3.11")
 def bench(session: nox.Session) -> None:
-    """The benchmark against raw httpx and the openai SDK; writes bench/results/.
+    """The benchmark against raw httpx, aiohttp, http.client and openai; writes bench/results/.
 
     A few minutes on two cores. Arguments after `--` go to `python -m bench.run`.
     """
-    session.install(".", *group("bench"))
+    session.install(".[aiohttp]", *group("bench"))
     session.run("python", "-m", "bench.run", *session.posargs)
 
 

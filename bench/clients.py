@@ -1,18 +1,22 @@
-"""The clients under test, each doing the same calls: raw httpx, ycloud_chat, the openai SDK.
+"""The clients under test, each doing the same calls: raw HTTP clients, ycloud_chat, openai.
 
-Every client offers the same four calls, sync or async: `run()` (one non-stream request,
-answer parsed) and `stream(model)` (one streamed answer, every event parsed and consumed).
-The raw httpx client is the baseline: the same request built by hand and `json.loads` on each
-event, the least a correct client can do.
+Every client offers the same calls, sync or async: `run()` (one non-stream request, answer
+parsed) and `stream(model)` (one streamed answer, every event parsed and consumed). The raw
+clients are the baselines: the same request built by hand and `json.loads` on each event,
+the least a correct client can do; raw aiohttp and raw `http.client` are the limits of their
+faces, raw httpx the client ycloud_chat's httpx backend is built on.
 """
 
 from __future__ import annotations
 
+import http.client
 import json
 import uuid
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
+import aiohttp
 import httpx
 
 MESSAGES = [{"role": "user", "content": "Tell me about platypuses"}]
@@ -39,6 +43,13 @@ def _events(lines: Any) -> int:
     return count
 
 
+async def _count(iterator: Any) -> int:
+    count = 0
+    async for _ in iterator:
+        count += 1
+    return count
+
+
 class RawSync:
     """httpx.Client with hand-built requests."""
 
@@ -59,6 +70,75 @@ class RawSync:
 
     def close(self) -> None:
         self.client.close()
+
+
+class RawHTTPClient:
+    """One keep-alive `http.client` connection with hand-built requests."""
+
+    def __init__(self, base_url: str) -> None:
+        parts = urlsplit(base_url)
+        self.path = parts.path + "/chat/completions"
+        self.connection = http.client.HTTPConnection(parts.netloc)
+
+    def _post(self, body: dict[str, Any]) -> http.client.HTTPResponse:
+        headers = {**_headers(), "Content-Type": "application/json"}
+        self.connection.request("POST", self.path, json.dumps(body).encode(), headers)
+        response = self.connection.getresponse()
+        assert response.status == 200, response.status
+        return response
+
+    def run(self) -> None:
+        json.loads(self._post(_body("bench", False)).read())
+
+    def stream(self, model: str) -> int:
+        response = self._post(_body(model, True))
+        count = 0
+        for line in response:
+            if line.startswith(b"data: "):
+                data = line[6:].rstrip(b"\r\n")
+                if data == b"[DONE]":
+                    break
+                json.loads(data)
+                count += 1
+        response.read()  # to the end: the connection is reused
+        return count
+
+    def close(self) -> None:
+        self.connection.close()
+
+
+class RawAiohttp:
+    """aiohttp.ClientSession with hand-built requests."""
+
+    def __init__(self, base_url: str, max_connections: int = 100) -> None:
+        self.url = base_url + "/chat/completions"
+        self.session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=max_connections))
+
+    async def run(self) -> None:
+        async with self.session.post(
+            self.url, json=_body("bench", False), headers=_headers()
+        ) as response:
+            response.raise_for_status()
+            json.loads(await response.read())
+
+    async def stream(self, model: str) -> int:
+        return await _count(self.open_stream(model))
+
+    async def open_stream(self, model: str) -> Any:
+        """An async iterator of parsed events (also for the many-streams memory test)."""
+        async with self.session.post(
+            self.url, json=_body(model, True), headers=_headers()
+        ) as response:
+            response.raise_for_status()
+            async for line in response.content:
+                if line.startswith(b"data: "):
+                    data = line[6:].rstrip(b"\r\n")
+                    if data == b"[DONE]":
+                        break
+                    yield json.loads(data)
+
+    async def close(self) -> None:
+        await self.session.close()
 
 
 class RawAsync:
@@ -125,16 +205,20 @@ class YCloudSync:
 
 
 class YCloudAsync:
-    """ycloud_chat.AsyncChatSDK."""
+    """ycloud_chat.AsyncChatSDK on one of its HTTP backends."""
+
+    backend: Literal["aiohttp", "httpx"] = "aiohttp"
 
     def __init__(self, base_url: str, max_connections: int = 100) -> None:
         from ycloud_chat import AsyncChatSDK
 
-        client = None
-        if max_connections > 100:
-            client = httpx.AsyncClient(limits=httpx.Limits(max_connections=max_connections))
-        self.http_client = client
-        self.sdk = AsyncChatSDK(base_url=base_url, auth=KEY, max_retries=0, http_client=client)
+        self.sdk = AsyncChatSDK(
+            base_url=base_url,
+            auth=KEY,
+            max_retries=0,
+            http_backend=self.backend,
+            max_connections=max_connections,
+        )
         self.completions = self.sdk.chat.completions
         self.model = self.completions("bench")
 
@@ -156,8 +240,12 @@ class YCloudAsync:
 
     async def close(self) -> None:
         await self.sdk.aclose()
-        if self.http_client is not None:
-            await self.http_client.aclose()
+
+
+class YCloudAsyncHttpx(YCloudAsync):
+    """ycloud_chat.AsyncChatSDK pinned to httpx."""
+
+    backend = "httpx"
 
 
 class OpenAISync:
@@ -187,34 +275,29 @@ class OpenAISync:
 
 
 class OpenAIAsync:
-    """openai.AsyncOpenAI."""
+    """openai.AsyncOpenAI on its default httpx client."""
 
     def __init__(self, base_url: str, max_connections: int = 100) -> None:
         import openai
 
-        limits = httpx.Limits(max_connections=max_connections)
-        self.http_client = httpx.AsyncClient(limits=limits)
+        self.http_client = self._http_client(max_connections)
         self.client = openai.AsyncOpenAI(
             base_url=base_url, api_key=KEY, max_retries=0, http_client=self.http_client
         )
+
+    def _http_client(self, max_connections: int) -> Any:
+        import openai
+
+        return openai.DefaultAsyncHttpxClient(limits=_limits(max_connections))
 
     async def run(self) -> None:
         await self.client.chat.completions.create(model="bench", messages=MESSAGES)  # type: ignore[arg-type]
 
     async def stream(self, model: str) -> int:
-        count = 0
-        stream = await self.client.chat.completions.create(
-            model=model,
-            messages=MESSAGES,  # type: ignore[arg-type]
-            stream=True,
-        )
-        async with stream:
-            async for _ in stream:
-                count += 1
-        return count
+        return await _count(self.open_stream(model))
 
     async def open_stream(self, model: str) -> Any:
-        """An async iterator of chunks (for the many-streams memory test)."""
+        """An async iterator of chunks (also for the many-streams memory test)."""
         stream = await self.client.chat.completions.create(
             model=model,
             messages=MESSAGES,  # type: ignore[arg-type]
@@ -229,13 +312,38 @@ class OpenAIAsync:
         await self.http_client.aclose()
 
 
+class OpenAIAioAsync(OpenAIAsync):
+    """openai.AsyncOpenAI on `DefaultAioHttpClient` (the `openai[aiohttp]` extra)."""
+
+    def _http_client(self, max_connections: int) -> Any:
+        import openai
+
+        return openai.DefaultAioHttpClient(limits=_limits(max_connections))
+
+
+def _limits(max_connections: int) -> Any:
+    """The openai SDK's connection limits with more connections (its httpx's own type)."""
+    import openai._constants
+
+    defaults = openai._constants.DEFAULT_CONNECTION_LIMITS
+    return type(defaults)(
+        max_connections=max_connections,
+        max_keepalive_connections=defaults.max_keepalive_connections,
+        keepalive_expiry=defaults.keepalive_expiry,
+    )
+
+
 SYNC: dict[str, Callable[[str], Any]] = {
     "httpx": RawSync,
+    "http.client": RawHTTPClient,
     "ycloud_chat": YCloudSync,
     "openai": OpenAISync,
 }
 ASYNC: dict[str, Callable[..., Any]] = {
     "httpx": RawAsync,
+    "aiohttp": RawAiohttp,
     "ycloud_chat": YCloudAsync,
+    "ycloud_chat httpx": YCloudAsyncHttpx,
     "openai": OpenAIAsync,
+    "openai aiohttp": OpenAIAioAsync,
 }

@@ -14,6 +14,7 @@ import gc
 import json
 import os
 import platform
+import random
 import subprocess
 import sys
 import tempfile
@@ -30,9 +31,13 @@ from .report import write_report
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = Path(__file__).resolve().parent / "results"
-CONCURRENCY = (1, 8, 32, 128)
+CONCURRENCY = (1, 8, 32, 128, 512)
+# Every async client gets the same pool: 100 connections, the default of ycloud_chat, httpx
+# and aiohttp. At 512 in flight the requests beyond it wait for a connection.
+CONNECTIONS = 100
 STREAM_CHUNKS = 10_000
-NAMES = ("httpx", "ycloud_chat", "openai")
+# The many-streams memory test: the raw clients, both backends of ours, openai.
+MEMORY_NAMES = ("httpx", "aiohttp", "ycloud_chat", "ycloud_chat httpx", "openai")
 
 Samples = dict[str, list[float]]
 
@@ -43,7 +48,7 @@ def expected_count(name: str, kind: str) -> int:
     ycloud_chat gives a result only for a chunk that brings news: not for the role-only chunk,
     nor for each piece of a tool call's arguments (the call is shown whole when it finishes).
     """
-    if name != "ycloud_chat":
+    if not name.startswith("ycloud_chat"):
         return STREAM_CHUNKS + 3
     return STREAM_CHUNKS + 2 if kind == "text" else 2
 
@@ -77,21 +82,58 @@ def measured(samples: Samples, key: str, units: int) -> Iterator[None]:
     samples[key + " cpu"].append(cpu / units * 1e6)
 
 
-def sync_round(base_url: str, samples: Samples, requests: int) -> None:
-    """Sequential non-stream requests and the two streams, on each sync client."""
-    for name in NAMES:
-        client = clients.SYNC[name](base_url)
-        try:
+# Each non-stream figure repeats its batch of requests for at least this long: a batch of the
+# fastest clients is over in a few tens of milliseconds, too short to measure on a busy machine.
+MIN_SECONDS = 0.5
+
+
+class Window:
+    """A measurement over repeated batches: the units done, and the wall and CPU time taken."""
+
+    def __init__(self) -> None:
+        self.units = 0
+        self.wall, self.cpu = time.perf_counter(), time.process_time()
+
+    @property
+    def open(self) -> bool:
+        """True while the window is shorter than `MIN_SECONDS`."""
+        return time.perf_counter() - self.wall < MIN_SECONDS
+
+    def record(self, samples: Samples, key: str) -> None:
+        """Record units/s (wall) under `key` and CPU µs per unit under `key + ' cpu'`."""
+        wall, cpu = time.perf_counter() - self.wall, time.process_time() - self.cpu
+        samples[key].append(self.units / wall)
+        samples[key + " cpu"].append(cpu / self.units * 1e6)
+
+
+def _shuffled(names: Any, round_number: int) -> list[str]:
+    """The clients in another order each round, so that no client always runs first or last."""
+    order = list(names)
+    random.Random(round_number).shuffle(order)
+    return order
+
+
+def sync_round(base_url: str, samples: Samples, requests: int, round_number: int) -> None:
+    """Sequential non-stream requests, then the two streams, each figure on every sync client."""
+    made = {name: clients.SYNC[name](base_url) for name in clients.SYNC}
+    try:
+        for name in _shuffled(made, round_number):
+            client = made[name]
             for _ in range(10):
                 client.run()
-            with measured(samples, f"sync run {name}", requests):
+            window = Window()
+            while window.open:
                 for _ in range(requests):
                     client.run()
-            for kind in ("text", "tools"):
+                window.units += requests
+            window.record(samples, f"sync run {name}")
+        for kind in ("text", "tools"):
+            for name in _shuffled(made, round_number):
                 with measured(samples, f"sync stream {kind} {name}", STREAM_CHUNKS + 3):
-                    count = client.stream(f"{kind}-{STREAM_CHUNKS}")
+                    count = made[name].stream(f"{kind}-{STREAM_CHUNKS}")
                 assert count == expected_count(name, kind), (name, kind, count)
-        finally:
+    finally:
+        for client in made.values():
             client.close()
 
 
@@ -103,29 +145,41 @@ async def _async_runs(client: Any, concurrency: int, requests: int) -> None:
     await asyncio.gather(*(worker(requests // concurrency) for _ in range(concurrency)))
 
 
-async def _async_measure(
-    base_url: str, name: str, samples: Samples, requests: int, streams: bool
+async def _async_figure(
+    base_url: str, name: str, samples: Samples, kind: str, concurrency: int, requests: int
 ) -> None:
-    client = clients.ASYNC[name](base_url, max_connections=max(CONCURRENCY))
+    """One figure of one async client (`kind`: "run", "text" or "tools"), on a fresh client."""
+    client = clients.ASYNC[name](base_url, max_connections=CONNECTIONS)
     try:
-        await _async_runs(client, 8, 64)
-        for concurrency in CONCURRENCY:
-            total = max(requests, concurrency * 4) // concurrency * concurrency
-            with measured(samples, f"async run c={concurrency} {name}", total):
-                await _async_runs(client, concurrency, total)
-        if streams:
-            for kind in ("text", "tools"):
-                with measured(samples, f"async stream {kind} {name}", STREAM_CHUNKS + 3):
-                    count = await client.stream(f"{kind}-{STREAM_CHUNKS}")
-                assert count == expected_count(name, kind), (name, kind, count)
+        await _async_runs(client, 8, 64)  # warm up: connections, imports, first schemas
+        if kind == "run":
+            batch = max(requests, concurrency * 4) // concurrency * concurrency
+            window = Window()
+            while window.open:
+                await _async_runs(client, concurrency, batch)
+                window.units += batch
+            window.record(samples, f"async run c={concurrency} {name}")
+        else:
+            await client.stream(f"{kind}-100")
+            with measured(samples, f"async stream {kind} {name}", STREAM_CHUNKS + 3):
+                count = await client.stream(f"{kind}-{STREAM_CHUNKS}")
+            assert count == expected_count(name, kind), (name, kind, count)
     finally:
         await client.close()
 
 
-def async_round(base_url: str, samples: Samples, requests: int) -> None:
-    """Async throughput at every concurrency and the two streams, on each async client."""
-    for name in NAMES:
-        asyncio.run(_async_measure(base_url, name, samples, requests, streams=True))
+def async_round(base_url: str, samples: Samples, requests: int, round_number: int) -> None:
+    """Async throughput at every concurrency, then the two streams, each on every async client.
+
+    The clients take turns figure by figure, so a burst of load on the shared machine falls
+    on all of them rather than on one.
+    """
+    figures = [("run", concurrency) for concurrency in CONCURRENCY]
+    figures += [("text", 0), ("tools", 0)]
+    for kind, concurrency in figures:
+        for name in _shuffled(clients.ASYNC, round_number):
+            figure = _async_figure(base_url, name, samples, kind, concurrency, requests)
+            asyncio.run(figure)
 
 
 IMPORTS = {
@@ -135,6 +189,7 @@ IMPORTS = {
     "import ycloud_chat": "import ycloud_chat",
     "from ycloud_chat import ChatSDK": "from ycloud_chat import ChatSDK",
     "from ycloud_chat import AsyncChatSDK": "from ycloud_chat import AsyncChatSDK",
+    "aiohttp": "import aiohttp",
     "ChatSDK and a first model": (
         "from ycloud_chat import ChatSDK; "
         "ChatSDK(base_url='http://127.0.0.1:9/v1').chat.completions('m')"
@@ -155,7 +210,7 @@ with open("/proc/self/status") as status:
             rss = int(line.split()[1])
 print(json.dumps({{"ms": elapsed * 1000, "cpu_ms": cpu * 1000, "rss_kb": rss, "faces": sorted(
     name for name in ("ycloud_chat._sync.client", "ycloud_chat._async.client", "httpx",
-                      "pydantic", "anyio") if name in sys.modules)}}))
+                      "pydantic", "anyio", "aiohttp") if name in sys.modules)}}))
 """
 
 
@@ -232,7 +287,7 @@ asyncio.run(main({name!r}, {base_url!r}, {streams}, {chunks}))
 def many_streams(base_url: str, streams: int, chunks: int) -> dict[str, dict[str, float]]:
     """RSS of a process holding `streams` open streams, as they are read chunk by chunk."""
     figures = {}
-    for name in NAMES:
+    for name in MEMORY_NAMES:
         script = _MANY_STREAMS.format(name=name, base_url=base_url, streams=streams, chunks=chunks)
         output = subprocess.run(
             [sys.executable, "-c", script], capture_output=True, text=True, check=True, cwd=ROOT
@@ -244,7 +299,7 @@ def many_streams(base_url: str, streams: int, chunks: int) -> dict[str, dict[str
 def main(argv: list[str] | None = None) -> None:
     """Run every round, then write the report under bench/results/."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=7)
     parser.add_argument("--requests", type=int, default=400, help="non-stream calls per figure")
     parser.add_argument("--import-repeats", type=int, default=7)
     parser.add_argument("--streams", type=int, default=1000, help="concurrent open streams")
@@ -257,8 +312,8 @@ def main(argv: list[str] | None = None) -> None:
     with running_server() as base_url:
         for round_number in range(args.rounds):
             gc.collect()
-            sync_round(base_url, samples, args.requests)
-            async_round(base_url, samples, args.requests)
+            sync_round(base_url, samples, args.requests, round_number)
+            async_round(base_url, samples, args.requests, round_number)
             print(f"round {round_number + 1}/{args.rounds} done", file=sys.stderr)
         memory = many_streams(base_url, args.streams, args.stream_chunks)
     imports = import_figures(args.import_repeats)
@@ -279,7 +334,8 @@ def main(argv: list[str] | None = None) -> None:
 def _versions() -> dict[str, str]:
     from importlib.metadata import version
 
-    return {name: version(name) for name in ("httpx", "pydantic", "openai", "ycloud-chat")}
+    names = ("httpx", "aiohttp", "pydantic", "openai", "ycloud-chat")
+    return {name: version(name) for name in names}
 
 
 if __name__ == "__main__":

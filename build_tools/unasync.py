@@ -89,6 +89,11 @@ PROSE = [
     (re.compile(r"\baclose\(\)"), "close()"),
     (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
     (
+        re.compile(r"http_backend: `\"aiohttp\"` or `\"httpx\"`.*?Both behave the same\.", re.S),
+        'http_backend: `"httpx"` (or None): the sync face runs on httpx. (The async face\n'
+        "            can also run on aiohttp.)",
+    ),
+    (
         re.compile(r"The async face: the source the sync face is generated from\."),
         "The sync face: plain blocking code, generated from the async source.",
     ),

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import ExitStack
 
 import pytest
 
+from tests import loopback
 from tests.faults.server import FaultServer
+from ycloud_chat._constants import ENV_HTTP_BACKEND
 
 
 @pytest.fixture(
@@ -19,6 +22,39 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
     """Run every async test on asyncio and on trio: the async face is anyio-neutral."""
     backend: tuple[str, dict[str, object]] = request.param
     return backend
+
+
+@pytest.fixture(params=["aiohttp", "httpx"])
+def http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
+    """Run the test on each HTTP backend of the async face (aiohttp: on asyncio only).
+
+    The SDKs the test makes choose it from $YCLOUD_CHAT_HTTP_BACKEND; on aiohttp, the
+    httpx transports `make_sdk` is given are served on loopback ports.
+    """
+    backend: str = request.param
+    monkeypatch.setenv(ENV_HTTP_BACKEND, backend)
+    if backend != "aiohttp":
+        yield backend
+        return
+    with ExitStack() as servers:
+        monkeypatch.setattr(loopback, "SERVERS", servers)
+        yield backend
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """aiohttp runs on asyncio only: drop its runs on trio and on the sync face."""
+    kept, dropped = [], []
+    for item in items:
+        params = getattr(item, "callspec", None)
+        params = params.params if params is not None else {}
+        on_asyncio = params.get("anyio_backend", ("",))[0] == "asyncio"
+        if params.get("http_backend") == "aiohttp" and not on_asyncio:
+            dropped.append(item)
+        else:
+            kept.append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
 
 
 @pytest.fixture

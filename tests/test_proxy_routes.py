@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import importlib.util
 
+import httpx
 import pytest
 
 from ycloud_chat import ConfigurationError
-from ycloud_chat._proxies import check_proxy, proxy_routes
+from ycloud_chat._proxies import check_proxy, proxy_for, proxy_routes
 from ycloud_chat.types.misc import UNDEFINED
 
 LOOPBACK = {"all://localhost": None, "all://127.0.0.1": None, "all://[::1]": None}
@@ -84,3 +85,44 @@ def test_socks_needs_socksio(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(importlib.util, "find_spec", lambda name: None)
     with pytest.raises(ConfigurationError, match="socksio"):
         check_proxy("socks5://p:1080")
+
+
+ENVIRONMENT = {
+    "HTTP_PROXY": "http://web-proxy:3128",
+    "HTTPS_PROXY": "http://tls-proxy:3128",
+    "ALL_PROXY": "http://any-proxy:3128",
+    "NO_PROXY": "internal.example, 10.0.0.7, [fd00::1], http://pinned.example:8080",
+}
+URLS = [
+    "http://api.example/v1/chat/completions",
+    "https://api.example/v1/chat/completions",
+    "https://internal.example/v1",
+    "https://deep.internal.example/v1",
+    "https://notinternal.example/v1",
+    "http://10.0.0.7:8000/v1",
+    "http://[fd00::1]:8000/v1",
+    "http://pinned.example:8080/v1",
+    "http://pinned.example:9090/v1",
+    "http://localhost:8080/v1",
+    "http://127.0.0.1/v1",
+    "ws://api.example/v1",
+]
+
+
+@pytest.mark.parametrize("url", URLS)
+def test_proxy_for_chooses_as_httpx_mounts_do(url: str) -> None:
+    """The aiohttp backend's choice of proxy is httpx's choice among the same routes."""
+    routes = proxy_routes(UNDEFINED, environ=ENVIRONMENT)
+    direct = httpx.MockTransport(lambda request: httpx.Response(200))
+    proxied = {
+        proxy: httpx.MockTransport(lambda request: httpx.Response(200))
+        for proxy in routes.values()
+        if proxy
+    }
+    mounts = {
+        pattern: None if proxy is None else proxied[proxy] for pattern, proxy in routes.items()
+    }
+    with httpx.Client(transport=direct, mounts=mounts) as client:
+        chosen = client._transport_for_url(httpx.URL(url))
+    expected = next((proxy for proxy, transport in proxied.items() if transport is chosen), None)
+    assert proxy_for(routes, url) == expected

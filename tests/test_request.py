@@ -278,6 +278,11 @@ def test_new_request_id_is_a_fresh_uuid4() -> None:
     assert first != second
     assert uuid.UUID(first).version == 4
     assert str(uuid.UUID(first)) == first
+    ids = [new_request_id() for _ in range(2000)]
+    assert len(set(ids)) == len(ids)
+    parsed = [uuid.UUID(request_id) for request_id in ids]
+    assert all(u.version == 4 and u.variant == uuid.RFC_4122 for u in parsed)
+    assert {str(u)[19] for u in parsed} == set("89ab")  # every variant digit comes up
 
 
 def test_no_authorization_for_no_auth() -> None:

@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import copy
 import json
+import pickle
 from collections.abc import Mapping
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -608,6 +610,38 @@ def test_reasoning_deltas() -> None:
         ("Thinking.", "ing.", "", ""),
         ("Thinking.", "", "Answer", "Answer"),
     ]
+
+
+def test_stream_choices_equal_choices_built_whole() -> None:
+    """The cumulative text is cut when read: every way of reading a choice sees it whole."""
+    acc = StreamAccumulator(context())
+    pieces = [f"w{i} " for i in range(600)]  # past the point where the pieces are joined
+    results = [feed(acc, chunk(delta(content=piece, reasoning_content="r"))) for piece in pieces]
+    expected: list[DeltaChatChoice[ToolCall]] = [
+        DeltaChatChoice(
+            text="".join(pieces[: i + 1]),
+            reasoning_text="r" * (i + 1),
+            status=ChatModelStatus.PARTIAL,
+            delta=piece,
+            reasoning_delta="r",
+        )
+        for i, piece in enumerate(pieces)
+    ]
+    for result, whole in reversed(list(zip(results, expected, strict=True))):  # older ones last
+        choice = result.choices[0]
+        assert choice == whole
+        assert repr(choice) == repr(whole)
+        assert choice.model_dump() == whole.model_dump()
+        assert list(choice.model_dump()) == list(DeltaChatChoice.model_fields)
+        assert choice.model_dump_json() == whole.model_dump_json()
+        assert dict(choice) == dict(whole)
+        assert hash(choice) == hash(whole)
+    fresh = feed(acc, chunk(delta(content="!")))
+    copied = copy.copy(fresh.choices[0])
+    assert copied.text == "".join(pieces) + "!"
+    assert pickle.loads(pickle.dumps(fresh)).choices[0].text == copied.text
+    assert fresh.model_copy(update={"id": "x"}).text == copied.text
+    assert fresh.choices[0].model_copy(update={"delta": "?"}).text == copied.text
 
 
 def test_several_choices_in_a_stream() -> None:

@@ -11,6 +11,8 @@ from __future__ import annotations
 import copy
 import logging
 import os
+import ssl
+import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -19,10 +21,12 @@ import httpx
 
 from ._auth import BaseAuth, resolve_auth
 from ._checks import (
+    HTTPBackend,
     VerifyTypes,
     check_base_url_scheme,
     check_folder_id,
     check_headers,
+    check_max_connections,
     check_size_limit,
     check_verify,
     normalise_base_url,
@@ -31,6 +35,7 @@ from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_LIST_TIMEOUT,
     DEFAULT_MAX_BODY_BYTES,
+    DEFAULT_MAX_CONNECTIONS,
     DEFAULT_MAX_EVENT_BYTES,
     DEFAULT_MAX_RETRIES,
     DEFAULT_RUN_TIMEOUT,
@@ -75,7 +80,10 @@ class BaseTransport(Generic[ClientT]):
     """
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
-    _pooled_transport: ClassVar[Callable[..., Any]]
+    # The face's pairs from `_concurrency`: which backend, the pooled client it runs on, and
+    # whether a caller's client keeps the SDK's deadlines.
+    _choose_backend: ClassVar[Callable[..., HTTPBackend]]
+    _pooled_client: ClassVar[Callable[..., tuple[Any, HTTPBackend]]]
     _bound_client: ClassVar[Callable[..., bool]]
 
     def __init__(
@@ -92,6 +100,8 @@ class BaseTransport(Generic[ClientT]):
         proxy: ProxyInput = UNDEFINED,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        http_backend: HTTPBackend | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
             raise ConfigurationTypeError(
@@ -116,18 +126,41 @@ class BaseTransport(Generic[ClientT]):
         self.max_body_bytes = max_body_bytes
         self.max_event_bytes = max_event_bytes
         self._owns_client = http_client is None
-        self.client: ClientT = http_client or self._new_client(check_verify(verify), proxy)
         # Whether every read ends by the deadline the SDK sets (so that draining is safe).
         self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
+        backend = type(self)._choose_backend(http_backend, own_client=http_client is not None)
+        # The proxies are read now (a bad variable fails here), the client made on first use.
+        routes = proxy_routes(proxy) if http_client is None else {}
+        self._pool: _Pool[ClientT] = _Pool(
+            http_client,
+            type(self)._pooled_client,
+            backend=backend,
+            verify=check_verify(verify),
+            max_connections=max_connections,
+            routes=routes,
+        )
 
-    def _new_client(self, verify: Any, proxy: ProxyInput) -> Any:
-        """A client of pooled transports: the direct one, and one per proxy that is routed to."""
-        pooled = type(self)._pooled_transport
-        mounts = {
-            pattern: None if url is None else pooled(verify, url)
-            for pattern, url in proxy_routes(proxy).items()
-        }
-        return self._client_class(transport=pooled(verify), mounts=mounts, follow_redirects=False)
+    @property
+    def client(self) -> ClientT:
+        """The pooled client: the caller's, or the SDK's own, made on the first request.
+
+        Made then, not before, because the async face's depends on the event loop: aiohttp
+        on asyncio, httpx on trio.
+        """
+        client = self._pool.client
+        return client if client is not None else self._pool.make_client()
+
+    @property
+    def backend(self) -> HTTPBackend:
+        """The HTTP backend the requests go over (settled by the first request)."""
+        return self._pool.backend
+
+    def close_pool(self) -> ClientT | None:
+        """Mark the pool closed, if this transport owns it; the client to close, if one was made."""
+        if not self._owns_client:
+            return None
+        self._pool.closed = True
+        return self._pool.client
 
     def shared(self, **settings: Any) -> Self:
         """A transport over the same pool with other settings; closing it leaves the pool open."""
@@ -217,6 +250,50 @@ class BaseTransport(Generic[ClientT]):
             )
 
 
+class _Pool(Generic[ClientT]):
+    """The HTTP client a transport shares with its copies, and what to make it with."""
+
+    __slots__ = (
+        "backend",
+        "client",
+        "closed",
+        "lock",
+        "make",
+        "max_connections",
+        "routes",
+        "verify",
+    )
+
+    def __init__(
+        self,
+        client: ClientT | None,
+        make: Callable[..., tuple[Any, HTTPBackend]],
+        *,
+        backend: HTTPBackend,
+        verify: ssl.SSLContext | bool,
+        max_connections: int,
+        routes: dict[str, str | None],
+    ) -> None:
+        self.client = client
+        self.make = make
+        self.backend = backend
+        self.verify = verify
+        self.max_connections = max_connections
+        self.routes = routes
+        self.closed = False
+        self.lock = threading.Lock()  # one client, however many threads ask at once
+
+    def make_client(self) -> ClientT:
+        with self.lock:
+            if self.client is None:
+                if self.closed:
+                    raise ClientClosedError("this SDK is closed: make a new one")
+                self.client, self.backend = self.make(
+                    self.backend, self.verify, self.max_connections, self.routes
+                )
+            return self.client
+
+
 class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
     """The entry point's arguments, checks and copies, shared by `AsyncChatSDK` and `ChatSDK`."""
 
@@ -243,6 +320,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         allow_insecure_http: bool = False,
         max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
+        http_backend: HTTPBackend | None = None,
+        max_connections: int = DEFAULT_MAX_CONNECTIONS,
     ) -> None:
         max_retries = check_max_retries(max_retries)
         default_timeout = check_timeout(timeout)
@@ -264,6 +343,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             proxy=proxy,
             max_body_bytes=check_size_limit(max_body_bytes, "max_body_bytes"),
             max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
+            http_backend=http_backend,
+            max_connections=check_max_connections(max_connections),
         )
         self._transport = transport
         self.chat = self._chat_class(transport)
@@ -339,7 +420,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         return (
             f"{type(self).__name__}(folder_id={getattr(self, 'folder_id', None)!r}, "
             f"base_url={getattr(self, 'base_url', None)!r}, "
-            f"auth={getattr(transport, 'auth', None)!r})"
+            f"auth={getattr(transport, 'auth', None)!r}, "
+            f"http_backend={getattr(transport, 'backend', None)!r})"
         )
 
 

@@ -7,7 +7,7 @@ import os
 import re
 import ssl
 from collections.abc import Mapping
-from typing import Union
+from typing import Literal, Union
 from urllib.parse import urlsplit
 
 import httpx
@@ -15,10 +15,13 @@ import httpx
 from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
+    "HTTPBackend",
     "VerifyTypes",
     "check_base_url_scheme",
     "check_folder_id",
     "check_headers",
+    "check_http_backend",
+    "check_max_connections",
     "check_size_limit",
     "check_verify",
     "is_printable_header_value",
@@ -27,6 +30,7 @@ __all__ = [
 ]
 
 VerifyTypes = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
+HTTPBackend = Literal["aiohttp", "httpx"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
@@ -176,3 +180,17 @@ def check_verify(verify: object) -> ssl.SSLContext | bool:
         raise ConfigurationError(
             f"verify={path!r} is not a readable CA bundle: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def check_http_backend(value: object, name: str) -> HTTPBackend:
+    """Check `http_backend=` (or the environment variable `name`): "aiohttp" or "httpx"."""
+    if value == "aiohttp" or value == "httpx":
+        return value
+    raise ConfigurationError(f'{name} must be "aiohttp" or "httpx", got {value!r}')
+
+
+def check_max_connections(value: object) -> int:
+    """Check `max_connections=`: a positive number of connections."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ConfigurationError(f"max_connections must be a positive integer, got {value!r}")
+    return value

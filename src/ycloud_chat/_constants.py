@@ -32,10 +32,14 @@ MIN_ATTEMPT_TIME = 0.5
 # A server's Retry-After longer than this is not worth waiting for inside one call.
 MAX_RETRY_AFTER = 60.0
 
+DEFAULT_MAX_CONNECTIONS = 100
+DEFAULT_MAX_KEEPALIVE = 64
 # Enough idle connections for a threaded server (one SDK shared by dozens of threads) to
 # reuse them instead of reconnecting.
 DEFAULT_LIMITS = httpx.Limits(
-    max_connections=100, max_keepalive_connections=64, keepalive_expiry=30
+    max_connections=DEFAULT_MAX_CONNECTIONS,
+    max_keepalive_connections=DEFAULT_MAX_KEEPALIVE,
+    keepalive_expiry=30,
 )
 
 USER_AGENT = f"ycloud-chat/{__version__} python/{sys.version_info[0]}.{sys.version_info[1]}"
@@ -50,3 +54,5 @@ ENV_BASE_URL = "YC_BASE_URL"
 ENV_API_KEY = "YC_API_KEY"
 ENV_IAM_TOKEN = "YC_IAM_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_TOKEN = "YC_TOKEN"  # noqa: S105
+# "httpx" pins the async face to httpx; "aiohttp" is its default where aiohttp is installed.
+ENV_HTTP_BACKEND = "YCLOUD_CHAT_HTTP_BACKEND"

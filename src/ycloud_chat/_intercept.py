@@ -1,9 +1,9 @@
 """The hook behind `FakeChatAPI.intercept()`: the SDK's own clients answered by a stand-in.
 
-The pooled transports the SDK makes (`async_pooled_transport`, `pooled_transport`) are these
-subclasses of httpx's: while a stand-in is set, every request goes to it instead of the
-network. A client made before the stand-in was set is answered too, so an SDK made at import
-time is covered.
+The pooled transports the SDK makes on httpx are these subclasses of httpx's, and the aiohttp
+backend's client asks `stand_in()` itself: while a stand-in is set, every request goes to it
+instead of the network. A client made before the stand-in was set is answered too, so an SDK
+made at import time is covered.
 """
 
 from __future__ import annotations
@@ -15,7 +15,13 @@ from typing import Protocol, TypeVar
 
 import httpx
 
-__all__ = ["AsyncInterceptableTransport", "InterceptableTransport", "StandIn", "intercepted"]
+__all__ = [
+    "AsyncInterceptableTransport",
+    "InterceptableTransport",
+    "StandIn",
+    "intercepted",
+    "stand_in",
+]
 
 T = TypeVar("T")
 
@@ -50,6 +56,11 @@ class AsyncInterceptableTransport(httpx.AsyncHTTPTransport):
         if stand_in is not None:
             return await stand_in.handle_async_request(request)
         return await super().handle_async_request(request)
+
+
+def stand_in() -> StandIn | None:
+    """The stand-in answering the SDK's clients now, if any (the aiohttp backend asks)."""
+    return _stand_in
 
 
 @contextlib.contextmanager

@@ -11,11 +11,12 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from urllib.parse import urlsplit
 
 from ._exceptions import ConfigurationError
 from .types.misc import UNDEFINED, UndefinedOr
 
-__all__ = ["ProxyInput", "check_proxy", "proxy_routes"]
+__all__ = ["ProxyInput", "check_proxy", "proxy_for", "proxy_routes"]
 
 ProxyInput = UndefinedOr["str | None"]
 """What `proxy=` takes: a proxy URL, None for none, or left out for the environment's."""
@@ -106,3 +107,31 @@ def _direct_patterns(host: str) -> list[str]:
         domain = host.lstrip(".*")
         return [f"all://{domain}", f"all://*.{domain}"] if domain else []
     return [f"all://[{address}]" if address.version == 6 else f"all://{address}"]
+
+
+def proxy_for(routes: Mapping[str, str | None], url: str) -> str | None:
+    """The proxy `routes` give `url` (None: direct), chosen as httpx chooses among mounts.
+
+    The most specific pattern that matches wins: one with a port, then the longest host,
+    then a scheme over `all`. (The aiohttp backend asks this; httpx mounts the routes.)
+    """
+    target = urlsplit(url)
+    host = (target.hostname or "").lower()
+    best: tuple[bool, int, bool] | None = None
+    chosen = None
+    for pattern, proxy in routes.items():
+        parts = urlsplit(pattern)
+        if parts.scheme not in ("all", target.scheme):
+            continue
+        pattern_host = (parts.hostname or "").lower()
+        if pattern_host.startswith("*."):
+            if not host.endswith(pattern_host[1:]):
+                continue
+        elif pattern_host and pattern_host != host:
+            continue
+        if parts.port is not None and parts.port != target.port:
+            continue
+        rank = (parts.port is not None, len(pattern_host), parts.scheme != "all")
+        if best is None or rank > best:
+            best, chosen = rank, proxy
+    return chosen

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-import uuid
+import os
 from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -70,8 +70,19 @@ def model_uri(
 
 
 def new_request_id() -> str:
-    """A fresh `x-client-request-id` for one call (kept across its retries)."""
-    return str(uuid.uuid4())
+    """A fresh `x-client-request-id` for one call (kept across its retries): a UUID4.
+
+    What `str(uuid.uuid4())` gives, from the same random bytes, without the UUID object.
+    """
+    digits = os.urandom(16).hex()
+    return (
+        f"{digits[:8]}-{digits[8:12]}-4{digits[13:16]}-"
+        f"{_VARIANT[digits[16]]}{digits[17:20]}-{digits[20:]}"
+    )
+
+
+# The first digit of a UUID's fourth group holds its variant (RFC 4122: binary 10xx).
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
 
 
 def build_headers(
@@ -171,6 +182,10 @@ def build_embeddings_body(
     return {"model": uri, "input": texts, **config.wire_fragment()}
 
 
+# One encoder for every body, not one made by `json.dumps` per request.
+_encode = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False).encode
+
+
 def encode_body(body: Mapping[str, Any], extra_keys: Collection[str] = ()) -> bytes:
     """The JSON body as httpx sends it (compact UTF-8), or an error naming what cannot be sent.
 
@@ -179,8 +194,7 @@ def encode_body(body: Mapping[str, Any], extra_keys: Collection[str] = ()) -> by
     text to embed or the setting (`extra_keys` are those that came from `extra_query`).
     """
     try:
-        text = json.dumps(body, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-        return text.encode("utf-8")
+        return _encode(body).encode("utf-8")
     except UnicodeEncodeError:
         raise _unencodable(body, extra_keys) from None
 

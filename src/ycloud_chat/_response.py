@@ -28,6 +28,8 @@ from ._exceptions import (
 )
 from ._sse import EventTooLarge, ServerSentEvent, SSEDecoder
 from .types.results import (
+    _DELTA_FIELDS,
+    _LAZY_TEXT,
     ChatChoice,
     ChatModelResult,
     ChatModelStatus,
@@ -60,9 +62,14 @@ _SHAPE_ERRORS = (TypeError, ValueError, AttributeError, LookupError, OverflowErr
 
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
-_set = object.__setattr__
 _new = object.__new__
-_fast_fields: dict[type[BaseModel], set[str]] = {}
+# The slots of every pydantic model, set through their descriptors (the models are frozen).
+_set_instance_dict = BaseModel.__dict__["__dict__"].__set__
+_set_fields_set = BaseModel.__dict__["__pydantic_fields_set__"].__set__
+_set_extra = BaseModel.__dict__["__pydantic_extra__"].__set__
+_set_private = BaseModel.__dict__["__pydantic_private__"].__set__
+# Per model class: its field names, and whether it has private attributes.
+_fast_fields: dict[type[BaseModel], tuple[set[str], bool]] = {}
 
 
 def construct(
@@ -76,21 +83,27 @@ def construct(
     so does a model with private attributes when `private` (shared, read-only, by a call's
     results) is not given.
     """
-    names = _fast_fields.get(cls)
-    if names is None:
-        names = _fast_fields[cls] = set(cls.model_fields)
-    if len(fields) != len(names) or (private is None and cls.__private_attributes__):
+    known = _fast_fields.get(cls)
+    if known is None:
+        known = _fast_fields[cls] = (set(cls.model_fields), bool(cls.__private_attributes__))
+    names, has_private = known
+    if len(fields) != len(names) or (private is None and has_private):
         slow = cls.model_construct(**fields)
         if private is not None:
-            _set(slow, "__pydantic_private__", private)
+            _set_private(slow, private)
         return slow
-    instance = _new(cls)
-    _set(instance, "__dict__", fields)
+    return _fill(_new(cls), fields, names, private)
+
+
+def _fill(
+    instance: ModelT, fields: dict[str, Any], names: set[str], private: dict[str, Any] | None
+) -> ModelT:
+    _set_instance_dict(instance, fields)
     # One set shared by every instance of the class: the result models are frozen, and
     # pydantic copies the set before it changes one (model_copy).
-    _set(instance, "__pydantic_fields_set__", names)
-    _set(instance, "__pydantic_extra__", None)
-    _set(instance, "__pydantic_private__", private)
+    _set_fields_set(instance, names)
+    _set_extra(instance, None)
+    _set_private(instance, private)
     return instance
 
 
@@ -369,6 +382,45 @@ class _ToolCallBuilder:
 
 _PARTIAL = ChatModelStatus.PARTIAL
 _USAGE = ChatModelStatus.USAGE
+_DELTA_FIELDS_SET = set(_DELTA_FIELDS)
+_RESULT_FIELDS_SET = set(ChatModelResult.model_fields)
+
+
+class CumulativeText:
+    """Text that grows piece by piece, from which any earlier prefix can still be cut.
+
+    Appending costs no copy of the text so far; the pieces are joined every
+    `_JOIN_EVERY` appends, and when a prefix is read. `(joined, pending)` is replaced as a
+    whole, so a reader in another thread always sees every piece appended before it.
+    """
+
+    __slots__ = ("_parts", "length")
+
+    _JOIN_EVERY = 32  # a stream holds at most this many pieces apart
+
+    def __init__(self) -> None:
+        self._parts: tuple[str, list[str]] = ("", [])
+        self.length = 0
+
+    def append(self, piece: str) -> None:
+        """Add a piece at the end."""
+        joined, pending = self._parts
+        pending.append(piece)
+        self.length += len(piece)
+        if len(pending) >= self._JOIN_EVERY:
+            self._parts = (joined + "".join(pending), [])
+
+    def prefix(self, length: int) -> str:
+        """The text as it stood when it was `length` characters long."""
+        joined, pending = self._parts
+        if len(joined) < length:
+            joined += "".join(pending)
+        return joined if len(joined) == length else joined[:length]
+
+    @property
+    def whole(self) -> str:
+        """The text so far."""
+        return self.prefix(self.length)
 
 
 class _ChoiceState(Generic[ToolCallT]):
@@ -386,8 +438,8 @@ class _ChoiceState(Generic[ToolCallT]):
     def __init__(self, index: int) -> None:
         self.index = index
         self.role = "assistant"
-        self.text = ""
-        self.reasoning: str | None = None
+        self.text = CumulativeText()
+        self.reasoning: CumulativeText | None = None
         self.finish_reason: FinishReason | None = None
         self.builders: dict[int, _ToolCallBuilder] = {}
         self.tool_calls: tuple[ToolCallT, ...] | None = None
@@ -412,20 +464,33 @@ class _ChoiceState(Generic[ToolCallT]):
     def snapshot(
         self, status: ChatModelStatus, delta: str = "", reasoning_delta: str = ""
     ) -> DeltaChatChoice[ToolCallT]:
-        return construct(
-            DeltaChatChoice,
-            {
-                "index": self.index,
-                "role": self.role,
-                "text": self.text,
-                "status": status,
-                "finish_reason": self.finish_reason,
-                "tool_calls": self.tool_calls,
-                "reasoning_text": self.reasoning,
-                "delta": delta,
-                "reasoning_delta": reasoning_delta,
-            },
-        )
+        """The choice as it stands; its text fields are cut from the cumulative text when read."""
+        text, reasoning = self.text, self.reasoning
+        fields = {
+            "index": self.index,
+            "role": self.role,
+            "status": status,
+            "finish_reason": self.finish_reason,
+            "tool_calls": self.tool_calls,
+            "delta": delta,
+            "reasoning_delta": reasoning_delta,
+            _LAZY_TEXT: (
+                text,
+                text.length,
+                reasoning,
+                0 if reasoning is None else reasoning.length,
+            ),
+        }
+        choice: DeltaChatChoice[ToolCallT] = _new(DeltaChatChoice)
+        _set_instance_dict(choice, fields)  # `_fill()`, inlined: one choice per chunk
+        _set_fields_set(choice, _DELTA_FIELDS_SET)
+        _set_extra(choice, None)
+        _set_private(choice, None)
+        return choice
+
+    @property
+    def reasoning_text(self) -> str | None:
+        return None if self.reasoning is None else self.reasoning.whole
 
     def usage_snapshot(self) -> DeltaChatChoice[ToolCallT]:
         """The choice on the usage chunk: everything so far, nothing new, no tool calls.
@@ -438,11 +503,11 @@ class _ChoiceState(Generic[ToolCallT]):
             {
                 "index": self.index,
                 "role": self.role,
-                "text": self.text,
+                "text": self.text.whole,
                 "status": _USAGE,
                 "finish_reason": FinishReason.USAGE,
                 "tool_calls": None,
-                "reasoning_text": self.reasoning,
+                "reasoning_text": self.reasoning_text,
                 "delta": "",
                 "reasoning_delta": "",
             },
@@ -455,11 +520,11 @@ class _ChoiceState(Generic[ToolCallT]):
             {
                 "index": self.index,
                 "role": self.role,
-                "text": self.text,
+                "text": self.text.whole,
                 "status": self.status,
                 "finish_reason": self.finish_reason,
                 "tool_calls": self.tool_calls,
-                "reasoning_text": self.reasoning,
+                "reasoning_text": self.reasoning_text,
             },
         )
 
@@ -489,6 +554,8 @@ class StreamAccumulator(Generic[ToolCallT]):
         """The latest result given; after `finish()`, the whole answer."""
         self.call_pieces = 0
         """How many chunks brought pieces of tool calls (news that shows no result yet)."""
+        # A result's fields but its choices, for `_build` (None: to be made again).
+        self._result_fields: dict[str, Any] | None = None
         self.done = False
         """True once `[DONE]` came."""
 
@@ -536,38 +603,40 @@ class StreamAccumulator(Generic[ToolCallT]):
         # Any error value, even `{}` or "", is an error event; only a missing or null one is not.
         if chunk.get("error") is not None:
             raise self._stream_error(chunk)
-        try:
-            return self._feed(chunk)
+        try:  # the body of the stream's hot path, in one call
+            if not self._identified:
+                self._identify(chunk)
+            usage = chunk.get("usage")
+            if usage is not None:
+                usage = _usage(usage)
+                if usage is not None:
+                    self.usage = usage
+                    self._result_fields = None
+            raw_choices = chunk.get("choices")
+            choices: tuple[DeltaChatChoice[ToolCallT], ...] | None = None
+            if raw_choices:
+                if type(raw_choices) is list and len(raw_choices) == 1 and len(self._choices) < 2:
+                    choice = self._feed_choice(raw_choices[0], 0)
+                    if choice is not None:
+                        choices = (choice,)
+                        if len(self._choices) > 1:  # the one choice so far had another index
+                            choices = self._all_choices({choice.index: choice})
+                else:
+                    choices = self._feed_choices(raw_choices)
+            if choices is None:
+                if usage is None:
+                    return None  # nothing new to show
+                choices = self._usage_choices()
+            return self._result(choices)
         except _SHAPE_ERRORS as exc:
             raise self._context.invalid(_malformed("a stream chunk", exc), body=chunk) from exc
 
-    def _feed(self, chunk: Mapping[str, Any]) -> ChatModelResult[ToolCallT] | None:
-        if not self._identified:
-            self._id = _string(chunk.get("id"), "id")
-            self._model = _string(chunk.get("model"), "model")
-            self._created = _created(chunk.get("created"))
-            self._identified = self._id is not None
-        usage = chunk.get("usage")
-        if usage is not None:
-            usage = _usage(usage)
-            if usage is not None:
-                self.usage = usage
-        raw_choices = chunk.get("choices")
-        choices: tuple[DeltaChatChoice[ToolCallT], ...] | None = None
-        if raw_choices:
-            if type(raw_choices) is list and len(raw_choices) == 1 and len(self._choices) < 2:
-                choice = self._feed_choice(raw_choices[0], 0)
-                if choice is not None:
-                    choices = (choice,)
-                    if len(self._choices) > 1:  # the one choice seen so far had another index
-                        choices = self._all_choices({choice.index: choice})
-            else:
-                choices = self._feed_choices(raw_choices)
-        if choices is None:
-            if usage is None:
-                return None  # nothing new to show
-            choices = self._usage_choices()
-        return self._result(choices)
+    def _identify(self, chunk: Mapping[str, Any]) -> None:
+        self._id = _string(chunk.get("id"), "id")
+        self._model = _string(chunk.get("model"), "model")
+        self._created = _created(chunk.get("created"))
+        self._identified = self._id is not None
+        self._result_fields = None
 
     def _result(
         self, choices: tuple[DeltaChatChoice[ToolCallT], ...]
@@ -576,19 +645,26 @@ class StreamAccumulator(Generic[ToolCallT]):
         return self.last
 
     def _build(self, choices: tuple[ChatChoice[ToolCallT], ...]) -> ChatModelResult[ToolCallT]:
-        return construct(
-            ChatModelResult,
-            {
-                "choices": choices,
+        # One result per chunk: its fields but the choices are the same chunk after chunk.
+        fields = self._result_fields
+        if fields is None:
+            fields = self._result_fields = {
+                "choices": (),
                 "usage": self.usage,
                 "id": self._id,
                 "model": self._model,
                 "created": self._created,
                 "request_id": self._request_id,
                 "server_request_id": self._server_request_id,
-            },
-            self._context.private,
-        )
+            }
+        fields = fields.copy()
+        fields["choices"] = choices
+        result: ChatModelResult[ToolCallT] = _new(ChatModelResult)
+        _set_instance_dict(result, fields)  # `_fill()`, inlined: one result per chunk
+        _set_fields_set(result, _RESULT_FIELDS_SET)
+        _set_extra(result, None)
+        _set_private(result, self._context.private)
+        return result
 
     def finish(self, *, whole: bool = True) -> ChatModelResult[ToolCallT] | None:
         """At the end of the stream: a last result for tool calls no `finish_reason` closed.
@@ -660,33 +736,40 @@ class StreamAccumulator(Generic[ToolCallT]):
         This is the stream's hot path. News is new text, new reasoning or a finish reason;
         a role alone or a piece of a tool call is merged and shown later.
         """
-        if not _is_mapping(raw):
+        if type(raw) is not dict and not isinstance(raw, Mapping):
             raise self._context.invalid("a stream choice is not a JSON object", body=raw)
         index = raw.get("index", position)
         if type(index) is not int:
             index = _index(raw, position)
         state = self._choices.get(index) or self._state(index)
         delta = raw.get("delta") or raw.get("message") or {}
-        if not _is_mapping(delta):
+        if type(delta) is not dict and not isinstance(delta, Mapping):
             raise ValueError(f"a choice's delta is not an object: {delta!r}")
-        role = delta.get("role")
-        if role is not None and _string(role, "role"):
-            state.role = role
         text = delta.get("content")
         if type(text) is not str:
-            text = _text(text, "content")
+            text = "" if text is None else _text(text, "content")
         if text:
-            state.text += text
-        reasoning = delta.get("reasoning_content")  # `_reasoning()`, inlined on the hot path
-        if reasoning is None:
-            reasoning = delta.get("reasoning")
-        reasoning = "" if reasoning is None else _text(reasoning, "reasoning_content")
-        if reasoning:
-            state.reasoning = (state.reasoning or "") + reasoning
-        calls = delta.get("tool_calls")
-        if calls:
-            self._merge_tool_calls(state, calls)
-            self.call_pieces += 1
+            state.text.append(text)
+        reasoning = ""
+        others = len(delta) - ("content" in delta)  # keys besides content: calls, role...
+        if others:
+            calls = delta.get("tool_calls")
+            if calls:
+                self._merge_tool_calls(state, calls)
+                self.call_pieces += 1
+            if others > (calls is not None):  # a role or reasoning
+                role = delta.get("role")
+                if role is not None and _string(role, "role"):
+                    state.role = role
+                raw_reasoning = delta.get("reasoning_content")  # `_reasoning()`, inlined
+                if raw_reasoning is None:
+                    raw_reasoning = delta.get("reasoning")
+                if raw_reasoning is not None:
+                    reasoning = _text(raw_reasoning, "reasoning_content")
+                if reasoning:
+                    if state.reasoning is None:
+                        state.reasoning = CumulativeText()
+                    state.reasoning.append(reasoning)
         finish_reason = raw.get("finish_reason")
         if finish_reason is None:
             if text or reasoning:

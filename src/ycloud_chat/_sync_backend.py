@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._constants import DEFAULT_LIMITS
+from ._constants import DEFAULT_LIMITS, DEFAULT_MAX_KEEPALIVE
 from ._intercept import InterceptableTransport
 
 if TYPE_CHECKING:
@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 else:
     _NetworkBackend = _NetworkStream = object
 
-__all__ = ["bound_client", "bounded_by_deadline", "pooled_transport"]
+__all__ = ["bound_client", "bounded_by_deadline", "limits_for", "pooled_transport"]
 
 # The monotonic time the current call must be over by (None: no deadline).
 _DEADLINE: contextvars.ContextVar[float | None] = contextvars.ContextVar(
@@ -51,14 +51,23 @@ def bounded_by_deadline(seconds: float | None) -> Iterator[None]:
         _DEADLINE.reset(token)
 
 
+def limits_for(max_connections: int) -> httpx.Limits:
+    """An httpx pool's limits for `max_connections=` (the keep-alive ones as the defaults)."""
+    return httpx.Limits(
+        max_connections=max_connections,
+        max_keepalive_connections=min(max_connections, DEFAULT_MAX_KEEPALIVE),
+        keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
+    )
+
+
 def pooled_transport(
-    verify: ssl.SSLContext | bool, proxy: str | None = None
+    verify: ssl.SSLContext | bool, limits: httpx.Limits, proxy: str | None = None
 ) -> httpx.HTTPTransport:
     """The sync face's pooled transport (through `proxy`), its I/O bounded by the deadline."""
     import httpcore
 
     context = httpx.create_ssl_context(verify=verify)
-    transport = InterceptableTransport(verify=context, limits=DEFAULT_LIMITS, proxy=proxy)
+    transport = InterceptableTransport(verify=context, limits=limits, proxy=proxy)
     # httpx takes no network backend: its pool (a proxy's too) is still empty, so the backend
     # its connections will use can still be swapped for ours.
     transport._pool._network_backend = _DeadlineBackend(httpcore.SyncBackend())

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 import httpx
 
+from tests import loopback
 from tests.helpers import SECRET
 from ycloud_chat import AsyncChatSDK, AsyncChatStream, AsyncToolCall, ChatModelResult
 
@@ -17,13 +19,22 @@ Handler = Callable[[httpx.Request], httpx.Response]
 def make_sdk(transport: httpx.AsyncBaseTransport | Handler, **kwargs: Any) -> AsyncChatSDK:
     """An SDK (folder `folder1`, key `SECRET` unless given) whose client answers from `transport`.
 
-    A plain function is served through `httpx.MockTransport`.
+    A plain function is served through `httpx.MockTransport`. On the aiohttp backend (the
+    `http_backend` fixture), the transport is served on a loopback port instead.
     """
     if not isinstance(transport, httpx.AsyncBaseTransport):
         transport = httpx.MockTransport(transport)
     kwargs.setdefault("folder_id", "folder1")
     kwargs.setdefault("auth", SECRET)
-    return AsyncChatSDK(http_client=httpx.AsyncClient(transport=transport), **kwargs)
+    if loopback.SERVERS is None:
+        return AsyncChatSDK(http_client=httpx.AsyncClient(transport=transport), **kwargs)
+    sdk = AsyncChatSDK(**kwargs)
+    # The SDK is as it was made for its base_url; only its requests go to the loopback port.
+    intended = urlsplit(sdk.base_url)
+    origin = f"{intended.scheme}://{intended.netloc}"
+    served = loopback.SERVERS.enter_context(loopback.serve(transport, origin))
+    sdk._transport.base_url = served + intended.path
+    return sdk
 
 
 async def collect(stream: AsyncChatStream, into: list[Result] | None = None) -> list[Result]:

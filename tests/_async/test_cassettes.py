@@ -24,6 +24,8 @@ from ycloud_chat import (
 
 from .support import collect, make_sdk
 
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 Result = ChatModelResult[AsyncToolCall]
 
 

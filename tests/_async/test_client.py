@@ -150,8 +150,13 @@ async def test_caller_owned_client_is_left_open_and_own_client_is_closed() -> No
     assert not client.is_closed
     await client.aclose()
     sdk = AsyncChatSDK(folder_id="f", auth="k")
+    own = sdk._transport.client  # made on first use
     await sdk.aclose()
-    assert sdk._transport.client.is_closed
+    assert own.is_closed
+    unused = AsyncChatSDK(folder_id="f", auth="k")
+    await unused.aclose()
+    with pytest.raises(ClientClosedError):
+        await unused.chat.completions("m").run("x")
 
 
 async def test_retries_5xx_with_the_same_request_id() -> None:

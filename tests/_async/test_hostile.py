@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import time
 import tracemalloc
 from collections.abc import Iterator
@@ -53,6 +54,9 @@ from ycloud_chat import (
     InvalidMessageError,
     ResponseTooLargeError,
 )
+from ycloud_chat._constants import ENV_HTTP_BACKEND
+
+pytestmark = pytest.mark.usefixtures("http_backend")
 
 TIMEOUT = 1.0  # the stream and call timeouts of most tests
 SLACK = 0.5  # how late after its deadline a call may end (scheduling on a loaded machine)
@@ -62,11 +66,14 @@ PASSWORD = "hunter2-PASSWORD-77"
 
 
 def face() -> str:
-    """The face under test: `sync`, `asyncio` or `trio`."""
+    """The face under test: `sync`, `asyncio` (with its HTTP backend) or `trio`."""
     try:
-        return sniffio.current_async_library()
+        library = sniffio.current_async_library()
     except RuntimeError:  # sniffio: no event loop runs here
         return "sync"
+    if library == "asyncio":
+        return f"asyncio/{os.environ.get(ENV_HTTP_BACKEND, 'aiohttp')}"
+    return library
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -16,7 +15,9 @@ from tests.replay import Replay, folder_of, recorded_body
 from ycloud_chat import AsyncChatSDK, AsyncChatStream, TextMessage
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
 
-from .support import collect
+from .support import collect, make_sdk
+
+pytestmark = pytest.mark.usefixtures("http_backend")
 
 Flow = Callable[[AsyncChatSDK], Any]  # a coroutine function on the async face
 
@@ -165,19 +166,15 @@ def comparable(results: list[Any]) -> list[Any]:
 async def test_the_kit_reproduces_the_recording(name: str) -> None:
     replay = Replay(name)
     folder = folder_of(replay.interactions[0])
-    replay_client = httpx.AsyncClient(transport=httpx.MockTransport(replay))
-    async with AsyncChatSDK(folder_id=folder, auth="key", http_client=replay_client) as sdk:
+    async with make_sdk(replay, folder_id=folder, auth="key") as sdk:
         recorded = await FLOWS[name](sdk)
     assert replay.done
 
     fake = FakeChatAPI()
     for interaction in replay.interactions:
         script(fake, interaction)
-    fake_client = httpx.AsyncClient(transport=fake.transport())
-    async with AsyncChatSDK(folder_id=folder, auth="key", http_client=fake_client) as sdk:
+    async with make_sdk(fake.transport(), folder_id=folder, auth="key") as sdk:
         faked = await FLOWS[name](sdk)
-    await fake_client.aclose()
-    await replay_client.aclose()
 
     assert comparable(faked) == comparable(recorded)
     assert [request.json for request in fake.requests] == [

@@ -24,11 +24,15 @@ from ycloud_chat import (
     InternalServerError,
 )
 
-pytestmark = pytest.mark.usefixtures("fast_retries")
+pytestmark = pytest.mark.usefixtures("fast_retries", "http_backend")
 
 
-def pool_of(sdk: AsyncChatSDK) -> Any:
-    return sdk._transport.client._transport._pool  # type: ignore[attr-defined]
+def ssl_context_of(sdk: AsyncChatSDK) -> Any:
+    """The TLS context of the SDK's client, on either backend."""
+    client = sdk._transport.client
+    if hasattr(client, "ssl_context"):  # the aiohttp backend's client
+        return client.ssl_context
+    return client._transport._pool._ssl_context  # type: ignore[attr-defined]
 
 
 async def test_with_options_shares_the_pool_and_the_original_owns_it(server: FaultServer) -> None:
@@ -77,19 +81,19 @@ async def test_with_options_rejects_bad_values(kwargs: dict[str, Any], named: st
 
 async def test_tls_is_verified_by_default() -> None:
     async with AsyncChatSDK("f", "k") as sdk:
-        context = pool_of(sdk)._ssl_context
+        context = ssl_context_of(sdk)
         assert context.verify_mode == ssl.CERT_REQUIRED
         assert context.check_hostname
 
 
 async def test_verify_takes_a_ca_bundle_a_context_or_false() -> None:
     async with AsyncChatSDK("f", "k", verify=certifi.where()) as sdk:
-        assert pool_of(sdk)._ssl_context.verify_mode == ssl.CERT_REQUIRED
+        assert ssl_context_of(sdk).verify_mode == ssl.CERT_REQUIRED
     context = ssl.create_default_context()
     async with AsyncChatSDK("f", "k", verify=context) as sdk:
-        assert pool_of(sdk)._ssl_context is context
+        assert ssl_context_of(sdk) is context
     async with AsyncChatSDK("f", "k", verify=False) as sdk:
-        assert pool_of(sdk)._ssl_context.verify_mode == ssl.CERT_NONE
+        assert ssl_context_of(sdk).verify_mode == ssl.CERT_NONE
 
 
 @pytest.mark.parametrize(

@@ -152,8 +152,13 @@ def test_caller_owned_client_is_left_open_and_own_client_is_closed() -> None:
     assert not client.is_closed
     client.close()
     sdk = ChatSDK(folder_id="f", auth="k")
+    own = sdk._transport.client  # made on first use
     sdk.close()
-    assert sdk._transport.client.is_closed
+    assert own.is_closed
+    unused = ChatSDK(folder_id="f", auth="k")
+    unused.close()
+    with pytest.raises(ClientClosedError):
+        unused.chat.completions("m").run("x")
 
 
 def test_retries_5xx_with_the_same_request_id() -> None:

@@ -53,7 +53,7 @@ from .support import Result, collect
 SLACK = 0.5  # how late after its deadline a call may fail (scheduling, loaded CI machines)
 
 
-pytestmark = pytest.mark.usefixtures("fast_retries")
+pytestmark = pytest.mark.usefixtures("fast_retries", "http_backend")
 
 
 @pytest.fixture(autouse=True)

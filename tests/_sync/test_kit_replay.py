@@ -10,7 +10,6 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-import httpx
 import pytest
 from pydantic import BaseModel
 
@@ -19,7 +18,9 @@ from tests.replay import Replay, folder_of, recorded_body
 from ycloud_chat import ChatSDK, ChatStream, TextMessage
 from ycloud_chat.testing import FakeChatAPI, FakeToolCall
 
-from .support import collect
+from .support import collect, make_sdk
+
+pytestmark = pytest.mark.usefixtures("http_backend")
 
 Flow = Callable[[ChatSDK], Any]  # a coroutine function on the async face
 
@@ -164,19 +165,15 @@ def comparable(results: list[Any]) -> list[Any]:
 def test_the_kit_reproduces_the_recording(name: str) -> None:
     replay = Replay(name)
     folder = folder_of(replay.interactions[0])
-    replay_client = httpx.Client(transport=httpx.MockTransport(replay))
-    with ChatSDK(folder_id=folder, auth="key", http_client=replay_client) as sdk:
+    with make_sdk(replay, folder_id=folder, auth="key") as sdk:
         recorded = FLOWS[name](sdk)
     assert replay.done
 
     fake = FakeChatAPI()
     for interaction in replay.interactions:
         script(fake, interaction)
-    fake_client = httpx.Client(transport=fake.transport())
-    with ChatSDK(folder_id=folder, auth="key", http_client=fake_client) as sdk:
+    with make_sdk(fake.transport(), folder_id=folder, auth="key") as sdk:
         faked = FLOWS[name](sdk)
-    fake_client.close()
-    replay_client.close()
 
     assert comparable(faked) == comparable(recorded)
     assert [request.json for request in fake.requests] == [

@@ -10,6 +10,7 @@ so the SDK's pool is really used.
 from __future__ import annotations
 
 import contextlib
+import gzip
 import json
 import select
 import socket
@@ -119,6 +120,7 @@ class FaultServer:
         self.base_url = f"http://127.0.0.1:{self.port}/v1"
         self.received: list[Received] = []
         self.open_connections = 0
+        self.most_connections = 0  # the most open at once
         self._plan: list[Fault] = [ok()]
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -166,6 +168,7 @@ class FaultServer:
             with self._lock:
                 self._sockets.add(sock)
                 self.open_connections += 1
+                self.most_connections = max(self.most_connections, self.open_connections)
                 self._threads.append(thread)
             thread.start()
 
@@ -200,6 +203,9 @@ def _shutdown(sock: socket.socket) -> None:
 
 def checked_out(client: httpx.Client | httpx.AsyncClient) -> int:
     """Connections of a client's pool held by a request or an unclosed response."""
+    in_use = getattr(client, "connections_in_use", None)  # the aiohttp backend's client
+    if in_use is not None:
+        return int(in_use)
     pool = client._transport._pool  # type: ignore[union-attr]
     busy = [conn for conn in pool.connections if not (conn.is_idle() or conn.is_closed())]
     return len(pool._requests) + len(busy)
@@ -369,6 +375,17 @@ def error_event() -> Fault:
         return True
 
     return Fault("sse_error_event", act)
+
+
+def gzipped(*, stream: bool = False, broken: bool = False) -> Fault:
+    """A gzip-compressed answer (JSON, or an event stream), or one that is not gzip at all."""
+    body = _sse_body(*STREAM_EVENTS, "[DONE]") if stream else _json(completion("hello"))
+    body = b"this is not gzip" if broken else gzip.compress(body)
+    content_type = "text/event-stream" if stream else "application/json"
+    return Fault(
+        "bad_gzip" if broken else "gzip",
+        lambda c, _: c.send(200, body, content_type, content_encoding="gzip"),
+    )
 
 
 def status(code: int, message: str = "busy", **headers: str) -> Fault:

@@ -1,4 +1,6 @@
-"""The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines.
+"""The HTTP layer: one pooled client per SDK, the retry loop and the deadlines.
+
+The client is httpx's or, on the async face, aiohttp's behind the same calls (`_aiohttp`).
 
 Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
 what to retry, how long to wait and what each error says are decided by `Exchange` and
@@ -17,8 +19,9 @@ from .._base_client import BaseTransport
 from .._concurrency import (
     async_bound_client,
     async_cancel_shield,
+    async_choose_backend,
     async_deadline_scope,
-    async_pooled_transport,
+    async_pooled_client,
     async_sleep,
 )
 from .._deadline import Deadline
@@ -36,16 +39,18 @@ __all__ = ["AsyncTransport"]
 
 
 class AsyncTransport(BaseTransport[httpx.AsyncClient]):
-    """Sends requests with retries over one pooled `httpx.AsyncClient`."""
+    """Sends requests with retries over one pooled client, httpx's or aiohttp's."""
 
     _client_class = httpx.AsyncClient
-    _pooled_transport = staticmethod(async_pooled_transport)
+    _choose_backend = staticmethod(async_choose_backend)
+    _pooled_client = staticmethod(async_pooled_client)
     _bound_client = staticmethod(async_bound_client)
 
     async def aclose(self) -> None:
         """Close the connection pool, unless the caller (or another SDK) owns the client."""
-        if self._owns_client:
-            await self.client.aclose()
+        client = self.close_pool()
+        if client is not None:
+            await client.aclose()
 
     async def request(
         self,
@@ -102,7 +107,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                 timeout=attempt_timeout(remaining),
             )
             try:
-                with async_deadline_scope(remaining):
+                async with async_deadline_scope(remaining):
                     response, content = await self._attempt(request, exchange, read_body=not stream)
             except Retryable as retry:
                 delay = self.delay_before_retry(exchange, retry.headers)

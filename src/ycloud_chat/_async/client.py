@@ -42,6 +42,12 @@ class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
             decompression (default 64 MiB); a larger one raises `ResponseTooLargeError`.
         max_event_bytes: the largest single event of a stream (default 16 MiB); a larger
             one raises `ResponseTooLargeError`.
+        http_backend: `"aiohttp"` or `"httpx"`: the HTTP client the async face runs on.
+            By default it is aiohttp on asyncio when it is installed (`pip install
+            "ycloud-chat[aiohttp]"`), httpx otherwise, and `YCLOUD_CHAT_HTTP_BACKEND=httpx`
+            pins httpx. Trio and an `http_client` of your own run on httpx; so does the
+            sync face, which takes `"httpx"` only. Both behave the same.
+        max_connections: the most connections the SDK's pool opens at once (100).
 
     Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).

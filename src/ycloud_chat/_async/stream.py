@@ -119,7 +119,7 @@ async def _next_chunk(
 ) -> bytes | None:
     """The next piece of the body (None at its end), waited for until the next result is due."""
     try:
-        with async_deadline_scope(parser.read_bound()):
+        async with async_deadline_scope(parser.read_bound()):
             return await anext(body, None)
     except TimeoutError as exc:
         raise exchange.stalled_stream_error(exc) from exc
@@ -135,7 +135,7 @@ async def _drain(body: AsyncGenerator[bytes, None]) -> None:
     """
     ends = time.monotonic() + STREAM_DRAIN_GRACE
     try:
-        with async_deadline_scope(STREAM_DRAIN_GRACE):
+        async with async_deadline_scope(STREAM_DRAIN_GRACE):
             async for _ in body:
                 if time.monotonic() > ends:
                     return

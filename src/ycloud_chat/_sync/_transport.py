@@ -1,6 +1,8 @@
 # GENERATED from src/ycloud_chat/_async/_transport.py by build_tools/unasync.py: DO NOT EDIT.
 # Edit the async source and run `nox -s unasync`.
-"""The HTTP layer: one pooled httpx client per SDK, the retry loop and the deadlines.
+"""The HTTP layer: one pooled client per SDK, the retry loop and the deadlines.
+
+The client is httpx's or, on the async face, aiohttp's behind the same calls (`_aiohttp`).
 
 Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
 what to retry, how long to wait and what each error says are decided by `Exchange` and
@@ -19,8 +21,9 @@ from .._base_client import BaseTransport
 from .._concurrency import (
     bound_client,
     cancel_shield,
+    choose_backend,
     deadline_scope,
-    pooled_transport,
+    pooled_client,
     sleep,
 )
 from .._deadline import Deadline
@@ -38,16 +41,18 @@ __all__ = ["Transport"]
 
 
 class Transport(BaseTransport[httpx.Client]):
-    """Sends requests with retries over one pooled `httpx.Client`."""
+    """Sends requests with retries over one pooled client, httpx's or aiohttp's."""
 
     _client_class = httpx.Client
-    _pooled_transport = staticmethod(pooled_transport)
+    _choose_backend = staticmethod(choose_backend)
+    _pooled_client = staticmethod(pooled_client)
     _bound_client = staticmethod(bound_client)
 
     def close(self) -> None:
         """Close the connection pool, unless the caller (or another SDK) owns the client."""
-        if self._owns_client:
-            self.client.close()
+        client = self.close_pool()
+        if client is not None:
+            client.close()
 
     def request(
         self,

@@ -44,6 +44,9 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
             decompression (default 64 MiB); a larger one raises `ResponseTooLargeError`.
         max_event_bytes: the largest single event of a stream (default 16 MiB); a larger
             one raises `ResponseTooLargeError`.
+        http_backend: `"httpx"` (or None): the sync face runs on httpx. (The async face
+            can also run on aiohttp.)
+        max_connections: the most connections the SDK's pool opens at once (100).
 
     Use it as a context manager, or call `close()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).

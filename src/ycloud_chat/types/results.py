@@ -7,7 +7,7 @@ import enum
 import sys
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import Any, Generic, Literal, cast, overload
+from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
 from typing_extensions import TypeVar  # (pydantic's own dependency) a default, before 3.13
@@ -172,6 +172,50 @@ class DeltaChatChoice(ChatChoice[ToolCallT]):
 
     delta: str = ""
     reasoning_delta: str = ""
+
+    if not TYPE_CHECKING:
+        # A stream makes one choice per chunk. Its cumulative `text` and `reasoning_text`
+        # are cut from the stream's growing text when first read (most loops read only
+        # `delta`), so a long stream does not copy its whole text on every chunk. Every
+        # way of reading the fields (attributes, `model_dump`, `==`, `repr`, `copy`,
+        # pickling) goes through `__getattr__` or `__dict__`, which fill them in first.
+
+        @property
+        def __dict__(self) -> dict[str, Any]:
+            fields = _INSTANCE_DICT.__get__(self)
+            if _LAZY_TEXT in fields:
+                fields = _fill_text(self, fields)
+            return fields
+
+        @__dict__.setter
+        def __dict__(self, fields: dict[str, Any]) -> None:
+            _INSTANCE_DICT.__set__(self, fields)
+
+        def __getattr__(self, name: str) -> Any:
+            if name == "text" or name == "reasoning_text":
+                fields = self.__dict__
+                if name in fields:
+                    return fields[name]
+            return super().__getattr__(name)
+
+
+# The key a streamed choice's `__dict__` holds until its text is read: (text, its length,
+# reasoning or None, its length), in place of the `text` and `reasoning_text` fields.
+_LAZY_TEXT = "_cumulative"
+_INSTANCE_DICT = BaseModel.__dict__["__dict__"]
+
+
+def _fill_text(choice: DeltaChatChoice[Any], fields: dict[str, Any]) -> dict[str, Any]:
+    """Cut the text fields of a streamed choice and put them in its `__dict__`, in order."""
+    text, text_length, reasoning, reasoning_length = fields[_LAZY_TEXT]
+    cut = {
+        "text": text.prefix(text_length),
+        "reasoning_text": None if reasoning is None else reasoning.prefix(reasoning_length),
+    }
+    # A new dict, swapped in whole: a reader in another thread sees the old one or this one.
+    filled = {name: cut[name] if name in cut else fields[name] for name in _DELTA_FIELDS}
+    _INSTANCE_DICT.__set__(choice, filled)
+    return filled
 
 
 class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT, ParsedT]):
@@ -358,6 +402,9 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         from .._messages import choice_to_wire
 
         return choice_to_wire(self._first)
+
+
+_DELTA_FIELDS = tuple(DeltaChatChoice.model_fields)
 
 
 @dataclasses.dataclass(frozen=True)
