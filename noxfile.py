@@ -21,7 +21,7 @@ import nox
 
 nox.needs_version = ">=2024.10.9"
 nox.options.default_venv_backend = "uv|virtualenv"
-nox.options.sessions = ["lint", "typecheck", "docs", "tests"]
+nox.options.sessions = ["lint", "typecheck", "docs", "tests", "slow"]
 
 ROOT = Path(__file__).parent
 PYTHONS = ["3.10", "3.11", "3.12", "3.13"]
@@ -32,6 +32,7 @@ import local_llm  # noqa: E402  (build_tools/ is no package; the demo and tests 
 
 ENV_LLM_URL = "YCLOUD_CHAT_LLM_URL"  # a running server for the integration tests
 ENV_EMBEDDINGS_URL = "YCLOUD_CHAT_EMBEDDINGS_URL"  # and one that answers /v1/embeddings
+EXTRAS = sorted(PYPROJECT["project"]["optional-dependencies"])  # the slow suites test them all
 EXAMPLES = [
     "sync_basic.py",
     "async_service.py",
@@ -189,9 +190,21 @@ def tests(session: nox.Session) -> None:
             f"(the suite runs on {', '.join(INSTALLED)}; CI requires all of {', '.join(PYTHONS)})"
         )
     session.install(".[aiohttp]", *group("test"))
-    args = session.posargs or ["-q"]
+    args = session.posargs or ["-q", "-m", "not slow"]
     with _integration_servers(session, args) as urls:
         session.run("pytest", *args, env=urls)
+
+
+SLOW_PYTHON = _first_installed("3.12", "3.11", "3.13", "3.10")
+
+
+@nox.session(python=SLOW_PYTHON or False)
+def slow(session: nox.Session) -> None:
+    """The slow suites (real processes and servers) once, on one Python, with every extra."""
+    if SLOW_PYTHON is None:
+        session.skip("no Python of 3.10 to 3.13 is installed")
+    session.install(f".[{','.join(EXTRAS)}]", *group("slow"))
+    session.run("pytest", *(session.posargs or ["-q", "-m", "slow"]))
 
 
 @contextmanager
