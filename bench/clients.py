@@ -1,10 +1,12 @@
 """The clients under test, each doing the same calls: raw HTTP clients, ycloud_chat, openai.
 
 Every client offers the same calls, sync or async: `run()` (one non-stream request, answer
-parsed) and `stream(model)` (one streamed answer, every event parsed and consumed). The raw
-clients are the baselines: the same request built by hand and `json.loads` on each event,
-the least a correct client can do; raw aiohttp and raw `http.client` are the limits of their
-faces, raw httpx the client ycloud_chat's httpx backend is built on.
+parsed) and `stream(model, read)` (one streamed answer, every event parsed and read as a user
+reads it: the new text of each chunk, or with `read="text"` ycloud_chat's cumulative `text`).
+The raw clients are the baselines: the same request built by hand, `json.loads` on each event
+and its `choices[0].delta.content` taken, the least a correct client can do; raw aiohttp and
+raw `http.client` are the limits of their faces, raw httpx the client ycloud_chat's httpx
+backend is built on.
 """
 
 from __future__ import annotations
@@ -31,6 +33,16 @@ def _body(model: str, stream: bool) -> dict[str, Any]:
     return {"model": model, "messages": MESSAGES, "stream": stream}
 
 
+Read = Literal["delta", "text"]
+"""What a stream loop reads of each chunk: its new text, or (ycloud_chat) the text so far."""
+
+
+def _take_delta(event: Any) -> Any:
+    """What a raw client's user reads of an event: its first choice's new content."""
+    choices = event["choices"]
+    return choices[0]["delta"].get("content") if choices else None
+
+
 def _events(lines: Any) -> int:
     count = 0
     for line in lines:
@@ -38,7 +50,9 @@ def _events(lines: Any) -> int:
             data = line[6:]
             if data == "[DONE]":
                 break
-            json.loads(data)
+            choices = json.loads(data)["choices"]  # `_take_delta()`, inlined as users write it
+            if choices:
+                choices[0]["delta"].get("content")
             count += 1
     return count
 
@@ -48,6 +62,11 @@ async def _count(iterator: Any) -> int:
     async for _ in iterator:
         count += 1
     return count
+
+
+def _read_chunk(chunk: Any) -> Any:
+    """What an openai user reads of a chunk: its first choice's new content."""
+    return chunk.choices[0].delta.content if chunk.choices else None
 
 
 class RawSync:
@@ -62,7 +81,7 @@ class RawSync:
         response.raise_for_status()
         json.loads(response.content)
 
-    def stream(self, model: str) -> int:
+    def stream(self, model: str, read: Read = "delta") -> int:
         body = _body(model, True)
         with self.client.stream("POST", self.url, json=body, headers=_headers()) as response:
             response.raise_for_status()
@@ -90,7 +109,7 @@ class RawHTTPClient:
     def run(self) -> None:
         json.loads(self._post(_body("bench", False)).read())
 
-    def stream(self, model: str) -> int:
+    def stream(self, model: str, read: Read = "delta") -> int:
         response = self._post(_body(model, True))
         count = 0
         for line in response:
@@ -98,7 +117,7 @@ class RawHTTPClient:
                 data = line[6:].rstrip(b"\r\n")
                 if data == b"[DONE]":
                     break
-                json.loads(data)
+                _take_delta(json.loads(data))
                 count += 1
         response.read()  # to the end: the connection is reused
         return count
@@ -121,11 +140,11 @@ class RawAiohttp:
             response.raise_for_status()
             json.loads(await response.read())
 
-    async def stream(self, model: str) -> int:
+    async def stream(self, model: str, read: Read = "delta") -> int:
         return await _count(self.open_stream(model))
 
     async def open_stream(self, model: str) -> Any:
-        """An async iterator of parsed events (also for the many-streams memory test)."""
+        """An async iterator of what is read of each event (also for the memory test)."""
         async with self.session.post(
             self.url, json=_body(model, True), headers=_headers()
         ) as response:
@@ -135,7 +154,7 @@ class RawAiohttp:
                     data = line[6:].rstrip(b"\r\n")
                     if data == b"[DONE]":
                         break
-                    yield json.loads(data)
+                    yield _take_delta(json.loads(data))
 
     async def close(self) -> None:
         await self.session.close()
@@ -154,7 +173,7 @@ class RawAsync:
         response.raise_for_status()
         json.loads(response.content)
 
-    async def stream(self, model: str) -> int:
+    async def stream(self, model: str, read: Read = "delta") -> int:
         body = _body(model, True)
         async with self.client.stream("POST", self.url, json=body, headers=_headers()) as response:
             response.raise_for_status()
@@ -164,17 +183,19 @@ class RawAsync:
                     data = line[6:]
                     if data == "[DONE]":
                         break
-                    json.loads(data)
+                    choices = json.loads(data)["choices"]  # `_take_delta()`, inlined
+                    if choices:
+                        choices[0]["delta"].get("content")
                     count += 1
             return count
 
     async def open_stream(self, model: str) -> Any:
-        """An async iterator of parsed events (for the many-streams memory test)."""
+        """An async iterator of what is read of each event (for the memory test)."""
         body = _body(model, True)
         async with self.client.stream("POST", self.url, json=body, headers=_headers()) as response:
             async for line in response.aiter_lines():
                 if line.startswith("data: ") and line != "data: [DONE]":
-                    yield json.loads(line[6:])
+                    yield _take_delta(json.loads(line[6:]))
 
     async def close(self) -> None:
         await self.client.aclose()
@@ -193,11 +214,17 @@ class YCloudSync:
     def run(self) -> None:
         self.model.run(MESSAGES)
 
-    def stream(self, model: str) -> int:
+    def stream(self, model: str, read: Read = "delta") -> int:
         count = 0
         with self.completions(model).run_stream(MESSAGES) as stream:
-            for _ in stream:
-                count += 1
+            if read == "text":
+                for result in stream:
+                    result.text  # noqa: B018 (what the loop measures: reading it)
+                    count += 1
+            else:
+                for result in stream:
+                    result.delta  # noqa: B018
+                    count += 1
         return count
 
     def close(self) -> None:
@@ -225,18 +252,24 @@ class YCloudAsync:
     async def run(self) -> None:
         await self.model.run(MESSAGES)
 
-    async def stream(self, model: str) -> int:
+    async def stream(self, model: str, read: Read = "delta") -> int:
         count = 0
         async with self.completions(model).run_stream(MESSAGES) as stream:
-            async for _ in stream:
-                count += 1
+            if read == "text":
+                async for result in stream:
+                    result.text  # noqa: B018 (what the loop measures: reading it)
+                    count += 1
+            else:
+                async for result in stream:
+                    result.delta  # noqa: B018
+                    count += 1
         return count
 
     async def open_stream(self, model: str) -> Any:
-        """An async iterator of results (for the many-streams memory test)."""
+        """An async iterator of each result's delta (for the many-streams memory test)."""
         async with self.completions(model).run_stream(MESSAGES) as stream:
             async for result in stream:
-                yield result
+                yield result.delta
 
     async def close(self) -> None:
         await self.sdk.aclose()
@@ -259,14 +292,15 @@ class OpenAISync:
     def run(self) -> None:
         self.client.chat.completions.create(model="bench", messages=MESSAGES)  # type: ignore[arg-type]
 
-    def stream(self, model: str) -> int:
+    def stream(self, model: str, read: Read = "delta") -> int:
         count = 0
         with self.client.chat.completions.create(
             model=model,
             messages=MESSAGES,  # type: ignore[arg-type]
             stream=True,
         ) as stream:
-            for _ in stream:
+            for chunk in stream:
+                _read_chunk(chunk)
                 count += 1
         return count
 
@@ -293,11 +327,11 @@ class OpenAIAsync:
     async def run(self) -> None:
         await self.client.chat.completions.create(model="bench", messages=MESSAGES)  # type: ignore[arg-type]
 
-    async def stream(self, model: str) -> int:
+    async def stream(self, model: str, read: Read = "delta") -> int:
         return await _count(self.open_stream(model))
 
     async def open_stream(self, model: str) -> Any:
-        """An async iterator of chunks (also for the many-streams memory test)."""
+        """An async iterator of each chunk's new content (also for the memory test)."""
         stream = await self.client.chat.completions.create(
             model=model,
             messages=MESSAGES,  # type: ignore[arg-type]
@@ -305,7 +339,7 @@ class OpenAIAsync:
         )
         async with stream:
             async for chunk in stream:
-                yield chunk
+                yield _read_chunk(chunk)
 
     async def close(self) -> None:
         await self.client.close()

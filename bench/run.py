@@ -36,8 +36,18 @@ CONCURRENCY = (1, 8, 32, 128, 512)
 # and aiohttp. At 512 in flight the requests beyond it wait for a connection.
 CONNECTIONS = 100
 STREAM_CHUNKS = 10_000
+# The stream figures: (figure, the server's answer, what the loop reads of each chunk). The
+# raw clients and openai take each event's new content in every figure; ycloud_chat reads
+# `delta`, or in "text read" the cumulative `text`, as a UI re-rendering the answer does.
+STREAM_FIGURES = (
+    ("text", "text", "delta"),
+    ("text read", "text", "text"),
+    ("tools", "tools", "delta"),
+)
 # The many-streams memory test: the raw clients, both backends of ours, openai.
 MEMORY_NAMES = ("httpx", "aiohttp", "ycloud_chat", "ycloud_chat httpx", "openai")
+
+_STREAM_READS = {figure: (kind, read) for figure, kind, read in STREAM_FIGURES}
 
 Samples = dict[str, list[float]]
 
@@ -127,10 +137,10 @@ def sync_round(base_url: str, samples: Samples, requests: int, round_number: int
                     client.run()
                 window.units += requests
             window.record(samples, f"sync run {name}")
-        for kind in ("text", "tools"):
+        for figure, kind, read in STREAM_FIGURES:
             for name in _shuffled(made, round_number):
-                with measured(samples, f"sync stream {kind} {name}", STREAM_CHUNKS + 3):
-                    count = made[name].stream(f"{kind}-{STREAM_CHUNKS}")
+                with measured(samples, f"sync stream {figure} {name}", STREAM_CHUNKS + 3):
+                    count = made[name].stream(f"{kind}-{STREAM_CHUNKS}", read)
                 assert count == expected_count(name, kind), (name, kind, count)
     finally:
         for client in made.values():
@@ -146,13 +156,13 @@ async def _async_runs(client: Any, concurrency: int, requests: int) -> None:
 
 
 async def _async_figure(
-    base_url: str, name: str, samples: Samples, kind: str, concurrency: int, requests: int
+    base_url: str, name: str, samples: Samples, figure: str, concurrency: int, requests: int
 ) -> None:
-    """One figure of one async client (`kind`: "run", "text" or "tools"), on a fresh client."""
+    """One figure of one async client ("run" or a stream figure), on a fresh client."""
     client = clients.ASYNC[name](base_url, max_connections=CONNECTIONS)
     try:
         await _async_runs(client, 8, 64)  # warm up: connections, imports, first schemas
-        if kind == "run":
+        if figure == "run":
             batch = max(requests, concurrency * 4) // concurrency * concurrency
             window = Window()
             while window.open:
@@ -160,9 +170,10 @@ async def _async_figure(
                 window.units += batch
             window.record(samples, f"async run c={concurrency} {name}")
         else:
-            await client.stream(f"{kind}-100")
-            with measured(samples, f"async stream {kind} {name}", STREAM_CHUNKS + 3):
-                count = await client.stream(f"{kind}-{STREAM_CHUNKS}")
+            kind, read = _STREAM_READS[figure]
+            await client.stream(f"{kind}-100", read)
+            with measured(samples, f"async stream {figure} {name}", STREAM_CHUNKS + 3):
+                count = await client.stream(f"{kind}-{STREAM_CHUNKS}", read)
             assert count == expected_count(name, kind), (name, kind, count)
     finally:
         await client.close()
@@ -175,11 +186,10 @@ def async_round(base_url: str, samples: Samples, requests: int, round_number: in
     on all of them rather than on one.
     """
     figures = [("run", concurrency) for concurrency in CONCURRENCY]
-    figures += [("text", 0), ("tools", 0)]
-    for kind, concurrency in figures:
+    figures += [(figure, 0) for figure, _, _ in STREAM_FIGURES]
+    for figure, concurrency in figures:
         for name in _shuffled(clients.ASYNC, round_number):
-            figure = _async_figure(base_url, name, samples, kind, concurrency, requests)
-            asyncio.run(figure)
+            asyncio.run(_async_figure(base_url, name, samples, figure, concurrency, requests))
 
 
 IMPORTS = {

@@ -7,8 +7,9 @@ import json
 from bench.server import COMPLETION, stream_body
 
 from ycloud_chat import ChatModelResult, ChatModelStatus, ToolCall
-from ycloud_chat._response import ResponseContext, StreamAccumulator, parse_completion
+from ycloud_chat._response import ResponseContext, parse_completion
 from ycloud_chat._sse import SSEDecoder
+from ycloud_chat._streaming import StreamAccumulator
 
 
 def replay(model: str) -> list[ChatModelResult[ToolCall]]:

@@ -36,13 +36,13 @@ from ycloud_chat import (
 from ycloud_chat._messages import coerce_messages
 from ycloud_chat._response import (
     ResponseContext,
-    StreamAccumulator,
     decode_json,
     error_from_response,
     parse_completion,
     parse_model_list,
 )
 from ycloud_chat._sse import ServerSentEvent, SSEDecoder
+from ycloud_chat._streaming import StreamAccumulator
 
 CASSETTES = Path(__file__).parent / "cassettes"
 Result = ChatModelResult[ToolCall]

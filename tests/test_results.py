@@ -137,7 +137,7 @@ def test_frozen_and_copies() -> None:
 
 
 def test_fast_construction_equals_pydantic_model_construct() -> None:
-    from ycloud_chat._response import construct
+    from ycloud_chat._pydantic_slots import construct
     from ycloud_chat.types.results import ChatModelStatus, DeltaChatChoice
 
     fields: dict[str, Any] = {
@@ -165,7 +165,7 @@ def test_fast_construction_equals_pydantic_model_construct() -> None:
 def test_fast_construction_fills_private_attributes_and_missing_fields() -> None:
     from pydantic import PrivateAttr
 
-    from ycloud_chat._response import construct
+    from ycloud_chat._pydantic_slots import construct
     from ycloud_chat.types.results import ChatUsage
 
     class Noted(ChatUsage):

@@ -16,7 +16,8 @@ from ycloud_chat import (
     ResponseTooLargeError,
     ToolCall,
 )
-from ycloud_chat._response import ResponseContext, StreamParser
+from ycloud_chat._response import ResponseContext
+from ycloud_chat._streaming import StreamParser
 
 Result = ChatModelResult[ToolCall]
 
@@ -142,7 +143,7 @@ class Clock:
 @pytest.fixture
 def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
     fake = Clock()
-    monkeypatch.setattr("ycloud_chat._response.time.monotonic", fake)
+    monkeypatch.setattr("ycloud_chat._streaming.time.monotonic", fake)
     return fake
 
 

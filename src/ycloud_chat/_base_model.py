@@ -19,13 +19,8 @@ from ._exchange import Exchange, read_timeout
 from ._identity import parse_model_uri
 from ._messages import coerce_messages
 from ._request import build_chat_body, build_embeddings_body, coerce_texts, encode_body
-from ._response import (
-    ResponseContext,
-    StreamParser,
-    decode_json,
-    parse_completion,
-    parse_embeddings,
-)
+from ._response import ResponseContext, decode_json, parse_completion, parse_embeddings
+from ._streaming import StreamParser
 from .types.config import (
     BaseModelConfig,
     ChatModelConfig,

@@ -11,7 +11,7 @@ from .._concurrency import async_deadline_scope
 from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
-from .._response import StreamParser
+from .._streaming import StreamParser
 from ..types.results import ChatModelResult
 from ._transport import AsyncTransport
 from .tool_call import AsyncToolCall

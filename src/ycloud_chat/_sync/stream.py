@@ -13,7 +13,7 @@ from .._concurrency import deadline_scope
 from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
-from .._response import StreamParser
+from .._streaming import StreamParser
 from ..types.results import ChatModelResult
 from ._transport import Transport
 from .tool_call import ToolCall

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
 from typing_extensions import TypeVar  # (pydantic's own dependency) a default, before 3.13
 
+from .._pydantic_slots import lazy_text, lazy_text_fields, set_instance_dict
 from .headers import Headers
 from .tools import BaseToolCall
 
@@ -178,44 +179,24 @@ class DeltaChatChoice(ChatChoice[ToolCallT]):
         # are cut from the stream's growing text when first read (most loops read only
         # `delta`), so a long stream does not copy its whole text on every chunk. Every
         # way of reading the fields (attributes, `model_dump`, `==`, `repr`, `copy`,
-        # pickling) goes through `__getattr__` or `__dict__`, which fill them in first.
+        # pickling) goes through `__getattr__` or `__dict__`: see `_pydantic_slots`.
 
         @property
         def __dict__(self) -> dict[str, Any]:
-            fields = _INSTANCE_DICT.__get__(self)
-            if _LAZY_TEXT in fields:
-                fields = _fill_text(self, fields)
-            return fields
+            return lazy_text_fields(self)
 
         @__dict__.setter
         def __dict__(self, fields: dict[str, Any]) -> None:
-            _INSTANCE_DICT.__set__(self, fields)
+            set_instance_dict(self, fields)
 
         def __getattr__(self, name: str) -> Any:
-            if name == "text" or name == "reasoning_text":
-                fields = self.__dict__
+            if name == "text":
+                return lazy_text(self)
+            if name == "reasoning_text":
+                fields = lazy_text_fields(self)
                 if name in fields:
                     return fields[name]
             return super().__getattr__(name)
-
-
-# The key a streamed choice's `__dict__` holds until its text is read: (text, its length,
-# reasoning or None, its length), in place of the `text` and `reasoning_text` fields.
-_LAZY_TEXT = "_cumulative"
-_INSTANCE_DICT = BaseModel.__dict__["__dict__"]
-
-
-def _fill_text(choice: DeltaChatChoice[Any], fields: dict[str, Any]) -> dict[str, Any]:
-    """Cut the text fields of a streamed choice and put them in its `__dict__`, in order."""
-    text, text_length, reasoning, reasoning_length = fields[_LAZY_TEXT]
-    cut = {
-        "text": text.prefix(text_length),
-        "reasoning_text": None if reasoning is None else reasoning.prefix(reasoning_length),
-    }
-    # A new dict, swapped in whole: a reader in another thread sees the old one or this one.
-    filled = {name: cut[name] if name in cut else fields[name] for name in _DELTA_FIELDS}
-    _INSTANCE_DICT.__set__(choice, filled)
-    return filled
 
 
 class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCallT, ParsedT]):
@@ -307,7 +288,13 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     @property
     def text(self) -> str:
         """The first choice's text (cumulative, for a stream chunk)."""
-        return self._first.text
+        choices = self.choices  # `_first`, inlined: read on every chunk
+        if not choices:
+            raise IndexError("this result has no choices")
+        first = choices[0]
+        # A streamed choice's text is cut from the stream's text, not kept: what a loop
+        # reading `text` on every chunk does not hold on to, the next chunk extends in place.
+        return lazy_text(first) if isinstance(first, DeltaChatChoice) else first.text
 
     @property
     def role(self) -> str:
@@ -347,7 +334,10 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     @property
     def delta(self) -> str:
         """What this stream chunk added to the first choice's text ("" for a plain run)."""
-        first = self._first
+        choices = self.choices  # `_first`, inlined: read on every chunk
+        if not choices:
+            raise IndexError("this result has no choices")
+        first = choices[0]
         return first.delta if isinstance(first, DeltaChatChoice) else ""
 
     @property
@@ -402,9 +392,6 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         from .._messages import choice_to_wire
 
         return choice_to_wire(self._first)
-
-
-_DELTA_FIELDS = tuple(DeltaChatChoice.model_fields)
 
 
 @dataclasses.dataclass(frozen=True)
