@@ -78,7 +78,7 @@ class ModelBase(Generic[ConfigT]):
     ) -> None:
         self._transport = transport
         self._uri = uri
-        self._config = config or cast(ConfigT, self._config_class())
+        self._config = config or cast(ConfigT, self._config_class.default())
         self._owner = owner
         self._identity = parse_model_uri(uri)
 

@@ -17,6 +17,7 @@ import json
 import os
 import re
 import sys
+from typing import TYPE_CHECKING
 
 from ._auth import env_secret
 from ._constants import ENV_API_KEY, ENV_BASE_URL, ENV_FOLDER_ID, ENV_IAM_TOKEN, ENV_TOKEN
@@ -27,13 +28,13 @@ from ._exceptions import (
     YCloudChatError,
 )
 from ._request import is_ai_studio
-from ._structured import truncation_cause
-from ._sync.client import ChatSDK
-from ._sync.model import ChatModel
-from ._sync.tool_call import ToolCall
 from ._version import __version__
-from .types.messages import TextMessage
-from .types.results import ChatModelResult, ChatModelStatus, ChatUsage
+
+if TYPE_CHECKING:  # loaded when a prompt is sent, so that `--help` loads no pydantic
+    from ._sync.model import ChatModel
+    from ._sync.tool_call import ToolCall
+    from .types.messages import TextMessage
+    from .types.results import ChatModelResult, ChatModelStatus, ChatUsage
 
 __all__ = ["build_parser", "main"]
 
@@ -149,6 +150,9 @@ def read_prompt(words: list[str]) -> str:
 
 def ask(args: argparse.Namespace, prompt: str) -> int:
     """Send the prompt to the model, print the answer and return the exit code."""
+    from ._sync.client import ChatSDK
+    from .types.messages import TextMessage
+
     check_ai_studio_settings(args)
     messages = [TextMessage(role="user", text=prompt)]
     if args.system is not None:
@@ -220,6 +224,8 @@ def stream_answer(
     model: ChatModel, messages: list[TextMessage]
 ) -> tuple[ChatModelStatus, ChatUsage | None]:
     """Print each piece of the answer as it arrives; return its final status and its usage."""
+    from .types.results import ChatModelStatus
+
     with model.run_stream(messages) as stream:
         for partial in stream:
             sys.stdout.write(partial.delta)
@@ -237,6 +243,9 @@ def status_note(
     status: ChatModelStatus, usage: ChatUsage | None, max_tokens: int | None
 ) -> str | None:
     """What to tell the reader about an answer that did not end normally, if anything."""
+    from ._structured import truncation_cause
+    from .types.results import ChatModelStatus
+
     if status is ChatModelStatus.CONTENT_FILTER:
         return "the answer was stopped by the content filter"
     if status is ChatModelStatus.TRUNCATED_FINAL:

@@ -5,22 +5,27 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncGenerator, AsyncIterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from .._base_model import BaseChatStream, StreamState
+from .._base_model import BaseChatStream
 from .._concurrency import async_deadline_scope
 from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
-from .._streaming import StreamParser
-from ..types.results import ChatModelResult
 from ._transport import AsyncTransport
 from .tool_call import AsyncToolCall
 
 __all__ = ["AsyncChatStream"]
 
-Result = ChatModelResult[AsyncToolCall]
-State = StreamState[AsyncToolCall]
-Parser = StreamParser[AsyncToolCall]
+if TYPE_CHECKING:
+    from .._base_model import StreamState
+    from .._streaming import StreamParser
+    from ..types.results import ChatModelResult
+
+    # A parametrized pydantic model is a new class: these are for type checkers only.
+    Result = ChatModelResult[AsyncToolCall]
+    State = StreamState[AsyncToolCall]
+    Parser = StreamParser[AsyncToolCall]
 
 
 class AsyncChatStream(BaseChatStream[AsyncToolCall]):

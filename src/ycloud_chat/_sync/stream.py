@@ -7,22 +7,27 @@ from __future__ import annotations
 import time
 from collections.abc import Generator, Iterator
 from types import TracebackType
+from typing import TYPE_CHECKING
 
-from .._base_model import BaseChatStream, StreamState
+from .._base_model import BaseChatStream
 from .._concurrency import deadline_scope
 from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
-from .._streaming import StreamParser
-from ..types.results import ChatModelResult
 from ._transport import Transport
 from .tool_call import ToolCall
 
 __all__ = ["ChatStream"]
 
-Result = ChatModelResult[ToolCall]
-State = StreamState[ToolCall]
-Parser = StreamParser[ToolCall]
+if TYPE_CHECKING:
+    from .._base_model import StreamState
+    from .._streaming import StreamParser
+    from ..types.results import ChatModelResult
+
+    # A parametrized pydantic model is a new class: these are for type checkers only.
+    Result = ChatModelResult[ToolCall]
+    State = StreamState[ToolCall]
+    Parser = StreamParser[ToolCall]
 
 
 class ChatStream(BaseChatStream[ToolCall]):
