@@ -11,6 +11,9 @@ scope and invisible on the site:
 
     <!-- docs-test: fake.fail(429, "Too many requests", times=3) -->
 
+What a setup scripts must be used up by the examples before the next setup (or the page's
+end): an answer left over would answer a later example instead.
+
 What an example prints is shown right after it in a ```` ```text title="Output" ```` block
 (after both tabs of a Sync/Async pair, which print the same), and checked here. A block that
 is deliberately a fragment, not a whole program, is marked `<!-- docs-partial: why -->`
@@ -187,6 +190,12 @@ def test_examples_run(page: str, fake: FakeChatAPI, capsys: pytest.CaptureFixtur
     for snippet in snippets(DOCS / page):
         where = f"docs/{page}:{snippet.line}"
         if snippet.kind == "setup":
+            # What a setup scripts is for the examples up to the next one: an answer left
+            # over would answer a later example, which then shows something else (or waits).
+            # A reply no request reached yet may still be on its way (an example that gives
+            # up on a slow answer at once): the page's end checks those.
+            left = [reply for reply in fake.unused if reply.uses]
+            assert left == [], f"{where}: the examples before used fewer answers than scripted"
             for fallback in fallbacks:  # scripted answers come before the catch-alls
                 fake.replies.remove(fallback)
             exec(compile(snippet.code, f"{where} (setup)", "exec"), {"fake": fake})

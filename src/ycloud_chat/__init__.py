@@ -31,6 +31,7 @@ if TYPE_CHECKING:
     from ._content import image_part, text_part
     from ._exceptions import (
         APIConnectionError,
+        APIError,
         APIResponseError,
         APIResponseValidationError,
         APIStatusError,
@@ -90,6 +91,7 @@ if TYPE_CHECKING:
 __all__ = [
     "UNDEFINED",
     "APIConnectionError",
+    "APIError",
     "APIKeyAuth",
     "APIResponseError",
     "APIResponseValidationError",
@@ -180,6 +182,7 @@ _LAZY = {
     "IAMTokenAuth": "._auth",
     "NoAuth": "._auth",
     "APIConnectionError": "._exceptions",
+    "APIError": "._exceptions",
     "APIResponseError": "._exceptions",
     "APIResponseValidationError": "._exceptions",
     "APIStatusError": "._exceptions",

@@ -27,6 +27,7 @@ from ._checks import (
     check_folder_id,
     check_headers,
     check_max_connections,
+    check_max_retries,
     check_size_limit,
     check_verify,
     normalise_base_url,
@@ -48,7 +49,7 @@ from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTyp
 from ._exchange import Exchange, Retryable
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
-from ._retry import check_max_retries, should_retry_status
+from ._retry import should_retry_status
 from .types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:

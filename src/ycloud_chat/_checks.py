@@ -22,6 +22,7 @@ __all__ = [
     "check_headers",
     "check_http_backend",
     "check_max_connections",
+    "check_max_retries",
     "check_size_limit",
     "check_verify",
     "is_printable_header_value",
@@ -193,4 +194,12 @@ def check_max_connections(value: object) -> int:
     """Check `max_connections=`: a positive number of connections."""
     if isinstance(value, bool) or not isinstance(value, int) or value < 1:
         raise ConfigurationError(f"max_connections must be a positive integer, got {value!r}")
+    return value
+
+def check_max_retries(value: object) -> int:
+    """Return `max_retries` checked to be an int >= 0, or raise naming it."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ConfigurationTypeError(f"max_retries must be an integer >= 0, got {value!r}")
+    if value < 0:
+        raise ConfigurationError(f"max_retries must be an integer >= 0, got {value!r}")
     return value

@@ -8,22 +8,23 @@ YCloudChatError
 │   ├── ModelFilterError (also AttributeError)  `list(filters=...)` names no model attribute
 │   └── CredentialsError                   no or unusable credentials / folder
 ├── ClientClosedError (also RuntimeError)  the SDK (or its http_client) was closed
-├── APIConnectionError                     the request never got an HTTP answer
-│   └── APITimeoutError                    ... because a timeout or the call's deadline ran out
-├── APIResponseError                       an answer arrived, but it is an error or unusable
-│   ├── APIStatusError                     HTTP status >= 400
-│   │   ├── BadRequestError                400
-│   │   ├── AuthenticationError            401
-│   │   ├── PermissionDeniedError          403
-│   │   ├── NotFoundError                  404
-│   │   ├── ConflictError                  409
-│   │   ├── UnprocessableEntityError       422
-│   │   ├── RateLimitError                 429
-│   │   └── InternalServerError            >= 500
-│   ├── APIResponseValidationError         a 2xx body that cannot be parsed
-│   ├── ResponseTooLargeError              a body or a stream event larger than its limit
-│   └── StreamError                        an error event in a stream, after it started
-│       └── IncompleteStreamError          the stream ended before its answer was whole
+├── APIError                               a call failed: it carries the call's ids
+│   ├── APIConnectionError                 the request never got an HTTP answer
+│   │   └── APITimeoutError                ... because a timeout or the call's deadline ran out
+│   └── APIResponseError                   an answer arrived, but it is an error or unusable
+│       ├── APIStatusError                 HTTP status >= 400
+│       │   ├── BadRequestError            400
+│       │   ├── AuthenticationError        401
+│       │   ├── PermissionDeniedError      403
+│       │   ├── NotFoundError              404
+│       │   ├── ConflictError              409
+│       │   ├── UnprocessableEntityError   422
+│       │   ├── RateLimitError             429
+│       │   └── InternalServerError        >= 500
+│       ├── APIResponseValidationError     a 2xx body that cannot be parsed
+│       ├── ResponseTooLargeError          a body or a stream event larger than its limit
+│       └── StreamError                    an error event in a stream, after it started
+│           └── IncompleteStreamError      the stream ended before its answer was whole
 ├── ToolError                              a tool call could not be answered by the application
 │   ├── ToolArgumentsError (also ValueError) the model's arguments are not JSON or do not validate
 │   ├── ToolRunError                       a tool function raised (the original is `__cause__`)
@@ -31,9 +32,10 @@ YCloudChatError
 └── StructuredOutputError (also ValueError) the answer does not match `response_format`
 ```
 
-Every error that follows a request carries `request_id` (the `x-client-request-id` this SDK
-sent, the same on every retry), `server_request_id` (the server's `x-request-id`),
-`attempts`, the `headers` of the server's last answer and the `retry_after` they ask for.
+Every error that follows a request (an `APIError`) carries `request_id` (the
+`x-client-request-id` this SDK sent, the same on every retry), `server_request_id` (the
+server's `x-request-id`), `attempts`, the `headers` of the server's last answer and the
+`retry_after` they ask for.
 No raw httpx exception escapes the SDK: the original is kept as `__cause__`.
 """
 
@@ -46,6 +48,7 @@ from .types.headers import Headers
 
 __all__ = [
     "APIConnectionError",
+    "APIError",
     "APIResponseError",
     "APIResponseValidationError",
     "APIStatusError",
@@ -110,8 +113,12 @@ class ClientClosedError(YCloudChatError, RuntimeError):
     """The SDK, or the http_client it was given, is closed; make a new one."""
 
 
-class _RequestError(YCloudChatError):
-    """An error tied to one call: it knows the ids needed to find that call in logs."""
+class APIError(YCloudChatError):
+    """A call failed: the error knows the ids needed to find that call in logs.
+
+    The base of every error that follows a request (`APIConnectionError` and
+    `APIResponseError`), as other SDKs name it; `YCloudChatError` stays the root of all.
+    """
 
     def __init__(
         self,
@@ -137,7 +144,7 @@ class _RequestError(YCloudChatError):
         Read from `retry-after-ms` or `Retry-After` (seconds or an HTTP date); a wait beyond
         a minute counts as none, as it does for the SDK's own retries.
         """
-        from ._retry import retry_after
+        from ._retry import retry_after  # on use: the retry policy's constants load httpx
 
         return retry_after(self.headers)
 
@@ -168,7 +175,7 @@ class CallIdentity(Protocol):
     def headers(self) -> Mapping[str, str] | None: ...
 
 
-E = TypeVar("E", bound=_RequestError)
+E = TypeVar("E", bound=APIError)
 
 
 def too_large_error(
@@ -202,7 +209,7 @@ def request_error(kind: type[E], message: str, call: CallIdentity, **details: An
     )
 
 
-class APIConnectionError(_RequestError):
+class APIConnectionError(APIError):
     """The request got no HTTP answer: refused, reset, DNS, TLS or a protocol failure."""
 
 
@@ -210,7 +217,7 @@ class APITimeoutError(APIConnectionError):
     """A timeout or the call's total deadline ran out before the answer was complete."""
 
 
-class APIResponseError(_RequestError):
+class APIResponseError(APIError):
     """The server answered, but with an error or with something that cannot be used."""
 
     def __init__(

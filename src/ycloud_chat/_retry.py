@@ -8,12 +8,10 @@ import time
 from collections.abc import Mapping
 
 from ._constants import INITIAL_RETRY_DELAY, MAX_RETRY_AFTER, MAX_RETRY_DELAY, RETRY_JITTER
-from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = [
     "RETRYABLE_STATUSES",
     "backoff_delay",
-    "check_max_retries",
     "retry_after",
     "retry_delay",
     "should_retry_status",
@@ -21,14 +19,6 @@ __all__ = [
 
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
-
-def check_max_retries(value: object) -> int:
-    """Return `max_retries` checked to be an int >= 0, or raise naming it."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ConfigurationTypeError(f"max_retries must be an integer >= 0, got {value!r}")
-    if value < 0:
-        raise ConfigurationError(f"max_retries must be an integer >= 0, got {value!r}")
-    return value
 
 
 def should_retry_status(status_code: int, headers: Mapping[str, str] | None = None) -> bool:
