@@ -196,6 +196,7 @@ def check_max_connections(value: object) -> int:
         raise ConfigurationError(f"max_connections must be a positive integer, got {value!r}")
     return value
 
+
 def check_max_retries(value: object) -> int:
     """Return `max_retries` checked to be an int >= 0, or raise naming it."""
     if isinstance(value, bool) or not isinstance(value, int):

@@ -20,7 +20,6 @@ __all__ = [
 RETRYABLE_STATUSES = frozenset({408, 409, 429})
 
 
-
 def should_retry_status(status_code: int, headers: Mapping[str, str] | None = None) -> bool:
     """True for statuses worth another attempt: 408, 409, 429 and 5xx.
 
