@@ -4,8 +4,9 @@
     python build_tools/unasync.py --check   # fail, with a diff, on any drift or stale file
 
 The rules live here and only here: the explicit name map (every `Async*` name is mapped by
-hand; unasync's fallback `AsyncX -> SyncX` is treated as an error), the docstring fix-ups,
-the "generated" header, and formatting with the pinned ruff.
+hand; unasync's fallback `AsyncX -> SyncX` is treated as an error), the docstring fix-ups
+(each must match somewhere, or the run fails naming it), the "generated" header, and
+formatting with the pinned ruff.
 """
 
 from __future__ import annotations
@@ -81,13 +82,10 @@ def _concurrency_pairs() -> dict[str, str]:
 
 NAMES.update(_concurrency_pairs())
 
-# Prose in docstrings and comments: words that only make sense on the async face.
+# Prose in docstrings and comments: words that only make sense on the async face. (The
+# rest is written async-neutral: "send", not "await".)
 PROSE = [
-    (re.compile(r"\basync with\b"), "with"),
-    (re.compile(r"\basync for\b"), "for"),
-    (re.compile(r"\bawait "), ""),
     (re.compile(r"\baclose\(\)"), "close()"),
-    (re.compile(r"\basyncio or trio, via anyio\b"), "blocking"),
     (
         re.compile(r"http_backend: `\"aiohttp\"` or `\"httpx\"`.*?Both behave the same\.", re.S),
         'http_backend: `"httpx"` (or None): the sync face runs on httpx. (The async face\n'
@@ -107,9 +105,10 @@ HEADER = (
 _FALLBACK_NAME = re.compile(r"\bSync(?!ByteStream)[A-Z]\w*")
 
 
-def _postprocess(text: str, source: str) -> str:
-    for pattern, replacement in PROSE:
-        text = pattern.sub(replacement, text)
+def _postprocess(text: str, source: str, hits: list[int]) -> str:
+    for number, (pattern, replacement) in enumerate(PROSE):
+        text, count = pattern.subn(replacement, text)
+        hits[number] += count
     for async_name, sync_name in NAMES.items():
         if async_name[0].isupper():
             text = re.sub(rf"\b{async_name}\b", sync_name, text)
@@ -120,6 +119,20 @@ def _postprocess(text: str, source: str) -> str:
             "add the Async name to NAMES in build_tools/unasync.py"
         )
     return HEADER.format(source=source) + text
+
+
+def _check_every_rule_matched(hits: list[int]) -> None:
+    """Fail naming each prose rule that matched nothing in any file.
+
+    Such a rule no longer does its job (the wording it was written for changed), and the
+    sync face's docstrings would drift unnoticed.
+    """
+    unused = [PROSE[number][0].pattern for number, count in enumerate(hits) if not count]
+    if unused:
+        raise SystemExit(
+            "build_tools/unasync.py: these PROSE rules matched nothing in the async sources; "
+            "fix them to match the new wording, or remove them:\n  " + "\n  ".join(unused)
+        )
 
 
 def _ruff(directory: Path) -> None:
@@ -142,6 +155,7 @@ def _ruff(directory: Path) -> None:
 def generate(out_root: Path) -> dict[Path, Path]:
     """Write every generated file under `out_root`; return {final path: generated path}."""
     produced: dict[Path, Path] = {}
+    hits = [0] * len(PROSE)  # how often each prose rule matched, over every file
     for source_dir, target_dir in DIRS:
         staging = out_root / target_dir.relative_to(ROOT)
         rule = unasync.Rule(
@@ -153,8 +167,10 @@ def generate(out_root: Path) -> dict[Path, Path]:
             relative = path.relative_to(source_dir)
             generated = staging / relative
             source_name = path.relative_to(ROOT).as_posix()
-            generated.write_text(_postprocess(generated.read_text("utf-8"), source_name), "utf-8")
+            text = _postprocess(generated.read_text("utf-8"), source_name, hits)
+            generated.write_text(text, "utf-8")
             produced[target_dir / relative] = generated
+    _check_every_rule_matched(hits)
     _ruff(out_root)
     return produced
 

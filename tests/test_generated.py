@@ -129,3 +129,15 @@ def test_the_async_face_is_thin() -> None:
     )
     assert checked.returncode == 0, checked.stdout + checked.stderr
     assert "never await" in checked.stdout
+
+
+def test_a_prose_rule_that_matches_nothing_fails_the_generator() -> None:
+    script = (
+        "import runpy, sys; tool = runpy.run_path(sys.argv[1]); "
+        "tool['_check_every_rule_matched']([1] * (len(tool['PROSE']) - 1) + [0])"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script, str(UNASYNC)], capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode == 1
+    assert "PROSE rules matched nothing" in result.stderr
