@@ -62,8 +62,8 @@ __all__ = [
     "BaseChatCompletions",
     "BaseChatEmbeddings",
     "BaseChatSDK",
-    "BaseModels",
     "BaseTransport",
+    "ModelCatalog",
 ]
 
 logger = logging.getLogger("ycloud_chat")
@@ -431,7 +431,7 @@ CompletionsT = TypeVar("CompletionsT")
 EmbeddingsT = TypeVar("EmbeddingsT")
 
 
-class BaseModels(Generic[ModelT]):
+class ModelCatalog(Generic[ModelT]):
     """One kind of model (chat, embeddings): call it with a name to get a model, or list them.
 
     A kind is its URI scheme (`gpt`, `emb`) and its model class; the faces add `list()`.
@@ -488,13 +488,13 @@ class BaseModels(Generic[ModelT]):
         return f"<{type(self).__name__} folder_id={self._transport.folder_id!r}>"
 
 
-class BaseChatCompletions(BaseModels[ModelT]):
+class BaseChatCompletions(ModelCatalog[ModelT]):
     """Chat-completion models: call it with a name to get a model, or list them."""
 
     _scheme = "gpt"
 
 
-class BaseChatEmbeddings(BaseModels[ModelT]):
+class BaseChatEmbeddings(ModelCatalog[ModelT]):
     """Text embedding models: call it with a name to get a model, or list them."""
 
     _scheme = "emb"

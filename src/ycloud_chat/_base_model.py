@@ -1,6 +1,6 @@
 """What the models and a chat stream are on both faces, before any I/O.
 
-`ModelBase` is what every model has: its URI and what the URI says of it (name, version,
+`RemoteModel` is what every model has: its URI and what the URI says of it (name, version,
 fine-tuning), its owner and its frozen config, and the configured copies. `BaseChatModel`
 builds the chat body, checks a run's arguments and parses the answer, as
 `BaseChatEmbeddingsModel` does for embeddings; `StreamState` is what a stream and its
@@ -22,8 +22,8 @@ from ._request import build_chat_body, build_embeddings_body, coerce_texts, enco
 from ._response import ResponseContext, decode_json, parse_completion, parse_embeddings
 from ._streaming import StreamParser
 from .types.config import (
-    BaseModelConfig,
     ChatModelConfig,
+    FrozenConfig,
     ReasoningModeInput,
     ResponseFormatInput,
     ToolChoiceInput,
@@ -50,23 +50,23 @@ __all__ = [
     "BaseChatEmbeddingsModel",
     "BaseChatModel",
     "BaseChatStream",
-    "ModelBase",
     "ModelSettings",
+    "RemoteModel",
     "StreamState",
     "check_run_tools_arguments",
 ]
 
-ConfigT = TypeVar("ConfigT", bound=BaseModelConfig)
+ConfigT = TypeVar("ConfigT", bound=FrozenConfig)
 
 
-class ModelBase(Generic[ConfigT]):
+class RemoteModel(Generic[ConfigT]):
     """What every model has: its URI, what the URI says of it, its owner and its settings.
 
     `configure()` returns a new model and leaves this one as it was, so one model can be
     shared freely.
     """
 
-    _config_class: ClassVar[type[BaseModelConfig]]
+    _config_class: ClassVar[type[FrozenConfig]]
 
     def __init__(
         self,
@@ -139,7 +139,7 @@ class ModelSettings(TypedDict, total=False):
     extra_query: Mapping[str, Any] | None
 
 
-class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT, ParsedT]):
+class BaseChatModel(RemoteModel[ChatModelConfig], Generic[ToolCallT, ParsedT]):
     """A chat model: its URI and config, and the calls that run it.
 
     Made by `sdk.chat.completions("name")`. `configure()` returns a new model and leaves
@@ -223,7 +223,7 @@ class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT, ParsedT]):
             )
 
 
-class BaseChatEmbeddingsModel(ModelBase[ChatEmbeddingsModelConfig]):
+class BaseChatEmbeddingsModel(RemoteModel[ChatEmbeddingsModelConfig]):
     """A text embeddings model: its URI and config, and the call that runs it.
 
     Made by `sdk.chat.text_embeddings("name")`. `configure()` returns a new model and

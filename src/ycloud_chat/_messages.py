@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from ._content import check_image_detail, check_image_url
+from ._error_text import shorten
 from ._exceptions import ConfigurationError, InvalidMessageError
-from ._validation import shorten
 from .types.tools import BaseToolCall
 
 __all__ = ["choice_to_wire", "coerce_messages"]

@@ -11,8 +11,8 @@ from typing import Any
 import pydantic_core
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
+from ._error_text import describe_errors, error_list, shorten
 from ._exceptions import ConfigurationError, ConfigurationTypeError, StructuredOutputError
-from ._validation import describe_errors, error_list, shorten
 
 __all__ = ["parse_structured", "truncation_cause"]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from .._base_client import BaseChat, BaseChatCompletions, BaseChatEmbeddings, BaseModels
+from .._base_client import BaseChat, BaseChatCompletions, BaseChatEmbeddings, ModelCatalog
 from ..types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ def _embeddings_model_class() -> type[ChatEmbeddingsModel]:
     return ChatEmbeddingsModel
 
 
-class ModelList(BaseModels[ModelT]):
+class ModelList(ModelCatalog[ModelT]):
     """What lists the models of one kind: `list()`."""
 
     _transport: Transport

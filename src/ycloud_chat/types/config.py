@@ -20,8 +20,8 @@ from pydantic import (
 )
 from pydantic.errors import PydanticInvalidForJsonSchema
 
+from .._error_text import describe_errors, json_problem
 from .._exceptions import ConfigurationError, ConfigurationTypeError
-from .._validation import describe_errors, json_problem
 from .misc import UNDEFINED
 from .tools import FunctionTool, function_tool
 
@@ -29,8 +29,8 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
 __all__ = [
-    "BaseModelConfig",
     "ChatModelConfig",
+    "FrozenConfig",
     "ReasoningMode",
     "ReasoningModeInput",
     "ResponseFormatInput",
@@ -76,7 +76,7 @@ ToolChoiceInput: TypeAlias = (
 made from) or its name, or the wire dict."""
 
 
-class BaseModelConfig(BaseModel):
+class FrozenConfig(BaseModel):
     """What the settings of every kind of model share.
 
     Instances are frozen: `replace()` and the models' `configure()` make new ones. Every field
@@ -147,7 +147,7 @@ class BaseModelConfig(BaseModel):
         return super().model_copy(deep=deep)
 
 
-class ChatModelConfig(BaseModelConfig):
+class ChatModelConfig(FrozenConfig):
     """A chat model's settings; each one that is None is not sent.
 
     Instances are frozen: `replace()` and `ChatModel.configure()` make new ones. Every field is

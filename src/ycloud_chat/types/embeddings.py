@@ -10,7 +10,7 @@ from typing import Any, ClassVar, Literal, TypeAlias, overload
 from pydantic import BaseModel, ConfigDict, field_validator
 
 from .._exceptions import ConfigurationTypeError
-from .config import BaseModelConfig, check_extra_query, check_positive_int
+from .config import FrozenConfig, check_extra_query, check_positive_int
 
 __all__ = [
     "ChatEmbeddingsModelConfig",
@@ -29,7 +29,7 @@ EncodingFormatInput: TypeAlias = Literal["float", "base64"]
 _ENCODING_FORMATS = ("float", "base64")
 
 
-class ChatEmbeddingsModelConfig(BaseModelConfig):
+class ChatEmbeddingsModelConfig(FrozenConfig):
     """An embeddings model's settings; each one that is None is not sent.
 
     Instances are frozen: `replace()` and the model's `configure()` make new ones; every value

@@ -30,6 +30,7 @@ from pydantic import (
 )
 
 from .._docstring import parse_docstring
+from .._error_text import describe_errors, error_list, json_problem, shorten
 from .._exceptions import (
     ConfigurationError,
     ConfigurationTypeError,
@@ -37,7 +38,6 @@ from .._exceptions import (
     ToolError,
     ToolRunError,
 )
-from .._validation import describe_errors, error_list, json_problem, shorten
 from .messages import ToolResultMessageDict
 
 __all__ = [
