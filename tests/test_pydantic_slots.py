@@ -37,9 +37,9 @@ def test_base_model_keeps_its_instance_state_in_the_four_slots() -> None:
 
 
 def _usage_pair() -> tuple[ChatUsage, ChatUsage]:
-    values = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
+    values: dict[str, Any] = {"prompt_tokens": 1, "completion_tokens": 2, "total_tokens": 3}
     values["reasoning_tokens"] = None
-    return construct(ChatUsage, dict(values)), ChatUsage.model_construct(**values)
+    return construct(ChatUsage, dict(values)), ChatUsage.model_construct(None, **values)
 
 
 def test_a_model_built_on_its_slots_is_what_model_construct_builds() -> None:

@@ -5,6 +5,8 @@ from __future__ import annotations
 import inspect
 import pickle
 import re
+import subprocess
+import sys
 import traceback
 from pathlib import Path
 from types import ModuleType
@@ -85,3 +87,30 @@ def test_a_traceback_prints_the_public_name() -> None:
         copy = pickle.loads(pickle.dumps(error))
     assert line.startswith("ycloud_chat.ConfigurationError: ")
     assert type(copy) is ycloud_chat.ConfigurationError
+
+
+CLASSES_AND_FUNCTIONS = [
+    name
+    for name in ycloud_chat.__all__
+    if inspect.isclass(getattr(ycloud_chat, name)) or inspect.isfunction(getattr(ycloud_chat, name))
+]
+
+
+@pytest.mark.parametrize("name", CLASSES_AND_FUNCTIONS)
+def test_public_classes_and_functions_are_known_by_their_public_name(name: str) -> None:
+    value = getattr(ycloud_chat, name)
+    assert f"{value.__module__}.{value.__qualname__}" == f"ycloud_chat.{name}"
+
+
+def test_every_public_model_builds_its_schema_under_its_public_name() -> None:
+    # In a fresh interpreter: no schema is built yet when the names are published.
+    script = (
+        "import pydantic, ycloud_chat\n"
+        "for name in ycloud_chat.__all__:\n"
+        "    value = getattr(ycloud_chat, name)\n"
+        "    if isinstance(value, type) and issubclass(value, pydantic.BaseModel):\n"
+        "        value.model_json_schema()\n"
+        "        assert value.__module__ == 'ycloud_chat', name\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from importlib import import_module
+from types import FunctionType
 from typing import Any
 
 __all__ = ["lazy_attributes"]
@@ -20,7 +21,8 @@ def lazy_attributes(
 
     A name is imported from its module on first use and then kept in `namespace`, so the
     module-level `__getattr__` runs once per name. A public name `lazy` leaves out comes
-    from the module `elsewhere`, when it is given.
+    from the module `elsewhere`, when it is given. A class or function is known by its
+    public path: its `__module__` becomes `package` (see `_publish`).
     """
 
     def __getattr__(name: str) -> object:
@@ -30,6 +32,7 @@ def lazy_attributes(
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(import_module(module, package), name)
+        _publish(value, package)
         namespace[name] = value
         return value
 
@@ -37,3 +40,13 @@ def lazy_attributes(
         return sorted(set(namespace) | set(public))
 
     return __getattr__, __dir__
+
+
+def _publish(value: object, package: str) -> None:
+    """Give a public class or function its public module, as reprs and tracebacks show it.
+
+    (pydantic has evaluated a model's annotations in its own module when the class was made:
+    `tests/test_reference.py` checks that every public model still builds its schema.)
+    """
+    if isinstance(value, (type, FunctionType)):
+        value.__module__ = package

@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
-from typing import Any, Generic
+from typing import Any, Generic, cast
 
 from pydantic_core import from_json
 
@@ -296,13 +296,14 @@ class StreamAccumulator(Generic[ToolCallT]):
         for event in events:
             if type(event) is str:  # a plain message event's data (`SSEDecoder.feed_data()`)
                 data = event
-            elif event.event == "error":
-                result = self.feed({"error": _error_payload(event.data)})
-                if result is not None:
-                    yield result
-                continue
             else:
-                data = event.data
+                sse = cast(ServerSentEvent, event)
+                if sse.event == "error":
+                    result = self.feed({"error": _error_payload(sse.data)})
+                    if result is not None:
+                        yield result
+                    continue
+                data = sse.data
             if data == "[DONE]":
                 self.done = True
                 return

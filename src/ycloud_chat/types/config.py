@@ -8,7 +8,7 @@ import enum
 import math
 from collections.abc import Callable, Mapping, Sequence
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias, cast
 
 from pydantic import (
     BaseModel,
@@ -121,7 +121,7 @@ class FrozenConfig(BaseModel):
         A model made without settings uses it, so that its first request builds no pydantic
         schema (the first validation builds the class's schema, tens of milliseconds).
         """
-        config = cls.model_construct()
+        config = cast("Self", cls.model_construct())
         config._wire = config._wire_keys()
         return config
 
