@@ -105,15 +105,7 @@ def _streamed(text: str) -> ChatModelResult[ToolCall]:
         "request_id": None,
         "server_request_id": None,
     }
-    return new_chunk_result(
-        ChatModelResult,
-        fields,
-        fields_of(ChatModelResult),
-        None,
-        DeltaChatChoice,
-        choice,
-        fields_of(DeltaChatChoice),
-    )
+    return new_chunk_result(ChatModelResult, fields, None, DeltaChatChoice, choice)
 
 
 def _plain(text: str) -> DeltaChatChoice[ToolCall]:
@@ -146,6 +138,19 @@ def test_every_way_of_reading_a_streamed_choice_fills_its_text(read: Any) -> Non
 def test_a_streamed_choice_equals_one_built_whole() -> None:
     assert _streamed("Hello")[0] == _plain("Hello"), PYDANTIC
     assert _streamed("Hello")[0] != _plain("Hell"), PYDANTIC
+
+
+def test_a_stream_result_reads_its_unset_slots_as_defaults() -> None:
+    result = _streamed("Hello")
+    choice = result[0]
+    assert result.model_fields_set == set(ChatModelResult.model_fields), PYDANTIC
+    assert choice.model_fields_set == set(DeltaChatChoice.model_fields), PYDANTIC
+    assert result.__pydantic_extra__ is None, PYDANTIC
+    assert choice.__pydantic_private__ is None, PYDANTIC
+    copied = result.model_copy(update={"id": "d"})
+    assert copied.id == "d", PYDANTIC
+    assert copied.model_fields_set == set(ChatModelResult.model_fields), PYDANTIC
+    assert pickle.loads(pickle.dumps(result)) == result, PYDANTIC
 
 
 def test_reading_the_text_keeps_no_copy_in_the_choice() -> None:

@@ -17,18 +17,22 @@ and fails naming the assumption a new pydantic release broke.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
 __all__ = [
     "LAZY_TEXT",
+    "SlotOrDefault",
     "construct",
+    "every_field",
     "fields_of",
     "instance_dict",
     "lazy_text_fields",
     "new_chunk_result",
     "new_model",
+    "no_value",
     "set_instance_dict",
 ]
 
@@ -79,29 +83,64 @@ def new_model(
     return instance
 
 
+class SlotOrDefault:
+    """A `BaseModel` slot, read while unset as `default(instance)`: set on a class's body.
+
+    A stream's per-chunk results leave `__pydantic_fields_set__` (every field) and
+    `__pydantic_extra__` (None) unset, which saves two writes per model; pydantic reads and
+    writes them through this data descriptor, which defers to the slot once it is set.
+    """
+
+    __slots__ = ("_default", "_slot")
+
+    def __init__(self, name: str, default: Callable[[Any], Any]) -> None:
+        self._slot = BaseModel.__dict__[name]
+        self._default = default
+
+    def __get__(self, instance: Any, owner: type | None = None) -> Any:
+        if instance is None:
+            return self
+        try:
+            return self._slot.__get__(instance, owner)
+        except AttributeError:
+            return self._default(instance)
+
+    def __set__(self, instance: Any, value: Any) -> None:
+        self._slot.__set__(instance, value)
+
+    def __delete__(self, instance: Any) -> None:
+        self._slot.__delete__(instance)
+
+
+def every_field(instance: BaseModel) -> set[str]:
+    """The fields set of a model built on its slots: every one of its fields."""
+    return fields_of(type(instance))
+
+
+def no_value(instance: BaseModel) -> None:
+    """What an unset `__pydantic_extra__` or `__pydantic_private__` reads as."""
+    return
+
+
 def new_chunk_result(
     result_class: type[ModelT],
     fields: dict[str, Any],
-    result_names: set[str],
     private: dict[str, Any] | None,
     choice_class: type[BaseModel],
     choice_fields: dict[str, Any],
-    choice_names: set[str],
 ) -> ModelT:
     """`new_model()` of a result whose `choices` are one new choice: a stream's common chunk.
 
-    Both in one call, as the stream's short path makes one of each per chunk.
+    Both in one call, as the stream's short path makes one of each per chunk. Both classes
+    must read their unset slots through `SlotOrDefault` (`ChatModelResult` and
+    `DeltaChatChoice` do).
     """
+    # The other slots are unset: the two classes read them through `SlotOrDefault`.
     choice = _new(choice_class)
     set_instance_dict(choice, choice_fields)
-    _set_fields_set(choice, choice_names)
-    _set_extra(choice, None)
-    _set_private(choice, None)
     fields["choices"] = (choice,)
     result = _new(result_class)
     set_instance_dict(result, fields)
-    _set_fields_set(result, result_names)
-    _set_extra(result, None)
     _set_private(result, private)
     return result
 

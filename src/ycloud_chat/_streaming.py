@@ -352,13 +352,7 @@ class StreamAccumulator(Generic[ToolCallT]):
             LAZY_TEXT: (text, text.length, reasoning, 0 if reasoning is None else reasoning.length),
         }
         self.last = result = new_chunk_result(
-            ChatModelResult,
-            fields.copy(),
-            _RESULT_NAMES,
-            self._context.private,
-            DeltaChatChoice,
-            choice,
-            _DELTA_NAMES,
+            ChatModelResult, fields.copy(), self._context.private, DeltaChatChoice, choice
         )
         return result
 

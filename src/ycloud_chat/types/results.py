@@ -12,7 +12,14 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, cast, overload
 from pydantic import BaseModel, ConfigDict, PrivateAttr, field_serializer
 from typing_extensions import TypeVar  # (pydantic's own dependency) a default, before 3.13
 
-from .._pydantic_slots import lazy_text, lazy_text_fields, set_instance_dict
+from .._pydantic_slots import (
+    SlotOrDefault,
+    every_field,
+    lazy_text,
+    lazy_text_fields,
+    no_value,
+    set_instance_dict,
+)
 from .headers import Headers
 from .tools import BaseToolCall
 
@@ -175,6 +182,11 @@ class DeltaChatChoice(ChatChoice[ToolCallT]):
     reasoning_delta: str = ""
 
     if not TYPE_CHECKING:
+        # Unset on a stream's choices (see `_pydantic_slots.new_chunk_result`).
+        __pydantic_fields_set__ = SlotOrDefault("__pydantic_fields_set__", every_field)
+        __pydantic_extra__ = SlotOrDefault("__pydantic_extra__", no_value)
+        __pydantic_private__ = SlotOrDefault("__pydantic_private__", no_value)
+
         # A stream makes one choice per chunk. Its cumulative `text` and `reasoning_text`
         # are cut from the stream's growing text when first read (most loops read only
         # `delta`), so a long stream does not copy its whole text on every chunk. Every
@@ -226,6 +238,11 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
     """The `x-client-request-id` this SDK sent for the call."""
     server_request_id: str | None = None
     """The server's `x-request-id`, when it sent one."""
+
+    if not TYPE_CHECKING:
+        # Unset on a stream's results (see `_pydantic_slots.new_chunk_result`).
+        __pydantic_fields_set__ = SlotOrDefault("__pydantic_fields_set__", every_field)
+        __pydantic_extra__ = SlotOrDefault("__pydantic_extra__", no_value)
 
     _response_format: Any = PrivateAttr(default=None)
     _max_tokens: int | None = PrivateAttr(default=None)
@@ -294,7 +311,9 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         first = choices[0]
         # A streamed choice's text is cut from the stream's text, not kept: what a loop
         # reading `text` on every chunk does not hold on to, the next chunk extends in place.
-        return lazy_text(first) if isinstance(first, DeltaChatChoice) else first.text
+        if type(first) is DeltaChatChoice or isinstance(first, DeltaChatChoice):
+            return lazy_text(first)
+        return first.text
 
     @property
     def role(self) -> str:
@@ -338,7 +357,9 @@ class ChatModelResult(BaseModel, Sequence[ChatChoice[ToolCallT]], Generic[ToolCa
         if not choices:
             raise IndexError("this result has no choices")
         first = choices[0]
-        return first.delta if isinstance(first, DeltaChatChoice) else ""
+        if type(first) is DeltaChatChoice or isinstance(first, DeltaChatChoice):
+            return first.delta
+        return ""
 
     @property
     def reasoning_delta(self) -> str:
