@@ -90,6 +90,7 @@ class _ToolCallBuilder:
 
 
 _PARTIAL = ChatModelStatus.PARTIAL
+_JOIN_EVERY = 32  # a stream's text holds at most this many pieces apart
 _USAGE = ChatModelStatus.USAGE
 _DELTA_NAMES = fields_of(DeltaChatChoice)
 _RESULT_NAMES = fields_of(ChatModelResult)
@@ -108,8 +109,6 @@ class CumulativeText:
 
     __slots__ = ("_lock", "_pending", "_text", "length")
 
-    _JOIN_EVERY = 32  # a stream holds at most this many pieces apart
-
     def __init__(self) -> None:
         self._text = ""
         self._pending: list[str] = []
@@ -121,7 +120,7 @@ class CumulativeText:
         pending = self._pending
         pending.append(piece)
         self.length += len(piece)
-        if len(pending) >= self._JOIN_EVERY:
+        if len(pending) >= _JOIN_EVERY:
             self._join()
 
     def prefix(self, length: int) -> str:
@@ -293,6 +292,7 @@ class StreamAccumulator(Generic[ToolCallT]):
         It stops at `[DONE]` and sets `done`. Yielding one by one (not a list per read)
         keeps a single cumulative result alive at a time, however many events a read held.
         """
+        private = self._context.private
         for event in events:
             if type(event) is str:  # a plain message event's data (`SSEDecoder.feed_data()`)
                 data = event
@@ -327,34 +327,38 @@ class StreamAccumulator(Generic[ToolCallT]):
                         delta = raw.get("delta")
                         if type(index) is int and index == state.index and type(delta) is dict:
                             text = delta.get("content")
-                            if len(delta) == 1 and type(text) is str and text:
-                                yield self._content(state, text)
+                            fields = self._result_fields
+                            if len(delta) == 1 and type(text) is str and text and fields:
+                                # `feed()` for this chunk, inlined (with `CumulativeText.append`)
+                                cumulative, reasoning = state.text, state.reasoning
+                                pending = cumulative._pending
+                                pending.append(text)
+                                cumulative.length += len(text)
+                                if len(pending) >= _JOIN_EVERY:
+                                    cumulative._join()
+                                choice = {
+                                    "index": index,
+                                    "role": state.role,
+                                    "status": _PARTIAL,
+                                    "finish_reason": state.finish_reason,
+                                    "tool_calls": state.tool_calls,
+                                    "delta": text,
+                                    "reasoning_delta": "",
+                                    LAZY_TEXT: (
+                                        cumulative,
+                                        cumulative.length,
+                                        reasoning,
+                                        0 if reasoning is None else reasoning.length,
+                                    ),
+                                }
+                                self.last = result = new_chunk_result(
+                                    ChatModelResult, fields.copy(), private, DeltaChatChoice, choice
+                                )
+                                yield result
                                 continue
             result = self.feed(chunk)
             if result is not None:
                 yield result
-
-    def _content(self, state: _ChoiceState[ToolCallT], piece: str) -> ChatModelResult[ToolCallT]:
-        """What `feed()` gives for a chunk that only brings the one choice's next content."""
-        text, reasoning = state.text, state.reasoning
-        text.append(piece)
-        fields = self._result_fields
-        if fields is None:
-            return self._result((state.snapshot(_PARTIAL, piece),))
-        choice = {
-            "index": state.index,
-            "role": state.role,
-            "status": _PARTIAL,
-            "finish_reason": state.finish_reason,
-            "tool_calls": state.tool_calls,
-            "delta": piece,
-            "reasoning_delta": "",
-            LAZY_TEXT: (text, text.length, reasoning, 0 if reasoning is None else reasoning.length),
-        }
-        self.last = result = new_chunk_result(
-            ChatModelResult, fields.copy(), self._context.private, DeltaChatChoice, choice
-        )
-        return result
 
     def _decode_leniently(self, data: str) -> Any:
         """An event pydantic-core refused: `json` takes what JSON allows beyond it, else error."""
