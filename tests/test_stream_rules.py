@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 from typing import Any
 
 import pytest
@@ -17,7 +18,7 @@ from ycloud_chat import (
     ToolCall,
 )
 from ycloud_chat._response import ResponseContext
-from ycloud_chat._streaming import StreamParser
+from ycloud_chat._streaming import CumulativeText, StreamParser
 
 Result = ChatModelResult[ToolCall]
 
@@ -188,3 +189,30 @@ def test_no_timeout_means_no_bound(clock: Clock) -> None:
     clock.now += 10_000
     list(stream.feed(b": keepalive\n\n"))
     assert stream.read_bound() is None
+
+
+def test_cumulative_text_gives_every_prefix_while_another_thread_appends() -> None:
+    text = CumulativeText()
+    pieces = [f"<{i}>" for i in range(5000)]
+    whole = "".join(pieces)
+    wrong: list[tuple[int, str]] = []
+    done = threading.Event()
+
+    def read() -> None:
+        while not done.is_set():
+            length = text.length
+            got = text.prefix(length)
+            if got != whole[:length]:
+                wrong.append((length, got))
+
+    readers = [threading.Thread(target=read) for _ in range(2)]
+    for reader in readers:
+        reader.start()
+    for piece in pieces:
+        text.append(piece)
+        text.prefix(text.length)
+    done.set()
+    for reader in readers:
+        reader.join()
+    assert wrong == []
+    assert text.whole == whole

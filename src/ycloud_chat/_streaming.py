@@ -10,7 +10,6 @@ short path through `StreamAccumulator.feed_events`.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator, Mapping
 from datetime import datetime
@@ -102,17 +101,17 @@ class CumulativeText:
     Appending copies nothing; the pieces are joined onto the text every `_JOIN_EVERY`
     appends, and when a prefix is read. Joining extends the text in place when nothing else
     holds it (CPython's `+=` on a str with one reference): a loop that reads the whole text
-    on every chunk, and keeps none of them, does not copy it on every chunk. One piece
-    appender (the stream's loop) and readers in any thread: a join holds a lock and the
-    text is published again whole, so a reader always sees every piece appended before it.
+    on every chunk, and keeps none of them, does not copy it on every chunk. One appender
+    (the stream's loop), readers in any thread: a join takes the text out of its box (one
+    atomic `list.pop`), so that no other reference to it stays, and puts it back whole; a
+    reader that finds the box empty waits for that.
     """
 
-    __slots__ = ("_lock", "_pending", "_text", "length")
+    __slots__ = ("_box", "_pending", "length")
 
     def __init__(self) -> None:
-        self._text = ""
+        self._box = [""]
         self._pending: list[str] = []
-        self._lock = threading.Lock()
         self.length = 0
 
     def append(self, piece: str) -> None:
@@ -121,29 +120,29 @@ class CumulativeText:
         pending.append(piece)
         self.length += len(piece)
         if len(pending) >= _JOIN_EVERY:
-            self._join()
+            self.prefix(self.length)
 
     def prefix(self, length: int) -> str:
         """The text as it stood when it was `length` characters long."""
-        # No reference to the text is held across the join, which then extends it in place.
-        text = self._join() if len(self._text) < length else self._text
+        box = self._box
+        while True:
+            try:
+                text = box.pop()
+                break
+            except IndexError:  # another thread is joining it
+                time.sleep(0)
+        if len(text) < length:
+            pending = self._pending
+            count = len(pending)  # pieces appended meanwhile stay for the next join
+            text += pending[0] if count == 1 else "".join(pending[:count])
+            del pending[:count]
+        box.append(text)
         return text if len(text) == length else text[:length]
 
     @property
     def whole(self) -> str:
         """The text so far."""
         return self.prefix(self.length)
-
-    def _join(self) -> str:
-        with self._lock:
-            text, pending = self._text, self._pending
-            count = len(pending)  # pieces appended meanwhile stay for the next join
-            if count:
-                self._text = ""  # while unpublished, a reader waits for the lock
-                text += pending[0] if count == 1 else "".join(pending[:count])
-                del pending[:count]
-                self._text = text
-            return text
 
 
 class _ChoiceState(Generic[ToolCallT]):
@@ -335,7 +334,7 @@ class StreamAccumulator(Generic[ToolCallT]):
                                 pending.append(text)
                                 cumulative.length += len(text)
                                 if len(pending) >= _JOIN_EVERY:
-                                    cumulative._join()
+                                    cumulative.prefix(cumulative.length)
                                 choice = {
                                     "index": index,
                                     "role": state.role,
