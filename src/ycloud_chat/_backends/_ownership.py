@@ -46,6 +46,10 @@ logger = logging.getLogger("ycloud_chat")
 C = TypeVar("C", AsyncHTTPClient, HTTPClient)
 
 _POOLS: weakref.WeakSet[_Pool[Any]] = weakref.WeakSet()
+# The keepers parked on trio loops: trio reports an async generator collected unfinished, so
+# they live until their loop ends (asyncio closes a collected one quietly: an SDK dropped
+# unclosed gets its client closed then).
+_PARKED: set[_Entry[Any]] = set()
 
 
 def current_loop() -> object | None:
@@ -178,6 +182,8 @@ class AsyncClientPool(_Pool[AsyncHTTPClient]):
     def _keep(self, entry: _Entry[AsyncHTTPClient]) -> None:
         if entry.loop is not None:
             entry.keeper = _start(_close_with_loop(self._clients, entry))
+            if not isinstance(entry.loop, asyncio.AbstractEventLoop):
+                _PARKED.add(entry)
 
     def _make(self) -> AsyncHTTPClient:
         verify, max_connections, routes = self._settings
@@ -283,6 +289,7 @@ async def _close_with_loop(
     try:
         yield
     finally:
+        _PARKED.discard(entry)
         if clients.get(entry.loop) is entry:
             del clients[entry.loop]
         try:
