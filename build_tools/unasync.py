@@ -47,6 +47,9 @@ NAMES = {
     # internals
     "AsyncTransport": "Transport",
     "AsyncModelList": "ModelList",
+    "AsyncClientPool": "ClientPool",
+    "AsyncHTTPClient": "HTTPClient",
+    "AsyncHTTPResponse": "HTTPResponse",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",
