@@ -25,7 +25,7 @@ import trio
 
 from tests.faults.server import FaultServer, checked_out, echo, first_chunk_then_wait
 from ycloud_chat import AsyncChatSDK, ChatSDK
-from ycloud_chat._checks import HTTPBackend
+from ycloud_chat._arguments import HTTPBackend
 
 BACKENDS: list[HTTPBackend] = ["aiohttp", "httpx"]
 

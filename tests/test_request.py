@@ -24,7 +24,7 @@ from ycloud_chat import (
     InvalidMessageError,
     NoAuth,
 )
-from ycloud_chat._checks import check_headers, normalise_base_url, redact_url
+from ycloud_chat._arguments import check_headers, normalise_base_url, redact_url
 from ycloud_chat._constants import DEFAULT_BASE_URL
 from ycloud_chat._messages import coerce_messages
 from ycloud_chat._request import (

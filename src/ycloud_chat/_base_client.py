@@ -17,15 +17,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
 import httpx
 
-from ._auth import BaseAuth, resolve_auth
-from ._backends import (
-    AsyncClientPool,
-    AsyncHTTPClient,
-    ClientPool,
-    HTTPClient,
-)
-from ._backends._interface import AnyResponse
-from ._checks import (
+from ._arguments import (
     HTTPBackend,
     VerifyTypes,
     check_base_url_scheme,
@@ -37,6 +29,14 @@ from ._checks import (
     check_verify,
     normalise_base_url,
 )
+from ._auth import BaseAuth, resolve_auth
+from ._backends import (
+    AsyncClientPool,
+    AsyncHTTPClient,
+    ClientPool,
+    HTTPClient,
+)
+from ._backends._interface import AnyResponse
 from ._constants import (
     DEFAULT_BASE_URL,
     DEFAULT_LIST_TIMEOUT,

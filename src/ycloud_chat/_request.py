@@ -8,8 +8,8 @@ from collections.abc import Collection, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+from ._arguments import is_printable_header_value
 from ._auth import BaseAuth
-from ._checks import is_printable_header_value
 from ._constants import AI_STUDIO_HOST, HEADER_CLIENT_REQUEST_ID, USER_AGENT
 from ._decoders import ACCEPT_ENCODING
 from ._exceptions import (

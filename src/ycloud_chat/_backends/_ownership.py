@@ -30,7 +30,7 @@ import weakref
 from collections.abc import AsyncGenerator
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 
-from .._checks import HTTPBackend, check_http_backend
+from .._arguments import HTTPBackend, check_http_backend
 from .._constants import DEFAULT_LIMITS, ENV_HTTP_BACKEND
 from .._exceptions import ClientClosedError, ConfigurationError
 from ._interface import AsyncHTTPClient, HTTPClient
