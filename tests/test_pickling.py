@@ -106,9 +106,12 @@ def test_an_unpickled_model_works_with_a_pool_of_its_own(served: tuple[FakeChatA
     with ChatSDK(folder_id="f", auth="k", base_url=url) as sdk:
         model = sdk.chat.completions("yandexgpt")
         assert model.run("Hi").text == "Hi there"
-        copied = pickle.loads(pickle.dumps(model))
+        data = pickle.dumps(model)
+        copied = pickle.loads(data)
         assert copied._transport._pool is not model._transport._pool
         assert copied.run("Hi").text == "Hi there"
+    # Another task unpickling the same model in this process: the same pool, not one more.
+    assert pickle.loads(data)._transport is copied._transport
     copied._transport.client.close()
 
 

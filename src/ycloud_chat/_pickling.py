@@ -4,13 +4,15 @@ An SDK pickles as the arguments its constructor was given (updated by `with_opti
 unpickles by calling the constructor again with them: in another process it makes a fresh
 pool, and what it read from the environment (the folder, the credentials, the base URL) it
 reads again there, from that process's environment. An explicit `auth` travels as the
-caller gave it. A model pickles as its own settings and its SDK's.
+caller gave it. A model pickles as its own settings and its SDK's; the models unpickled in
+one process with the same SDK settings share one SDK there (one pool, not one per task).
 """
 
 from __future__ import annotations
 
 import pickle
 import ssl
+import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -63,6 +65,17 @@ def rebuild_sdk(sdk_class: type[Any], arguments: dict[str, Any]) -> Any:
     return sdk_class(**arguments)
 
 
+# The SDKs made to unpickle models, by their pickled settings: each task of a process pool
+# unpickles its model again, and they all share one pool.
+_MODEL_SDKS: dict[bytes, Any] = {}
+_MODEL_SDKS_LOCK = threading.Lock()
+
+
 def rebuild_transport(sdk_class: type[Any], arguments: dict[str, Any]) -> Any:
-    """The transport of an SDK made again from its arguments (unpickling a model)."""
-    return sdk_class(**arguments)._transport
+    """The transport of this process's SDK of these settings (unpickling a model)."""
+    key = pickle.dumps((sdk_class, arguments))
+    with _MODEL_SDKS_LOCK:
+        sdk = _MODEL_SDKS.get(key)
+        if sdk is None:
+            sdk = _MODEL_SDKS[key] = sdk_class(**arguments)
+    return sdk._transport
