@@ -97,7 +97,7 @@ def test_an_sdk_from_the_environment_pickles_without_its_credentials(
         assert again._transport.auth.authorization() == "Api-Key another-key"
         assert model._transport.auth.authorization() == "Api-Key another-key"
         assert (again.folder_id, model.config.temperature) == ("env-folder", 0.2)
-    model._transport.close_pool()
+    model._transport.close()
 
 
 def test_an_unpickled_model_works_with_a_pool_of_its_own(served: tuple[FakeChatAPI, str]) -> None:
@@ -112,7 +112,7 @@ def test_an_unpickled_model_works_with_a_pool_of_its_own(served: tuple[FakeChatA
         assert copied.run("Hi").text == "Hi there"
     # Another task unpickling the same model in this process: the same pool, not one more.
     assert pickle.loads(data)._transport is copied._transport
-    copied._transport.client.close()
+    copied._transport.close()
 
 
 @pytest.mark.parametrize("auth", ["explicit-key", APIKeyAuth("explicit-key")])
@@ -146,7 +146,7 @@ def test_with_options_copies_pickle_with_their_changes(served: tuple[FakeChatAPI
     assert fake.last_request.headers["a"] == "1"
     assert fake.last_request.headers["b"] == "2"
     assert fake.last_request.model == "gpt://g/yandexgpt/latest"
-    model._transport.close_pool()
+    model._transport.close()
 
 
 def test_copy_shares_the_pool_and_deepcopy_makes_a_new_one() -> None:

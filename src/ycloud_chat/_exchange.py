@@ -7,7 +7,7 @@ live here, so that the transport and the stream of both faces only do the I/O.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -28,6 +28,9 @@ from ._exceptions import (
 )
 from ._request import new_request_id
 from ._retry import retry_delay
+
+if TYPE_CHECKING:
+    from ._backends._interface import AnyResponse
 
 __all__ = [
     "BodyReader",
@@ -138,7 +141,7 @@ class Exchange:
         )
         return self._error(IncompleteStreamError, message)
 
-    def body_reader(self, response: httpx.Response, limit: int | None = None) -> BodyReader:
+    def body_reader(self, response: AnyResponse, limit: int | None = None) -> BodyReader:
         """A reader of `response`'s raw body: decoded in small pieces, within `limit` bytes."""
         return BodyReader(self, response, limit)
 
@@ -157,7 +160,7 @@ class BodyReader:
 
     __slots__ = ("_decoder", "_exchange", "_limit", "_parts", "_size", "_status", "raw")
 
-    def __init__(self, exchange: Exchange, response: httpx.Response, limit: int | None) -> None:
+    def __init__(self, exchange: Exchange, response: AnyResponse, limit: int | None) -> None:
         self._exchange = exchange
         self._status = response.status_code
         self._limit = limit
@@ -259,7 +262,7 @@ def attempt_timeout(seconds: float | None) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=connect)
 
 
-def read_timeout(response: httpx.Response) -> float | None:
+def read_timeout(response: AnyResponse) -> float | None:
     """The read timeout a response was requested with: how long httpx lets each read wait."""
     timeouts = response.request.extensions.get("timeout", {})
     read: float | None = timeouts.get("read")

@@ -352,7 +352,7 @@ class FakeChatAPI:
         block, sends its requests here instead of to the network, whatever its `base_url`;
         one given `http_client=` is left alone. The `fake_chat_api` pytest fixture uses it.
         """
-        from .._intercept import intercepted
+        from .._backends._intercept import intercepted
 
         return intercepted(self.transport(), self)
 

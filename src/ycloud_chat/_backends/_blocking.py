@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._constants import DEFAULT_LIMITS, DEFAULT_MAX_KEEPALIVE
+from .._constants import DEFAULT_LIMITS, DEFAULT_MAX_KEEPALIVE
 from ._intercept import InterceptableTransport
 
 if TYPE_CHECKING:
