@@ -106,7 +106,7 @@ def errors() -> list[BaseException]:
         else:
             made.append(kind("plain message"))
     for error in made:
-        error.add_note("a note")
+        setattr(error, "__notes__", ["a note"])  # noqa: B010  (add_note() is 3.11+)
         if hasattr(error, "messages"):
             error.messages = [{"role": "user", "content": "Hi"}]
     return made

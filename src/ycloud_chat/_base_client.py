@@ -407,9 +407,8 @@ def _constructor_names(settings: Mapping[str, Any], **given: Any) -> dict[str, A
     The folder and the credentials are kept as the caller gave them (not resolved), so that
     a pickled copy travels with what was explicit only.
     """
-    names = {"default_timeout": "timeout", "folder_id": None, "auth": None}
-    changed = {names.get(key, key): value for key, value in settings.items()}
-    changed.pop(None, None)
+    renamed = {"default_timeout": "timeout"}
+    changed = {renamed.get(key, key): value for key, value in settings.items() if key not in given}
     changed.update({key: value for key, value in given.items() if value is not None})
     return changed
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import sys
 
-from _common import ask, make_sdk, report
+from tests.deployment.scripts.process_kit import ask, make_sdk, report
 
 sdk = make_sdk(sys.argv[1], sys.argv[2])
 model = sdk.chat.completions("m")

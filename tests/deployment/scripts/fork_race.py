@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 import sys
 
-from _common import attempt, close, make_sdk, report
+from tests.deployment.scripts.process_kit import attempt, close, make_sdk, report
 
 
 def main(face: str, backend: str, rounds: int) -> None:

@@ -3,7 +3,7 @@
 Usage: greenlets.py COUNT
 """
 
-from gevent import monkey
+from gevent import monkey  # type: ignore[import-untyped]
 
 monkey.patch_all()
 
@@ -11,8 +11,8 @@ import sys  # noqa: E402  (after patch_all, as gevent asks)
 import time  # noqa: E402
 
 import gevent  # noqa: E402
-from _common import report  # noqa: E402
 
+from tests.deployment.scripts.process_kit import report  # noqa: E402
 from ycloud_chat import ChatSDK  # noqa: E402
 
 

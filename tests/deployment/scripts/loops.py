@@ -9,8 +9,7 @@ import asyncio
 import sys
 import threading
 
-from _common import ask_async, report
-
+from tests.deployment.scripts.process_kit import ask_async, report
 from ycloud_chat import AsyncChatModel, AsyncChatSDK
 
 

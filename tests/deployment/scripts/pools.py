@@ -10,14 +10,15 @@ import sys
 from concurrent.futures import ProcessPoolExecutor
 from typing import Any
 
-from _common import ask, close, make_sdk, report
+from tests.deployment.scripts.process_kit import ask, close, make_sdk, report
 
 MODEL: Any = None  # set in the parent before the fork: what a forked worker inherits
 
 
 def ask_inherited(question: str) -> str:
     """A task that uses the SDK the worker inherited."""
-    return ask(MODEL, question)
+    answer: str = ask(MODEL, question)
+    return answer
 
 
 def main(method: str, face: str, backend: str) -> None:
