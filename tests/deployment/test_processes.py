@@ -28,8 +28,10 @@ def test_fork_parent_and_child_call_at_once_and_each_gets_its_own_answer(
     assert (counts["parent_ok"], counts["child_ok"]) == (ROUNDS, ROUNDS)
 
 
-@pytest.mark.parametrize("method", ["fork", "spawn", "executor"])
-@pytest.mark.parametrize(("face", "backend"), [FACES[0], FACES[2]], ids=["sync", "async-aiohttp"])
+POOLS = [("fork", *FACES[0]), ("fork", *FACES[2]), ("spawn", *FACES[0]), ("executor", *FACES[2])]
+
+
+@pytest.mark.parametrize(("method", "face", "backend"), POOLS, ids=[p[0] for p in POOLS])
 def test_a_process_pool_uses_an_inherited_or_pickled_sdk(
     echo: EchoServer, method: str, face: str, backend: str
 ) -> None:
@@ -60,8 +62,12 @@ def test_gevent_greenlets_share_one_sync_sdk(echo: EchoServer) -> None:
     assert counts["seconds"] < 12
 
 
-@pytest.mark.parametrize("flags", [[], ["-W", "error::ResourceWarning"]], ids=["default", "strict"])
-@pytest.mark.parametrize(("face", "backend"), FACES, ids=FACE_IDS)
+EXITS = [(*face, ["-W", "error::ResourceWarning"]) for face in FACES] + [(*FACES[2], [])]
+
+
+@pytest.mark.parametrize(
+    ("face", "backend", "flags"), EXITS, ids=[*(f"{i}-strict" for i in FACE_IDS), "aiohttp-default"]
+)
 def test_exit_without_close_prints_nothing(
     echo: EchoServer, face: str, backend: str, flags: list[str]
 ) -> None:

@@ -23,7 +23,7 @@ pytestmark = pytest.mark.slow
 
 DJANGO = ROOT / "examples" / "django_app"
 FASTAPI = ROOT / "examples" / "fastapi_app"
-QUESTIONS = 12
+QUESTIONS = 8
 
 
 def ask_site(base: str, path: str, question: str) -> str:
@@ -31,9 +31,13 @@ def ask_site(base: str, path: str, question: str) -> str:
     url = f"{base}{path}"
     if "stream" not in path:
         if path == "/ask":  # the FastAPI example takes a JSON body
-            answer = httpx.post(url, json={"text": question}, timeout=30).json()
-            return str(answer.get("text"))
-        return str(httpx.get(url, params={"q": question}, timeout=30).json().get("answer"))
+            response = httpx.post(url, json={"text": question}, timeout=30)
+        else:
+            response = httpx.get(url, params={"q": question}, timeout=30)
+        if response.status_code != 200:
+            return f"HTTP {response.status_code}"
+        answer = response.json()
+        return str(answer.get("text", answer.get("answer")))
     text = ""
     with httpx.stream("GET", url, params={"q": question}, timeout=30) as response:
         for line in response.iter_lines():
@@ -66,7 +70,7 @@ def test_django_under_gunicorn_gthread(echo: EchoServer, tmp_path: Path, preload
         right, wrong = ask_all(server.url, ["/ask/", "/ask-async/", "/stream/"])
     finally:
         stderr = server.stop()
-    assert wrong == []
+    assert wrong == [], stderr[-3000:]
     assert right == 3 * QUESTIONS
     assert_quiet(stderr)
 
@@ -79,7 +83,7 @@ def test_django_under_uvicorn(echo: EchoServer, tmp_path: Path) -> None:
         right, wrong = ask_all(server.url, ["/ask/", "/ask-async/", "/stream-async/"])
     finally:
         stderr = server.stop()
-    assert wrong == []
+    assert wrong == [], stderr[-3000:]
     assert right == 3 * QUESTIONS
     assert_quiet(stderr)
 
@@ -118,7 +122,7 @@ def test_fastapi_under_uvicorn_and_disconnects_close_the_upstream_stream(
         closed_upstream = echo.aborted - aborted
     finally:
         stderr = server.stop()
-    assert wrong == []
+    assert wrong == [], stderr[-3000:]
     assert right == 2 * QUESTIONS
     assert closed_upstream == disconnects
     assert_quiet(stderr)
