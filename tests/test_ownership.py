@@ -16,13 +16,14 @@ import os
 import subprocess
 import sys
 import threading
+import time
 import warnings
 from collections.abc import Callable, Iterator
 
 import pytest
 import trio
 
-from tests.faults.server import FaultServer, echo
+from tests.faults.server import FaultServer, checked_out, echo, first_chunk_then_wait
 from ycloud_chat import AsyncChatSDK, ChatSDK
 from ycloud_chat._checks import HTTPBackend
 
@@ -233,3 +234,30 @@ def test_exit_without_close_prints_nothing(server: FaultServer, face: str) -> No
             check=False,
         )
         assert (done.returncode, done.stdout, done.stderr) == (0, "bye\n", ""), flags
+
+
+# --- stream ends ----------------------------------------------------------------------------
+
+
+def test_a_sync_stream_closed_from_another_thread_ends_the_waiting_loop(
+    server: FaultServer,
+) -> None:
+    server.plan(first_chunk_then_wait(30))
+    seen: list[str] = []
+    with ChatSDK(auth="k", base_url=server.base_url) as sdk:
+        stream = sdk.chat.completions("m").run_stream("hi", timeout=60)
+
+        def consume() -> None:
+            seen.extend(partial.text for partial in stream)
+
+        reader = threading.Thread(target=consume)
+        reader.start()
+        while not seen:
+            time.sleep(0.01)
+        closed_at = time.monotonic()
+        stream.close()
+        reader.join(10)
+        assert not reader.is_alive()
+        assert time.monotonic() - closed_at < 5  # the server's next chunk is 30 s away
+        assert seen == ["Hel"]
+        assert checked_out(sdk._transport.client) == 0

@@ -13,7 +13,8 @@ import inspect
 import logging
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+import types
+from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Sequence
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any, TypeVar
@@ -28,11 +29,13 @@ __all__ = [
     "async_call_function",
     "async_cancel_shield",
     "async_deadline_scope",
+    "async_end_generator",
     "async_settle_all",
     "async_sleep",
     "call_function",
     "cancel_shield",
     "deadline_scope",
+    "end_generator",
     "settle_all",
     "sleep",
 ]
@@ -93,6 +96,32 @@ def async_cancel_shield() -> ContextManager[object]:
 def cancel_shield() -> ContextManager[object]:
     """Nothing can cancel blocking cleanup: a no-op."""
     return contextlib.nullcontext()
+
+
+async def async_end_generator(generator: AsyncGenerator[Any, None], most: int = 64) -> None:
+    """End an async generator and every one it iterates, without waiting for anything.
+
+    `aclose()` ends this generator only: one suspended inside it (in an `async for`) is left
+    to the garbage collector, which trio reports. Resumed in a cancelled scope instead, the
+    chain ends on its first wait, each generator raising on the way out; at most `most`
+    pieces already at hand are read (and dropped) before that.
+    """
+    if isinstance(generator, types.AsyncGeneratorType) and generator.ag_frame is None:
+        return  # run to its end already
+    import anyio
+
+    # Its end, whatever it is (an error, the cancellation): the caller wants no more of it.
+    ended = contextlib.suppress(Exception, anyio.get_cancelled_exc_class())
+    with anyio.CancelScope(shield=True) as scope, ended:
+        scope.cancel()
+        for _ in range(most):
+            await generator.__anext__()
+    await generator.aclose()
+
+
+def end_generator(generator: Generator[Any, None, None], most: int = 64) -> None:
+    """End a generator: closing it closes the ones it iterates (nothing is left to report)."""
+    generator.close()
 
 
 def _is_async(function: Callable[..., Any]) -> bool:

@@ -111,7 +111,7 @@ class Exchange:
         self, status_code: int, cause: BaseException
     ) -> APIResponseValidationError:
         """The error for a body that cannot be decoded (a broken content-encoding)."""
-        message = f"the answer's body cannot be decoded: {_name(cause)}: {cause}"
+        message = f"the answer's body cannot be decoded: {_described(cause)}"
         return self._error(APIResponseValidationError, message, status_code=status_code)
 
     def connection_error(self, cause: BaseException, *, detail: bool = True) -> APIConnectionError:
@@ -119,7 +119,7 @@ class Exchange:
 
         `detail=False` leaves out the cause's text, for causes that may quote a header.
         """
-        text = f"{_name(cause)}: {cause}" if detail else _name(cause)
+        text = _described(cause) if detail else _name(cause)
         return self._error(APIConnectionError, f"connection failed: {text}")
 
     def status_error(self, status_code: int, content: bytes) -> APIStatusError:
@@ -136,8 +136,8 @@ class Exchange:
     def broken_stream_error(self, cause: BaseException) -> IncompleteStreamError:
         """The error for a stream whose connection broke after it started."""
         message = (
-            f"the stream ended before the answer was complete: the stream broke: "
-            f"{_name(cause)}: {cause}"
+            "the stream ended before the answer was complete: the stream broke: "
+            + _described(cause)
         )
         return self._error(IncompleteStreamError, message)
 
@@ -222,6 +222,19 @@ _TIMEOUT_REASONS = {
     "WriteTimeout": "sending the request took too long",
     "PoolTimeout": "no connection in the pool became free in time",
 }
+
+
+def _described(cause: BaseException) -> str:
+    """`Name: message`; an empty message is taken from what caused it, else left out."""
+    reason: BaseException | None = cause
+    for _ in range(4):  # a few links: the network error under httpx's or anyio's
+        if reason is None:
+            break
+        text = " ".join(str(reason).split())
+        if text:
+            return f"{_name(cause)}: {text}"
+        reason = reason.__cause__ or reason.__context__
+    return _name(cause)
 
 
 def _name(cause: BaseException) -> str:

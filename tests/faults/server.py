@@ -371,6 +371,22 @@ def error_event() -> Fault:
     return Fault("sse_error_event", act)
 
 
+def first_chunk_then_wait(seconds: float) -> Fault:
+    """A stream's first chunk, then nothing for `seconds` (then the rest)."""
+    first = _sse_body(chunk("Hel"))
+    rest = _sse_body(chunk("lo", finish_reason="stop"), "[DONE]")
+
+    def act(connection: Connection, request: Received) -> bool:
+        connection.send_head(200, {"content-type": "text/event-stream"})
+        connection.sock.sendall(first)
+        if not connection.wait(seconds):
+            return False
+        connection.sock.sendall(rest)
+        return False
+
+    return Fault("first_chunk_then_wait", act)
+
+
 def gzipped(*, stream: bool = False, broken: bool = False) -> Fault:
     """A gzip-compressed answer (JSON, or an event stream), or one that is not gzip at all."""
     body = _sse_body(*STREAM_EVENTS, "[DONE]") if stream else _json(completion("hello"))

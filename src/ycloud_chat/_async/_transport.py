@@ -18,7 +18,12 @@ import httpx
 
 from .._backends import AsyncClientPool, AsyncHTTPClient, AsyncHTTPResponse
 from .._base_client import BaseTransport
-from .._concurrency import async_cancel_shield, async_deadline_scope, async_sleep
+from .._concurrency import (
+    async_cancel_shield,
+    async_deadline_scope,
+    async_end_generator,
+    async_sleep,
+)
 from .._deadline import Deadline
 from .._exceptions import YCloudChatError
 from .._exchange import (
@@ -135,7 +140,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         except httpx.HTTPError as exc:
             raise exchange.broken_stream_error(exc) from exc
         finally:
-            await chunks.aclose()
+            await self._end(response, chunks)
 
     async def close_response(self, response: AsyncHTTPResponse) -> None:
         """Release a response's connection, even while the caller is being cancelled."""
@@ -143,6 +148,11 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
             return  # httpx closes a response once its body is read to the end
         with async_cancel_shield():
             await response.aclose()
+
+    async def _end(self, response: AsyncHTTPResponse, chunks: AsyncGenerator[bytes, None]) -> None:
+        """Close the response, then end its body's generators (httpx nests several)."""
+        await self.close_response(response)
+        await async_end_generator(chunks)
 
     async def _attempt(
         self,
@@ -183,10 +193,14 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
     async def _read(self, response: AsyncHTTPResponse, exchange: Exchange) -> bytes:
         """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
         reader = exchange.body_reader(response, self.max_body_bytes)
-        async for chunk in _chunks(response, reader):
-            reader.add(chunk)
-            if exchange.deadline.expired:
-                raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        chunks = _chunks(response, reader)
+        try:
+            async for chunk in chunks:
+                reader.add(chunk)
+                if exchange.deadline.expired:
+                    raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        finally:
+            await self._end(response, chunks)
         return reader.finish()
 
     async def _check_event_stream(self, response: AsyncHTTPResponse, exchange: Exchange) -> None:

@@ -18,7 +18,6 @@ A caller's `http_client` is the caller's: served as it is, never closed or repla
 
 from __future__ import annotations
 
-import asyncio
 import atexit
 import contextlib
 import importlib.util
@@ -46,11 +45,19 @@ logger = logging.getLogger("ycloud_chat")
 C = TypeVar("C", AsyncHTTPClient, HTTPClient)
 
 _POOLS: weakref.WeakSet[_Pool[Any]] = weakref.WeakSet()
+# The keepers parked on trio loops: trio reports an async generator collected unfinished, so
+# they live until their loop ends (asyncio closes a collected one quietly: an SDK dropped
+# unclosed gets its client closed then).
+_PARKED: set[_Entry[Any]] = set()
 
 
 def current_loop() -> object | None:
-    """The event loop running in this thread (asyncio's loop, trio's token), else None."""
-    loop = asyncio._get_running_loop()
+    """The event loop running in this thread (asyncio's loop, trio's token), else None.
+
+    Neither is imported here: a loop runs only once its library is.
+    """
+    asyncio = sys.modules.get("asyncio")
+    loop: object | None = None if asyncio is None else asyncio._get_running_loop()
     if loop is not None:
         return loop
     trio = sys.modules.get("trio")
@@ -143,7 +150,7 @@ class _Pool(Generic[C]):
     def _forget_dead_loops(self) -> None:
         """Drop the clients of asyncio loops closed without closing their async generators."""
         for loop, entry in list(self._clients.items()):
-            if isinstance(loop, asyncio.AbstractEventLoop) and loop.is_closed():
+            if _is_closed_asyncio_loop(loop):
                 del self._clients[loop]
                 _forget(entry.client)
 
@@ -171,17 +178,21 @@ class AsyncClientPool(_Pool[AsyncHTTPClient]):
         for entry in self._take():
             if entry.loop is here or entry.loop is None:
                 await (entry.keeper.aclose() if entry.keeper else entry.client.aclose())
-            elif isinstance(entry.loop, asyncio.AbstractEventLoop) and entry.loop.is_closed():
+            elif _is_closed_asyncio_loop(entry.loop):
                 _forget(entry.client)
             # else: another running loop closes it when it ends (its keeper is still parked)
 
     def _keep(self, entry: _Entry[AsyncHTTPClient]) -> None:
         if entry.loop is not None:
             entry.keeper = _start(_close_with_loop(self._clients, entry))
+            if type(entry.loop).__module__.startswith("trio"):
+                _PARKED.add(entry)
 
     def _make(self) -> AsyncHTTPClient:
         verify, max_connections, routes = self._settings
         plain_proxies = all(url is None or url.startswith("http:") for url in routes.values())
+        import asyncio
+
         on_asyncio = asyncio._get_running_loop() is not None
         if self.backend == "aiohttp" and plain_proxies and on_asyncio:
             from ._aiohttp import AiohttpClient
@@ -269,6 +280,11 @@ class ClientPool(_Pool[HTTPClient]):
         return HttpxClient(client), bound_client(client)
 
 
+def _is_closed_asyncio_loop(loop: object) -> bool:
+    is_closed = getattr(loop, "is_closed", None)  # a trio token has none
+    return is_closed is not None and bool(is_closed())
+
+
 def _start(keeper: AsyncGenerator[None, None]) -> AsyncGenerator[None, None]:
     """Run the keeper to its `yield` now: the running loop then closes it as it shuts down."""
     with contextlib.suppress(StopIteration):
@@ -283,6 +299,7 @@ async def _close_with_loop(
     try:
         yield
     finally:
+        _PARKED.discard(entry)
         if clients.get(entry.loop) is entry:
             del clients[entry.loop]
         try:

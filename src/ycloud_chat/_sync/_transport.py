@@ -20,7 +20,12 @@ import httpx
 
 from .._backends import ClientPool, HTTPClient, HTTPResponse
 from .._base_client import BaseTransport
-from .._concurrency import cancel_shield, deadline_scope, sleep
+from .._concurrency import (
+    cancel_shield,
+    deadline_scope,
+    end_generator,
+    sleep,
+)
 from .._deadline import Deadline
 from .._exceptions import YCloudChatError
 from .._exchange import (
@@ -135,7 +140,7 @@ class Transport(BaseTransport[httpx.Client]):
         except httpx.HTTPError as exc:
             raise exchange.broken_stream_error(exc) from exc
         finally:
-            chunks.close()
+            self._end(response, chunks)
 
     def close_response(self, response: HTTPResponse) -> None:
         """Release a response's connection, even while the caller is being cancelled."""
@@ -143,6 +148,11 @@ class Transport(BaseTransport[httpx.Client]):
             return  # httpx closes a response once its body is read to the end
         with cancel_shield():
             response.close()
+
+    def _end(self, response: HTTPResponse, chunks: Generator[bytes, None]) -> None:
+        """Close the response, then end its body's generators (httpx nests several)."""
+        self.close_response(response)
+        end_generator(chunks)
 
     def _attempt(
         self,
@@ -183,10 +193,14 @@ class Transport(BaseTransport[httpx.Client]):
     def _read(self, response: HTTPResponse, exchange: Exchange) -> bytes:
         """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
         reader = exchange.body_reader(response, self.max_body_bytes)
-        for chunk in _chunks(response, reader):
-            reader.add(chunk)
-            if exchange.deadline.expired:
-                raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        chunks = _chunks(response, reader)
+        try:
+            for chunk in chunks:
+                reader.add(chunk)
+                if exchange.deadline.expired:
+                    raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        finally:
+            self._end(response, chunks)
         return reader.finish()
 
     def _check_event_stream(self, response: HTTPResponse, exchange: Exchange) -> None:

@@ -504,6 +504,8 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             if index and delay:
                 sleep(self.wait.bounded(delay))
                 self.wait.check(delay)
+            if self.record.response_closed:
+                return  # as a closed connection: nothing more comes
             self._sending(index)
             yield piece
 
@@ -513,6 +515,8 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             if index and delay:
                 await async_sleep(self.wait.bounded(delay))
                 self.wait.check(delay)
+            if self.record.response_closed:
+                return
             self._sending(index)
             yield piece
 
