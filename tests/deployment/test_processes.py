@@ -31,7 +31,9 @@ def test_fork_parent_and_child_call_at_once_and_each_gets_its_own_answer(
 POOLS = [("fork", *FACES[0]), ("fork", *FACES[2]), ("spawn", *FACES[0]), ("executor", *FACES[2])]
 
 
-@pytest.mark.parametrize(("method", "face", "backend"), POOLS, ids=[p[0] for p in POOLS])
+@pytest.mark.parametrize(
+    ("method", "face", "backend"), POOLS, ids=[f"{p[0]}-{p[1]}-{p[2]}" for p in POOLS]
+)
 def test_a_process_pool_uses_an_inherited_or_pickled_sdk(
     echo: EchoServer, method: str, face: str, backend: str
 ) -> None:

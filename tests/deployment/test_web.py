@@ -8,6 +8,7 @@ quiet stderr.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -55,15 +56,37 @@ def ask_all(base: str, paths: list[str]) -> tuple[int, list[str]]:
     return len(asked) - len(wrong), wrong
 
 
+# The example site's settings, with the errors of a request logged to stderr (Django only
+# mails them by default): a view that fails shows its traceback in the test's report.
+LOGGED_SETTINGS = """
+from chatsite.settings import *  # noqa: F403
+
+LOGGING = {
+    "version": 1,
+    "handlers": {"stderr": {"class": "logging.StreamHandler"}},
+    "loggers": {"django.request": {"handlers": ["stderr"], "level": "ERROR"}},
+}
+"""
+
+
 def serve(command: list[str], cwd: Path, echo: EchoServer, tmp_path: Path) -> WebServer:
-    env = child_env(echo.url, CHAT_MODEL="m")
+    (tmp_path / "logged_settings.py").write_text(LOGGED_SETTINGS)
+    env = child_env(echo.url, CHAT_MODEL="m", DJANGO_SETTINGS_MODULE="logged_settings")
+    env["PYTHONPATH"] = f"{tmp_path}{os.pathsep}{cwd}{os.pathsep}{env['PYTHONPATH']}"
     return WebServer([sys.executable, *STRICT, *command], cwd=cwd, env=env, log=tmp_path / "log")
+
+
+def _has_control_socket() -> bool:
+    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
+
+    return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
 
 
 @pytest.mark.parametrize("preload", [False, True], ids=["fork-then-import", "preload"])
 def test_django_under_gunicorn_gthread(echo: EchoServer, tmp_path: Path, preload: bool) -> None:
     command = ["-m", "gunicorn", "chatsite.wsgi:application", "-b", "127.0.0.1:{port}"]
     command += ["-k", "gthread", "--threads", "4", "-w", "2", "--graceful-timeout", "10"]
+    command += ["--no-control-socket"] * _has_control_socket()  # a shared path in $HOME
     server = serve(command + ["--preload"] * preload, DJANGO, echo, tmp_path)
     try:
         server.wait_ready("/ask/?q=ready")
