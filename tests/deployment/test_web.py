@@ -77,7 +77,7 @@ def serve(command: list[str], cwd: Path, echo: EchoServer, tmp_path: Path) -> We
 
 
 def _has_control_socket() -> bool:
-    from gunicorn.config import KNOWN_SETTINGS  # type: ignore[import-untyped]
+    from gunicorn.config import KNOWN_SETTINGS
 
     return any(setting.name == "control_socket_disable" for setting in KNOWN_SETTINGS)
 

@@ -3,7 +3,7 @@
 Usage: greenlets.py COUNT
 """
 
-from gevent import monkey  # type: ignore[import-untyped]
+from gevent import monkey
 
 monkey.patch_all()
 
