@@ -54,6 +54,7 @@ from .types.misc import UNDEFINED, UndefinedOr
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._credentials import ExchangingAuth
     from .types.tools import Tools
 
 __all__ = [
@@ -169,6 +170,22 @@ class BaseTransport(Generic[ClientT]):
             setattr(clone, name, value)
         clone._owns_client = False
         return clone
+
+    @property
+    def exchanging_auth(self) -> ExchangingAuth | None:
+        """The credentials, when they are exchanged for IAM tokens that the SDK renews."""
+        from ._credentials import ExchangingAuth
+
+        return self.auth if isinstance(self.auth, ExchangingAuth) else None
+
+    def reject_token(self, request: httpx.Request) -> bool:
+        """After a 401: mark the exchanged token the request carried stale; False if none was."""
+        auth = self.exchanging_auth
+        sent = request.headers.get("Authorization", "")
+        if auth is None or not sent.startswith("Bearer "):
+            return False
+        auth.cache.reject(sent.removeprefix("Bearer "))
+        return True
 
     def timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
         """The deadline of one call: its own `timeout`, else the SDK's, else the built-in one."""

@@ -25,7 +25,7 @@ from .._concurrency import (
     async_sleep,
 )
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -34,6 +34,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._credentials import obtain_token
 
 __all__ = ["AsyncTransport"]
 
@@ -95,7 +96,9 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         A stream's answer is returned with its body unread; any other is read whole.
         """
         exchange = Exchange(Deadline(timeout))
+        renewed = False
         while True:
+            await self._obtain_token(exchange)
             remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             request = self.build_request(
@@ -115,9 +118,23 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                     raise retry.error from retry.__cause__
                 await async_sleep(delay)
                 continue
+            except AuthenticationError:
+                if renewed or not self.reject_token(request):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                continue
             except TimeoutError as exc:  # the deadline scope ran out
                 raise exchange.timeout_error(exc) from exc
             return response, content, exchange
+
+    async def _obtain_token(self, exchange: Exchange) -> None:
+        """Renew an exchanged IAM token ahead of its expiry, within the call's deadline."""
+        if self.exchanging_auth is None:
+            return
+        try:
+            await obtain_token(self.exchanging_auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
 
     async def iter_body(
         self, response: httpx.Response, exchange: Exchange

@@ -27,7 +27,7 @@ from .._concurrency import (
     sleep,
 )
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -36,6 +36,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._credentials import obtain_token
 
 __all__ = ["Transport"]
 
@@ -97,7 +98,9 @@ class Transport(BaseTransport[httpx.Client]):
         A stream's answer is returned with its body unread; any other is read whole.
         """
         exchange = Exchange(Deadline(timeout))
+        renewed = False
         while True:
+            self._obtain_token(exchange)
             remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             request = self.build_request(
@@ -117,9 +120,23 @@ class Transport(BaseTransport[httpx.Client]):
                     raise retry.error from retry.__cause__
                 sleep(delay)
                 continue
+            except AuthenticationError:
+                if renewed or not self.reject_token(request):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                continue
             except TimeoutError as exc:  # the deadline scope ran out
                 raise exchange.timeout_error(exc) from exc
             return response, content, exchange
+
+    def _obtain_token(self, exchange: Exchange) -> None:
+        """Renew an exchanged IAM token ahead of its expiry, within the call's deadline."""
+        if self.exchanging_auth is None:
+            return
+        try:
+            obtain_token(self.exchanging_auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
 
     def iter_body(self, response: httpx.Response, exchange: Exchange) -> Generator[bytes, None]:
         """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""
