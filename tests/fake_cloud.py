@@ -131,7 +131,7 @@ class FakeCloud:
             )
         except InvalidSignature:
             return False
-        return header["alg"] == "PS256" and payload["aud"] == JWT_AUDIENCE
+        return bool(header["alg"] == "PS256" and payload["aud"] == JWT_AUDIENCE)
 
     def _answer_metadata(self, path: str, flavor: str | None) -> tuple[int, dict[str, Any]]:
         if path != METADATA_TOKEN_PATH:

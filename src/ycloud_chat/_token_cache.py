@@ -28,6 +28,9 @@ logger = logging.getLogger("ycloud_chat")
 REFRESH_AHEAD = 3600.0
 # A token this close to its expiry is not sent: the request would race it.
 EXPIRY_MARGIN = 30.0
+# A token is held at least this long, whatever its expiry says: a clock far off the server's
+# must not make every call exchange again.
+MIN_LIFETIME = 120.0
 # After a failed renewal while the old token still serves, wait this long before trying again.
 RETRY_RENEWAL_AFTER = 30.0
 
@@ -48,7 +51,7 @@ class Token:
     @classmethod
     def lasting(cls, value: str, lifetime: float, now: float) -> Token:
         """A token that expires `lifetime` seconds after `now`, renewed ahead of that."""
-        lifetime = max(lifetime, 0.0)
+        lifetime = max(lifetime, MIN_LIFETIME)
         ahead = min(lifetime / 2, REFRESH_AHEAD)
         return cls(value, now + lifetime, now + lifetime - ahead)
 
