@@ -173,12 +173,15 @@ def resolve_auth(
 ) -> BaseAuth:
     """Pick the credentials for a server: the `auth` argument, else (AI Studio only) YC_*.
 
-    A string `auth` that looks like an IAM token (`t1.`...) is sent as a Bearer token; any
-    other string is an API key on AI Studio and a Bearer token on other servers.
+    A string `auth` that looks like an IAM token (`t1.`...) is sent as a Bearer token; on AI
+    Studio one that looks like an OAuth token (`y0_`...) is exchanged for IAM tokens, and any
+    other string is an API key; other servers get it as a Bearer token.
 
-    Without `auth`, AI Studio uses YC_API_KEY, then YC_IAM_TOKEN, then YC_TOKEN, and finding
-    none is an error. Any other server gets no Authorization header: the YC_* variables are
-    AI Studio credentials and are never sent anywhere else.
+    Without `auth`, AI Studio uses the first of YC_API_KEY, YC_IAM_TOKEN, YC_OAUTH_TOKEN,
+    YC_SERVICE_ACCOUNT_KEY_FILE, the metadata service (when asked or on a Yandex Cloud VM),
+    YC_TOKEN and the yc CLI, and finding none is an error. Any other server gets no
+    Authorization header: the YC_* variables are AI Studio credentials and are never sent
+    anywhere else.
     """
     if isinstance(auth, BaseAuth):
         return auth

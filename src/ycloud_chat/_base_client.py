@@ -43,6 +43,7 @@ from ._constants import (
     ENV_FOLDER_ID,
     HEADER_PROJECT,
 )
+from ._credentials import ExchangingAuth
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
@@ -54,7 +55,6 @@ from .types.misc import UNDEFINED, UndefinedOr
 if TYPE_CHECKING:
     from typing_extensions import Self
 
-    from ._credentials import ExchangingAuth
     from .types.tools import Tools
 
 __all__ = [
@@ -174,8 +174,6 @@ class BaseTransport(Generic[ClientT]):
     @property
     def exchanging_auth(self) -> ExchangingAuth | None:
         """The credentials, when they are exchanged for IAM tokens that the SDK renews."""
-        from ._credentials import ExchangingAuth
-
         return self.auth if isinstance(self.auth, ExchangingAuth) else None
 
     def reject_token(self, request: httpx.Request) -> bool:

@@ -24,6 +24,7 @@ from .._concurrency import (
     async_pooled_client,
     async_sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
 from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
@@ -98,7 +99,8 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         exchange = Exchange(Deadline(timeout))
         renewed = False
         while True:
-            await self._obtain_token(exchange)
+            if (auth := self.exchanging_auth) is not None:
+                await self._obtain_token(auth, exchange)
             remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             request = self.build_request(
@@ -127,12 +129,10 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                 raise exchange.timeout_error(exc) from exc
             return response, content, exchange
 
-    async def _obtain_token(self, exchange: Exchange) -> None:
-        """Renew an exchanged IAM token ahead of its expiry, within the call's deadline."""
-        if self.exchanging_auth is None:
-            return
+    async def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
         try:
-            await obtain_token(self.exchanging_auth, self.client, exchange.deadline)
+            await obtain_token(auth, self.client, exchange.deadline)
         except TimeoutError as exc:
             raise exchange.timeout_error(exc) from exc
 

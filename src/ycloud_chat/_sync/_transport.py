@@ -26,6 +26,7 @@ from .._concurrency import (
     pooled_client,
     sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
 from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
@@ -100,7 +101,8 @@ class Transport(BaseTransport[httpx.Client]):
         exchange = Exchange(Deadline(timeout))
         renewed = False
         while True:
-            self._obtain_token(exchange)
+            if (auth := self.exchanging_auth) is not None:
+                self._obtain_token(auth, exchange)
             remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             request = self.build_request(
@@ -129,12 +131,10 @@ class Transport(BaseTransport[httpx.Client]):
                 raise exchange.timeout_error(exc) from exc
             return response, content, exchange
 
-    def _obtain_token(self, exchange: Exchange) -> None:
-        """Renew an exchanged IAM token ahead of its expiry, within the call's deadline."""
-        if self.exchanging_auth is None:
-            return
+    def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
         try:
-            obtain_token(self.exchanging_auth, self.client, exchange.deadline)
+            obtain_token(auth, self.client, exchange.deadline)
         except TimeoutError as exc:
             raise exchange.timeout_error(exc) from exc
 
