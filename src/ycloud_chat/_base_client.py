@@ -176,10 +176,10 @@ class BaseTransport(Generic[ClientT]):
         """The credentials, when they are exchanged for IAM tokens that the SDK renews."""
         return self.auth if isinstance(self.auth, ExchangingAuth) else None
 
-    def reject_token(self, request: httpx.Request) -> bool:
+    def reject_token(self, headers: Mapping[str, str]) -> bool:
         """After a 401: mark the exchanged token the request carried stale; False if none was."""
         auth = self.exchanging_auth
-        sent = request.headers.get("Authorization", "")
+        sent = headers.get("Authorization", "")
         if auth is None or not sent.startswith("Bearer "):
             return False
         auth.cache.reject(sent.removeprefix("Bearer "))

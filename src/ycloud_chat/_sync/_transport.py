@@ -123,7 +123,7 @@ class Transport(BaseTransport[httpx.Client]):
                 sleep(delay)
                 continue
             except AuthenticationError:
-                if renewed or not self.reject_token(request):
+                if renewed or not self.reject_token(request.headers):
                     raise
                 renewed = True  # a token refused once is renewed, and the call tried again
                 continue
