@@ -220,7 +220,7 @@ def _ai_studio_auth_from_env(environ: Mapping[str, str] | None) -> BaseAuth:
     Nothing is sent to find them: the metadata service is a source only when
     YC_METADATA_ADDR is set or the machine is a Yandex Cloud VM by its DMI data.
     """
-    from ._credentials import cli_auth_from_env, exchanging_auth_from_env
+    from ._credentials import MetadataAuth, cli_auth_from_env, exchanging_auth_from_env
 
     env = os.environ if environ is None else environ
     if env.get(ENV_API_KEY, "").strip():
@@ -228,14 +228,21 @@ def _ai_studio_auth_from_env(environ: Mapping[str, str] | None) -> BaseAuth:
     if env.get(ENV_IAM_TOKEN, "").strip():
         return IAMTokenAuth(env_secret(ENV_IAM_TOKEN, env))
     exchanging = exchanging_auth_from_env(env)
-    if exchanging is not None:
+    if exchanging is not None and not isinstance(exchanging, MetadataAuth):
         return exchanging
+    later: BaseAuth | None = None
     if env.get(ENV_TOKEN, "").strip():
         env_secret(ENV_TOKEN, env)  # a bad token fails now, not at the first request
-        return EnvTokenAuth(ENV_TOKEN, environ=environ)
-    cli = cli_auth_from_env(env)
-    if cli is not None:
-        return cli
+        later = EnvTokenAuth(ENV_TOKEN, environ=environ)
+    else:
+        later = cli_auth_from_env(env)
+    if exchanging is not None:
+        # The metadata service comes first; if it fails at the first call, the next source
+        # serves instead, silently as in the reference SDK.
+        exchanging.fallback = later
+        return exchanging
+    if later is not None:
+        return later
     raise CredentialsError(
         f"no credentials: pass auth= or set {ENV_API_KEY} (an API key), "
         f"{ENV_IAM_TOKEN} or {ENV_TOKEN} (an IAM token), YC_OAUTH_TOKEN, "

@@ -179,6 +179,7 @@ class BaseTransport(Generic[ClientT]):
     def reject_token(self, headers: Mapping[str, str]) -> bool:
         """After a 401: mark the exchanged token the request carried stale; False if none was."""
         auth = self.exchanging_auth
+        auth = auth.serving() if auth is not None else None
         sent = headers.get("Authorization", "")
         if auth is None or not sent.startswith("Bearer "):
             return False

@@ -52,6 +52,7 @@ _DMI_FILES = ("sys_vendor", "bios_vendor", "board_vendor", "chassis_vendor", "pr
 
 IAM_TIMEOUT = 10.0
 METADATA_TIMEOUT = 1.0  # a link-local service answers at once, or is not there
+METADATA_PROBE_TIMEOUT = 0.3  # found by the DMI data alone, on the first call
 CLI_TIMEOUT = 60.0
 EXCHANGE_ATTEMPTS = 3
 MAX_ANSWER_BYTES = 64 * 1024
@@ -98,16 +99,33 @@ class ExchangingAuth(BaseAuth):
     Use one of its kinds; an instance is safe to share between SDKs, threads and tasks.
     """
 
+    # What resolution found next, used for good if the first exchange fails: a source found
+    # without being asked for fails silently (the reference SDK's order).
+    fallback: BaseAuth | None = None
+
     def __init__(self) -> None:
         self.cache = TokenCache()
+
+    def serving(self) -> ExchangingAuth | None:
+        """The exchanging credentials that serve now: these or their fallback; None if static."""
+        if not self.cache.fallen or self.fallback is None:
+            return self
+        return self.fallback.serving() if isinstance(self.fallback, ExchangingAuth) else None
+
+    def attempts(self) -> int:
+        """How many times to try an exchange: once when probing for resolution."""
+        probing = self.fallback is not None and self.cache.token is None
+        return 1 if probing else EXCHANGE_ATTEMPTS
 
     @property
     def source(self) -> str:
         """Where the tokens come from, for messages (never a secret)."""
         raise NotImplementedError
 
-    def authorization(self) -> str:
-        """Return `Bearer <IAM token>`: the token the last exchange brought."""
+    def authorization(self) -> str | None:
+        """Return `Bearer <IAM token>`: the token the last exchange brought (or the fallback's)."""
+        if self.cache.fallen and self.fallback is not None:
+            return self.fallback.authorization()
         token = self.cache.token
         if token is None:
             raise CredentialsError(
@@ -378,7 +396,8 @@ def exchanging_auth_from_env(env: Mapping[str, str]) -> ExchangingAuth | None:
         return ServiceAccountKeyAuth(key_file, iam_endpoint=iam_endpoint)
     metadata_addr = env.get(ENV_METADATA_ADDR, "").strip()
     if metadata_addr or is_yandex_cloud_instance():
-        return MetadataAuth(metadata_addr=metadata_addr or DEFAULT_METADATA_ADDR)
+        timeout = METADATA_TIMEOUT if metadata_addr else METADATA_PROBE_TIMEOUT
+        return MetadataAuth(metadata_addr=metadata_addr or DEFAULT_METADATA_ADDR, timeout=timeout)
     return None
 
 

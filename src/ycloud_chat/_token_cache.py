@@ -83,6 +83,7 @@ class TokenCache:
         self._pid = os.getpid()
         self._flight: Flight | None = None
         self.token: Token | None = None
+        self.fallen = False  # to the credential's fallback, for good
 
     def join(self) -> tuple[Flight | None, bool]:
         """(None, False) if the token is fresh; else the flight to wait for and whether to lead."""
@@ -124,6 +125,17 @@ class TokenCache:
         logger.warning("%s; the current IAM token serves until it is renewed", error)
         retry_at = min(now + RETRY_RENEWAL_AFTER, old.expires_at - EXPIRY_MARGIN)
         self.token = Token(old.value, old.expires_at, retry_at)
+        return True
+
+    def fall_back(self, flight: Flight) -> bool:
+        """End the flight by giving way to the fallback; False if a token was ever obtained."""
+        with self._lock:
+            if self.token is not None:
+                return False
+            self.fallen = True
+            if self._flight is flight:
+                self._flight = None
+        flight.done.set()
         return True
 
     def reject(self, value: str) -> None:

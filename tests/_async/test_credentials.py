@@ -189,3 +189,32 @@ async def test_a_usable_token_serves_on_while_renewal_fails(
         shift[0] = 740.0
         assert await ask(sdk) == "t1.fake-2"
     assert cloud.count("iam") == 3
+
+
+async def test_a_metadata_service_found_by_resolution_gives_way_silently(
+    cloud: FakeCloud, tmp_path: Path
+) -> None:
+    from ycloud_chat._auth import resolve_auth
+
+    cloud._issue()  # the chat fake takes t1.fake-1
+    fake_yc(tmp_path, "t1.fake-1")
+    environ = {"YC_METADATA_ADDR": "127.0.0.1:9", "PATH": str(tmp_path), "YC_PROFILE": "ci"}
+    for later in ({"YC_TOKEN": "t1.fake-1"}, {}):  # YC_TOKEN, else the yc CLI
+        auth = resolve_auth(None, is_ai_studio=True, environ={**environ, **later})
+        assert isinstance(auth, MetadataAuth)
+        async with sdk_for(cloud, auth) as sdk:
+            assert await ask(sdk) == "t1.fake-1"
+            assert await ask(sdk) == "t1.fake-1"
+    assert cloud.count("metadata") == 0
+
+
+async def test_a_metadata_service_found_by_resolution_serves_when_it_answers(
+    cloud: FakeCloud,
+) -> None:
+    from ycloud_chat._auth import resolve_auth
+
+    environ = {"YC_METADATA_ADDR": cloud.metadata_addr, "YC_TOKEN": "t1.never-used"}
+    auth = resolve_auth(None, is_ai_studio=True, environ=environ)
+    async with sdk_for(cloud, auth) as sdk:
+        assert await ask(sdk) == "t1.fake-1"
+    assert cloud.count("metadata") == 1

@@ -6,6 +6,7 @@ is `.._token_cache`. Here are only the waits, the requests and the command runs.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import httpx
@@ -13,7 +14,6 @@ import httpx
 from .. import _token_cache
 from .._concurrency import async_deadline_scope, async_run_process, async_sleep, async_wait_event
 from .._credentials import (
-    EXCHANGE_ATTEMPTS,
     MAX_ANSWER_BYTES,
     ExchangeFailure,
     ExchangingAuth,
@@ -26,6 +26,8 @@ from .._token_cache import Flight, Token
 
 __all__ = ["obtain_token"]
 
+logger = logging.getLogger("ycloud_chat")
+
 
 async def obtain_token(auth: ExchangingAuth, client: Any, deadline: Deadline) -> None:
     """Make sure `auth` holds a fresh token: exchange for one, or wait for whoever does.
@@ -33,26 +35,29 @@ async def obtain_token(auth: ExchangingAuth, client: Any, deadline: Deadline) ->
     `client` is the SDK's pooled HTTP client. TimeoutError when `deadline` runs out first.
     """
     while True:
-        flight, leading = auth.cache.join()
+        serving = auth.serving()
+        if serving is None:
+            return  # a static fallback serves
+        flight, leading = serving.cache.join()
         if flight is None:
             return
         if leading:
-            await _lead(auth, flight, client, deadline)
-            return
+            await _lead(serving, flight, client, deadline)
+            continue
         if not await async_wait_event(flight.done, deadline.remaining()):
             raise TimeoutError("the call's deadline ran out while an IAM token was obtained")
         if flight.error is not None:
             raise CredentialsError(str(flight.error))
-        if flight.token is not None:
-            return
-        # Its leader was cancelled: lead another flight, or wait for another's.
+        # Obtained, or given way to the fallback, or its leader was cancelled: look again.
 
 
 async def _lead(auth: ExchangingAuth, flight: Flight, client: Any, deadline: Deadline) -> None:
     try:
         token = await _exchange(auth, client, deadline)
     except CredentialsError as exc:
-        if not auth.cache.land(flight, None, exc):
+        if auth.fallback is not None and auth.cache.fall_back(flight):
+            logger.info("%s; using %r instead", exc, auth.fallback)
+        elif not auth.cache.land(flight, None, exc):
             raise
     except BaseException:
         auth.cache.land(flight, None, None)
@@ -70,7 +75,7 @@ async def _exchange(auth: ExchangingAuth, client: Any, deadline: Deadline) -> To
         except ExchangeFailure as failure:
             delay = backoff_delay(attempt)
             attempt += 1
-            if not failure.transient or attempt >= EXCHANGE_ATTEMPTS or not deadline.allows(delay):
+            if not failure.transient or attempt >= auth.attempts() or not deadline.allows(delay):
                 raise auth.failure(failure.reason) from None
             await async_sleep(delay)
 
