@@ -64,6 +64,11 @@ def _unb64(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a hundred callers connect at once
+    daemon_threads = True
+
+
 class FakeCloud:
     """The three fakes; `log` has (service, detail) for every request, in arrival order."""
 
@@ -78,8 +83,7 @@ class FakeCloud:
         self._issued = 0
         self._valid: set[str] = set()
         self._lock = threading.Lock()
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
+        self._server = _Server(("127.0.0.1", 0), self._handler())
         self.origin = f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
