@@ -7,11 +7,11 @@ is `.._token_cache`. Here are only the waits, the requests and the command runs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 
 from .. import _token_cache
+from .._backends import AsyncHTTPClient, AsyncHTTPResponse
 from .._concurrency import async_deadline_scope, async_run_process, async_sleep, async_wait_event
 from .._credentials import (
     MAX_ANSWER_BYTES,
@@ -29,7 +29,7 @@ __all__ = ["obtain_token"]
 logger = logging.getLogger("ycloud_chat")
 
 
-async def obtain_token(auth: ExchangingAuth, client: Any, deadline: Deadline) -> None:
+async def obtain_token(auth: ExchangingAuth, client: AsyncHTTPClient, deadline: Deadline) -> None:
     """Make sure `auth` holds a fresh token: exchange for one, or wait for whoever does.
 
     `client` is the SDK's pooled HTTP client. TimeoutError when `deadline` runs out first.
@@ -51,7 +51,9 @@ async def obtain_token(auth: ExchangingAuth, client: Any, deadline: Deadline) ->
         # Obtained, or given way to the fallback, or its leader was cancelled: look again.
 
 
-async def _lead(auth: ExchangingAuth, flight: Flight, client: Any, deadline: Deadline) -> None:
+async def _lead(
+    auth: ExchangingAuth, flight: Flight, client: AsyncHTTPClient, deadline: Deadline
+) -> None:
     try:
         token = await _exchange(auth, client, deadline)
     except CredentialsError as exc:
@@ -66,7 +68,7 @@ async def _lead(auth: ExchangingAuth, flight: Flight, client: Any, deadline: Dea
         auth.cache.land(flight, token, None)
 
 
-async def _exchange(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Token:
+async def _exchange(auth: ExchangingAuth, client: AsyncHTTPClient, deadline: Deadline) -> Token:
     """A new token, retrying transient failures with backoff while the deadline allows."""
     attempt = 0
     while True:
@@ -80,7 +82,7 @@ async def _exchange(auth: ExchangingAuth, client: Any, deadline: Deadline) -> To
             await async_sleep(delay)
 
 
-async def _attempt(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Token:
+async def _attempt(auth: ExchangingAuth, client: AsyncHTTPClient, deadline: Deadline) -> Token:
     call = auth.call(_token_cache.clock())
     remaining = deadline.remaining()
     timeout = call.timeout if remaining is None else min(call.timeout, remaining)
@@ -100,18 +102,17 @@ async def _attempt(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Tok
     return auth.read(status, content, _token_cache.clock())
 
 
-async def _send(client: Any, call: HTTPCall, timeout: float) -> tuple[int, bytes]:
+async def _send(client: AsyncHTTPClient, call: HTTPCall, timeout: float) -> tuple[int, bytes]:
     """The status and body of one exchange request, failures made transient ExchangeFailures."""
-    request = client.build_request(
-        call.method,
-        call.url,
-        content=call.body,
-        headers=call.headers,
-        timeout=httpx.Timeout(timeout),
-    )
     try:
         async with async_deadline_scope(timeout):
-            response = await client.send(request, stream=True, follow_redirects=False)
+            response = await client.send(
+                call.method,
+                call.url,
+                content=call.body,
+                headers=call.headers,
+                timeout=httpx.Timeout(timeout),
+            )
             try:
                 content = await _read(response)
             finally:
@@ -125,7 +126,7 @@ async def _send(client: Any, call: HTTPCall, timeout: float) -> tuple[int, bytes
     return response.status_code, content
 
 
-async def _read(response: Any) -> bytes:
+async def _read(response: AsyncHTTPResponse) -> bytes:
     content = b""
     async for chunk in response.aiter_raw():
         content += chunk

@@ -9,11 +9,11 @@ is `.._token_cache`. Here are only the waits, the requests and the command runs.
 from __future__ import annotations
 
 import logging
-from typing import Any
 
 import httpx
 
 from .. import _token_cache
+from .._backends import HTTPClient, HTTPResponse
 from .._concurrency import deadline_scope, run_process, sleep, wait_event
 from .._credentials import (
     MAX_ANSWER_BYTES,
@@ -31,7 +31,7 @@ __all__ = ["obtain_token"]
 logger = logging.getLogger("ycloud_chat")
 
 
-def obtain_token(auth: ExchangingAuth, client: Any, deadline: Deadline) -> None:
+def obtain_token(auth: ExchangingAuth, client: HTTPClient, deadline: Deadline) -> None:
     """Make sure `auth` holds a fresh token: exchange for one, or wait for whoever does.
 
     `client` is the SDK's pooled HTTP client. TimeoutError when `deadline` runs out first.
@@ -53,7 +53,7 @@ def obtain_token(auth: ExchangingAuth, client: Any, deadline: Deadline) -> None:
         # Obtained, or given way to the fallback, or its leader was cancelled: look again.
 
 
-def _lead(auth: ExchangingAuth, flight: Flight, client: Any, deadline: Deadline) -> None:
+def _lead(auth: ExchangingAuth, flight: Flight, client: HTTPClient, deadline: Deadline) -> None:
     try:
         token = _exchange(auth, client, deadline)
     except CredentialsError as exc:
@@ -68,7 +68,7 @@ def _lead(auth: ExchangingAuth, flight: Flight, client: Any, deadline: Deadline)
         auth.cache.land(flight, token, None)
 
 
-def _exchange(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Token:
+def _exchange(auth: ExchangingAuth, client: HTTPClient, deadline: Deadline) -> Token:
     """A new token, retrying transient failures with backoff while the deadline allows."""
     attempt = 0
     while True:
@@ -82,7 +82,7 @@ def _exchange(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Token:
             sleep(delay)
 
 
-def _attempt(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Token:
+def _attempt(auth: ExchangingAuth, client: HTTPClient, deadline: Deadline) -> Token:
     call = auth.call(_token_cache.clock())
     remaining = deadline.remaining()
     timeout = call.timeout if remaining is None else min(call.timeout, remaining)
@@ -102,18 +102,17 @@ def _attempt(auth: ExchangingAuth, client: Any, deadline: Deadline) -> Token:
     return auth.read(status, content, _token_cache.clock())
 
 
-def _send(client: Any, call: HTTPCall, timeout: float) -> tuple[int, bytes]:
+def _send(client: HTTPClient, call: HTTPCall, timeout: float) -> tuple[int, bytes]:
     """The status and body of one exchange request, failures made transient ExchangeFailures."""
-    request = client.build_request(
-        call.method,
-        call.url,
-        content=call.body,
-        headers=call.headers,
-        timeout=httpx.Timeout(timeout),
-    )
     try:
         with deadline_scope(timeout):
-            response = client.send(request, stream=True, follow_redirects=False)
+            response = client.send(
+                call.method,
+                call.url,
+                content=call.body,
+                headers=call.headers,
+                timeout=httpx.Timeout(timeout),
+            )
             try:
                 content = _read(response)
             finally:
@@ -127,7 +126,7 @@ def _send(client: Any, call: HTTPCall, timeout: float) -> tuple[int, bytes]:
     return response.status_code, content
 
 
-def _read(response: Any) -> bytes:
+def _read(response: HTTPResponse) -> bytes:
     content = b""
     for chunk in response.iter_raw():
         content += chunk
