@@ -177,7 +177,8 @@ def run_page(page: Path) -> list[dict[str, object]]:
         with leaks_fail(f"{name}: its test_* functions"), contextlib.redirect_stdout(io.StringIO()):
             run_tests(namespace)
         namespace.clear()
-    assert fake.unused == [], f"{name}: a hidden setup scripted answers no example asked for: {fake.unused}"
+    unused = fake.unused
+    assert unused == [], f"{name}: hidden setups scripted answers no example asked for: {unused}"
     return printed
 
 
