@@ -11,6 +11,7 @@ import re
 import shutil
 import subprocess
 import sys
+import tarfile
 import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -279,13 +280,26 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build the sdist and wheel into dist/ and check the wheel carries both faces."""
-    session.install("build")
+    """Build the sdist and wheel into dist/, check they carry what they must, `twine check` them."""
+    session.install("build", "twine")
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
     session.run("python", "-m", "build", "--outdir", "dist")
     wheel = next((ROOT / "dist").glob("*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
-    needed = ["py.typed", "_sync/client.py", "_async/client.py", "types/results.py"]
-    missing = [name for name in needed if f"ycloud_chat/{name}" not in names]
+    sdist = next((ROOT / "dist").glob("*.tar.gz"))
+    missing = _missing_from_distributions(wheel, sdist)
     if missing:
-        session.error(f"{wheel.name} lacks {missing}")
+        session.error(f"the distributions lack {missing}")
+    session.run("twine", "check", "--strict", str(wheel), str(sdist))
+
+
+def _missing_from_distributions(wheel: Path, sdist: Path) -> list[str]:
+    """What the wheel (both faces, the types, LICENSE) and the sdist (LICENSE) lack."""
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    needed = ["py.typed", "_sync/client.py", "_async/client.py", "types/results.py"]
+    missing = [name for name in needed if f"ycloud_chat/{name}" not in in_wheel]
+    if not any(name.endswith(".dist-info/licenses/LICENSE") for name in in_wheel):
+        missing.append(f"{wheel.name}: LICENSE")
+    with tarfile.open(sdist) as archive:
+        if not any(name.endswith("/LICENSE") for name in archive.getnames()):
+            missing.append(f"{sdist.name}: LICENSE")
+    return missing

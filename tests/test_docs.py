@@ -139,7 +139,7 @@ def test_examples_that_print_show_their_output(page: str) -> None:
 def test_every_python_block_type_checks(tmp_path: Path) -> None:
     """mypy --strict, with the project's settings, over every block at once (one run)."""
     blocks: dict[str, str] = {}
-    for page in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
+    for page in [ROOT / "README.md", ROOT / "README.package.md", *sorted(DOCS.rglob("*.md"))]:
         for snippet in python_blocks(page):
             if not snippet.partial and not snippet.include:
                 name = re.sub(r"\W", "_", page.relative_to(ROOT).with_suffix("").as_posix())
@@ -278,7 +278,12 @@ def _closed_calls(node: ast.AST, closed_names: set[str]) -> Iterator[ast.AST]:
 
 
 @pytest.mark.parametrize(
-    "page", ["README.md", *sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md"))]
+    "page",
+    [
+        "README.md",
+        "README.package.md",
+        *sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md")),
+    ],
 )
 def test_every_block_closes_what_it_opens(page: str) -> None:
     """SDKs, streams and HTTP clients are opened by `with` blocks, as users copy them."""
