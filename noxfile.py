@@ -191,8 +191,14 @@ def tests(session: nox.Session) -> None:
             f"(the suite runs on {', '.join(INSTALLED)}; CI requires all of {', '.join(PYTHONS)})"
         )
     session.install(".[aiohttp]", *group("test"))
-    # The live model's suites (marker integration) run once, in the slow session.
-    args = session.posargs or ["-q", "-m", "not slow and not integration"]
+    # The live model's suites (marker integration) run once, in the slow session, and the
+    # docs' examples (fresh processes, mypy) once, in the docs session.
+    args = session.posargs or [
+        "-q",
+        "-m",
+        "not slow and not integration",
+        "--ignore=tests/test_docs.py",
+    ]
     with _integration_servers(session, args) as urls:
         session.run("pytest", *args, env=urls)
 
