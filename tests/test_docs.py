@@ -35,6 +35,7 @@ import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -99,10 +100,9 @@ def test_the_examples_cover_the_guide() -> None:
     assert len(PAGES) >= 10, PAGES
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_examples_run(page: str, tmp_path: Path) -> None:
-    """The page's examples, in a fresh process as a newcomer's first run (tests/docs_pages.py)."""
-    result = tmp_path / "printed.json"
+def _run_in_a_fresh_process(page: str, folder: Path) -> tuple[str, dict[int, str]]:
+    """Run the page's examples by tests/docs_pages.py: its errors, and what each printed."""
+    result = folder / "printed.json"
     command = [sys.executable, "-W", "error::ResourceWarning", "-m", "tests.docs_pages"]
     finished = subprocess.run(
         [*command, str(DOCS / page), str(result)],
@@ -110,11 +110,38 @@ def test_examples_run(page: str, tmp_path: Path) -> None:
         text=True,
         cwd=ROOT,
         env={**os.environ, **FRESH_PROCESS},
-        timeout=300,
+        timeout=600,
+        check=False,
     )
-    assert finished.returncode == 0, finished.stdout + finished.stderr
-    assert "ResourceWarning" not in finished.stderr, finished.stderr
-    printed = {entry["line"]: entry["printed"] for entry in json.loads(result.read_text("utf-8"))}
+    errors = finished.stdout + finished.stderr
+    if finished.returncode != 0 or "ResourceWarning" in errors:
+        return errors or f"exit code {finished.returncode}", {}
+    printed = json.loads(result.read_text("utf-8"))
+    return "", {entry["line"]: entry["printed"] for entry in printed}
+
+
+@pytest.fixture(scope="session")
+def page_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[tuple[str, dict[int, str]]]]]:
+    """The runs of the pages whose tests were selected, a few at once (each is a process)."""
+    pages = {
+        item.callspec.params["page"]
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.originalname == "test_examples_run"
+    }
+    with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 1) + 1)) as pool:
+        yield {
+            page: pool.submit(_run_in_a_fresh_process, page, tmp_path_factory.mktemp("page"))
+            for page in sorted(pages)
+        }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_examples_run(page: str, page_runs: dict[str, Future[tuple[str, dict[int, str]]]]) -> None:
+    """The page's examples, in a fresh process as a newcomer's first run (tests/docs_pages.py)."""
+    errors, printed = page_runs[page].result()
+    assert errors == ""
     for snippet in python_blocks(DOCS / page):
         if snippet.output is not None and not snippet.include:
             where = f"docs/{page}:{snippet.line}"
