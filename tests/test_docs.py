@@ -126,7 +126,7 @@ def page_runs(
 ) -> Iterator[dict[str, Future[tuple[str, dict[int, str]]]]]:
     """The runs of the pages whose tests were selected, a few at once (each is a process)."""
     pages = {
-        item.callspec.params["page"]
+        str(item.callspec.params["page"])
         for item in request.session.items
         if isinstance(item, pytest.Function) and item.originalname == "test_examples_run"
     }
