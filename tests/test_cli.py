@@ -645,8 +645,12 @@ def test_plain_http_to_another_host_needs_the_flag(server: ChatServer, env: dict
     assert "pass --allow-insecure-http if" in line  # the flag, not the SDK's argument
     assert "allow_insecure_http" not in line
 
-    # With the flag the request is made (and fails: nothing answers at a TEST-NET address).
-    flagged = run_cli("--allow-insecure-http", "--base-url", url, "--timeout", "0.5", "Hi", env=env)
+    # With the flag the request is made: through a proxy, which is the local server (the
+    # test reaches no other host), refusing it with a 404.
+    host, port = server.server_address[:2]
+    proxy = f"http://{host!s}:{port}"
+    proxied = {**env, "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
+    flagged = run_cli("--allow-insecure-http", "--base-url", url, "Hi", env=proxied)
     line = assert_clean_failure(flagged, 1)
-    assert "timed out" in line or "connection failed" in line
-    assert server.received == []
+    assert "no route http://192.0.2.1:9/v1/chat/completions" in line
+    assert [received.path for received in server.received] == [f"{url}/chat/completions"]
