@@ -6,14 +6,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
 import tarfile
+import time
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -113,6 +115,20 @@ DOCS_PYTHON = _first_installed("3.12", "3.13", "3.11", at_least=(3, 11, 5))
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
+def timed(function: Callable[[nox.Session], None]) -> Callable[[nox.Session], None]:
+    """Make the session log its wall time to the second (nox's own summary rounds to minutes)."""
+
+    @functools.wraps(function)
+    def session_function(session: nox.Session) -> None:
+        started = time.monotonic()
+        try:
+            function(session)
+        finally:
+            session.log(f"{session.name}: wall time {time.monotonic() - started:.0f} s")
+
+    return session_function
+
+
 def group(name: str) -> tuple[str, ...]:
     """The requirements of one [dependency-groups] entry of pyproject.toml."""
     requirements: tuple[str, ...] = nox.project.dependency_groups(PYPROJECT, name)
@@ -127,6 +143,7 @@ def unasync(session: nox.Session) -> None:
 
 
 @nox.session
+@timed
 def lint(session: nox.Session) -> None:
     """Ruff (lint and format) and the generated-code check."""
     session.install(*group("lint"))
@@ -136,6 +153,7 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
+@timed
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and the build tools."""
     session.install("-e", ".", *group("typecheck"))
@@ -145,6 +163,7 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=DOCS_PYTHON or False)
+@timed
 def docs(session: nox.Session) -> None:
     """Run every example of the docs against the testing kit, then build the site strictly."""
     if DOCS_PYTHON is None:
@@ -183,6 +202,7 @@ def _broken_links_of_404(site: Path) -> list[str]:
 
 
 @nox.session(python=PYTHONS)
+@timed
 def tests(session: nox.Session) -> None:
     """The test suite on every supported Python, against the installed package."""
     if MISSING and session.python == INSTALLED[0]:
@@ -208,6 +228,7 @@ SLOW_PYTHON = _first_installed("3.12", "3.11", "3.13", "3.10")
 
 
 @nox.session(python=SLOW_PYTHON or False)
+@timed
 def slow(session: nox.Session) -> None:
     """The slow suites (real processes and servers, the live model's) once, with every extra.
 

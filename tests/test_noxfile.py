@@ -78,6 +78,11 @@ class Session:
     def error(self, reason: str) -> None:
         raise AssertionError(reason)
 
+    name = "docs"
+
+    def log(self, message: str) -> None:
+        pass
+
 
 @pytest.mark.parametrize("on_ci", [False, True])
 def test_docs_without_a_fit_python_skip_or_fail_on_ci(
@@ -99,6 +104,7 @@ class RecordingSession:
     """What the tests and slow sessions use of a nox session, recording what they run."""
 
     python = "3.11"
+    name = "tests-3.11"
 
     def __init__(self) -> None:
         self.posargs: list[str] = []
