@@ -3,9 +3,10 @@
 `python -m tests.docs_pages docs/PAGE.md RESULT.json` runs the page's examples in page order
 against a `FakeChatAPI` served on a loopback port (`YC_BASE_URL`), as a newcomer's first run
 is: a fresh interpreter, no bytecode of earlier runs (tests/test_docs.py starts it with
-PYTHONDONTWRITEBYTECODE=1 and `-W error::ResourceWarning`). It writes what each example
-printed to RESULT.json; an example that raises, or leaves a socket, a file or an event loop
-unclosed (a ResourceWarning, even one reported by a finalizer), ends it with an error.
+PYTHONDONTWRITEBYTECODE=1 and every warning an error, ResourceWarning too). It writes what
+each example printed to RESULT.json; an example that raises, or leaves a socket, a file or
+an event loop unclosed (a ResourceWarning, even one reported by a finalizer), ends it with
+an error.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Every Python example in docs/ runs, in page order, against the testing kit on a real port,
-in a fresh process per page (no cached bytecode, ResourceWarnings are errors: a newcomer's
-first run); each prints what the page shows; every block of docs/, the README and the reference's
-docstrings passes `mypy --strict`.
+in a fresh process per page (no cached bytecode; warnings, ResourceWarnings too, are errors:
+a newcomer's first run); each prints what the page shows; every block of docs/, the README
+and the reference's docstrings passes `mypy --strict`.
 
 The examples are written as user code: they make an SDK from the environment or with
 placeholder credentials. Here `YC_BASE_URL` points the SDK's own HTTP client at a served
@@ -103,7 +103,16 @@ def test_the_examples_cover_the_guide() -> None:
 def _run_in_a_fresh_process(page: str, folder: Path) -> tuple[str, dict[int, str]]:
     """Run the page's examples by tests/docs_pages.py: its errors, and what each printed."""
     result = folder / "printed.json"
-    command = [sys.executable, "-W", "error::ResourceWarning", "-m", "tests.docs_pages"]
+    # Every warning is an error, as under this suite's filterwarnings: ResourceWarning too.
+    command = [
+        sys.executable,
+        "-W",
+        "error",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "tests.docs_pages",
+    ]
     finished = subprocess.run(
         [*command, str(DOCS / page), str(result)],
         capture_output=True,
