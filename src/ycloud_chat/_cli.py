@@ -250,17 +250,18 @@ def stream_answer(
 ) -> tuple[ChatModelStatus, ChatUsage | None]:
     """Print each piece of the answer as it arrives; return its final status and its usage."""
     wrote = False
-    with model.run_stream(messages) as stream:
-        try:
+    try:
+        with model.run_stream(messages) as stream:
             for partial in stream:
+                # Set before the write: Ctrl-C may come as soon as the piece is shown.
+                wrote = wrote or bool(partial.delta)
                 sys.stdout.write(partial.delta)
                 sys.stdout.flush()
-                wrote = wrote or bool(partial.delta)
-        except KeyboardInterrupt:
-            if wrote:  # end the answer's line, so that the error starts one of its own
-                sys.stdout.write("\n")
-                sys.stdout.flush()
-            raise
+    except KeyboardInterrupt:
+        if wrote:  # end the answer's line, so that the error starts one of its own
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+        raise
     sys.stdout.write("\n")
     sys.stdout.flush()
     # After the loop, the stream's result is the whole answer (not the usage chunk).
