@@ -12,6 +12,7 @@ import functools
 import inspect
 import logging
 import sys
+import threading
 import time
 import types
 from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Sequence
@@ -30,14 +31,18 @@ __all__ = [
     "async_cancel_shield",
     "async_deadline_scope",
     "async_end_generator",
+    "async_run_process",
     "async_settle_all",
     "async_sleep",
+    "async_wait_event",
     "call_function",
     "cancel_shield",
     "deadline_scope",
     "end_generator",
+    "run_process",
     "settle_all",
     "sleep",
+    "wait_event",
 ]
 
 
@@ -187,7 +192,7 @@ def _async_library() -> str | None:
         try:
             trio.lowlevel.current_trio_token()
             return "trio"
-        except RuntimeError:
+        except (RuntimeError, AttributeError):  # AttributeError: trio half imported by a thread
             pass
     import asyncio
 
@@ -247,3 +252,60 @@ def settle_all(functions: Sequence[Callable[[], T]]) -> list[T | Exception]:
         except Exception as exc:
             outcomes.append(exc)
     return outcomes
+
+
+async def async_wait_event(event: threading.Event, timeout: float | None) -> bool:
+    """Wait for a thread-safe event without blocking the loop; False if `timeout` ran out first.
+
+    The event may be set from any thread or event loop, so it is polled (briefly at first):
+    no event-loop primitive is shared between loops.
+    """
+    import anyio
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.002
+    while not event.is_set():
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await anyio.sleep(pause if deadline is None else min(pause, deadline - time.monotonic()))
+        pause = min(pause * 2, 0.05)
+    return True
+
+
+def wait_event(event: threading.Event, timeout: float | None) -> bool:
+    """Block until the event is set; False if `timeout` ran out first."""
+    return event.wait(timeout)
+
+
+async def async_run_process(argv: Sequence[str], timeout: float) -> tuple[int, bytes]:
+    """Run a command with no input and return its exit code and output; TimeoutError if slow.
+
+    Its error output is discarded (it may hold what the command was given).
+    """
+    import subprocess
+
+    import anyio
+
+    with anyio.fail_after(timeout):
+        done = await anyio.run_process(
+            list(argv), check=False, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    return done.returncode, done.stdout
+
+
+def run_process(argv: Sequence[str], timeout: float) -> tuple[int, bytes]:
+    """Run a command with no input and return its exit code and output; TimeoutError if slow."""
+    import subprocess
+
+    try:
+        done = subprocess.run(  # noqa: S603 - the argv is the SDK's own, never a shell
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise TimeoutError(f"the command ran longer than {timeout}s") from exc
+    return done.returncode, done.stdout

@@ -26,8 +26,9 @@ from .._concurrency import (
     end_generator,
     sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -36,6 +37,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._credentials import obtain_token
 
 __all__ = ["Transport"]
 
@@ -100,7 +102,10 @@ class Transport(BaseTransport[httpx.Client]):
         A stream's answer is returned with its body unread; any other is read whole.
         """
         exchange = Exchange(Deadline(timeout))
+        renewed = False
         while True:
+            if (auth := self.exchanging_auth) is not None:
+                self._obtain_token(auth, exchange)
             remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             sent = self.attempt_headers(method, path, exchange, content=content, headers=headers)
@@ -121,9 +126,21 @@ class Transport(BaseTransport[httpx.Client]):
                     raise retry.error from retry.__cause__
                 sleep(delay)
                 continue
+            except AuthenticationError:
+                if renewed or not self.reject_token(sent):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                continue
             except TimeoutError as exc:  # the deadline scope ran out
                 raise exchange.timeout_error(exc) from exc
             return response, body, exchange
+
+    def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
+        try:
+            obtain_token(auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
 
     def iter_body(self, response: HTTPResponse, exchange: Exchange) -> Generator[bytes, None]:
         """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""
