@@ -204,7 +204,9 @@ def slow(session: nox.Session) -> None:
     if SLOW_PYTHON is None:
         session.skip("no Python of 3.10 to 3.13 is installed")
     session.install(f".[{','.join(EXTRAS)}]", *group("slow"))
-    session.run("pytest", *(session.posargs or ["-q", "-m", "slow"]))
+    args = session.posargs or ["-q", "-m", "slow"]
+    with _integration_servers(session, args) as urls:  # LangChain's suite asks the local model
+        session.run("pytest", *args, env=urls)
 
 
 @contextmanager

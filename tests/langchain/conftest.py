@@ -23,3 +23,11 @@ collect_ignore_glob = (
 def anyio_backend() -> str:
     """LangChain runs on asyncio."""
     return "asyncio"
+
+
+@pytest.fixture(scope="session")
+def llm_url() -> str:
+    """The live chat server's base URL ($YCLOUD_CHAT_LLM_URL), as the integration tests take it."""
+    from tests.integration.conftest import ENV_LLM_URL, _live_url
+
+    return _live_url(ENV_LLM_URL, "serve")

@@ -55,7 +55,8 @@ def _chosen_tool(tools: list[dict[str, Any]], choice: Any) -> dict[str, Any]:
     if isinstance(choice, dict):
         name = choice["function"]["name"]
         return next(function for function in functions if function["name"] == name)
-    return functions[0]
+    first: dict[str, Any] = functions[0]
+    return first
 
 
 def _example(schema: dict[str, Any], said: str, root: dict[str, Any]) -> Any:

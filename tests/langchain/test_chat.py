@@ -26,12 +26,15 @@ from ycloud_chat.testing import FakeChatAPI, FakeToolCall
 
 pytestmark = pytest.mark.slow
 
-PNG = "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+PNG = (  # a 1x1 picture
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQ"
+    "AAAABJRU5ErkJggg=="
+)
 
 
 @pytest.fixture
-def fake() -> Iterator[FakeChatAPI]:
-    yield FakeChatAPI()
+def fake() -> FakeChatAPI:
+    return FakeChatAPI()
 
 
 @pytest.fixture
@@ -56,7 +59,7 @@ class Tokens(BaseCallbackHandler):
     def __init__(self) -> None:
         self.tokens: list[str] = []
 
-    def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+    def on_llm_new_token(self, token: Any, **kwargs: Any) -> None:
         self.tokens.append(token)
 
 
@@ -72,7 +75,7 @@ def test_sync_model_carries_its_sdk_and_configuration(sdk: ChatSDK, fake: FakeCh
     fake.reply("Hi there", times=None)
     chat = sdk.chat.completions("my-model").configure(temperature=0.25).langchain(stop=["!"])
     assert isinstance(chat, ChatYCloud)
-    assert (chat.model_name, chat.temperature) == ("my-model", 0.25)
+    assert (chat.model, chat.temperature) == ("my-model", 0.25)
     message = chat.invoke("Hello")
     assert message.content == "Hi there"
     request = fake.last_request
@@ -155,7 +158,7 @@ def test_the_key_stays_out_of_reprs_and_serialisation() -> None:
     assert isinstance(loaded, ChatYCloud)
     assert loaded.api_key is not None
     assert loaded.api_key.get_secret_value() == "top-secret"
-    assert (loaded.model_name, loaded.folder_id) == ("m", "b1g")
+    assert (loaded.model, loaded.folder_id) == ("m", "b1g")
 
 
 def test_history_goes_on_the_wire_with_ids_matched_and_images(
@@ -205,7 +208,7 @@ def test_stream_gives_tool_call_chunks_usage_and_tokens(sdk: ChatSDK, fake: Fake
     assert last.chunk_position == "last"
     assert last.tool_call_chunks[0]["name"] == "weather"
     assert last.usage_metadata is not None
-    whole = chunks[0]
+    whole: Any = chunks[0]
     for chunk in chunks[1:]:
         whole += chunk
     assert isinstance(whole, AIMessageChunk)

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import base64
 from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from importlib import import_module
 from typing import Any
 
 import httpx
 import pytest
-from importlib import import_module
 from langchain_tests.integration_tests import ChatModelIntegrationTests, EmbeddingsIntegrationTests
 from langchain_tests.unit_tests import ChatModelUnitTests, EmbeddingsUnitTests
 

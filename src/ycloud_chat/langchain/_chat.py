@@ -16,7 +16,7 @@ from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_json_schema, convert_to_openai_tool
 from langchain_core.utils.pydantic import is_basemodel_subclass
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import Field, PrivateAttr
 
 from .._exceptions import ConfigurationError
 from ..types.results import ChatModelResult
@@ -56,9 +56,7 @@ class ChatYCloud(SDKSettings, BaseChatModel):
     (with the request id), after its own retries.
     """
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    model_name: str = Field(alias="model")
+    model: str
     """The model: a name (`"yandexgpt"`, expanded with the folder on AI Studio) or a URI."""
     temperature: float | None = None
     """Sampling temperature, 0 to 2."""
@@ -109,7 +107,7 @@ class ChatYCloud(SDKSettings, BaseChatModel):
     @property
     def _identifying_params(self) -> dict[str, Any]:
         return {
-            "model_name": self.model_name,
+            "model_name": self.model,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
             "stop": self.stop,
@@ -119,7 +117,7 @@ class ChatYCloud(SDKSettings, BaseChatModel):
     def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
         params = LangSmithParams(
             ls_provider="ycloud",
-            ls_model_name=kwargs.get("model") or self.model_name,
+            ls_model_name=kwargs.get("model") or self.model,
             ls_model_type="chat",
         )
         temperature = kwargs.get("temperature", self.temperature)
@@ -166,11 +164,11 @@ class ChatYCloud(SDKSettings, BaseChatModel):
         model = self._configured(self._sync_model(kwargs), stop, kwargs)
         with model.run_stream(messages_to_wire(messages)) as stream:
             for result in stream:
-                chunk = _delta_chunk(result)
-                if chunk is not None:
+                piece = _delta_chunk(result)
+                if piece is not None:
                     if run_manager is not None:
-                        run_manager.on_llm_new_token(result.delta, chunk=chunk)
-                    yield chunk
+                        run_manager.on_llm_new_token(result.delta, chunk=piece)
+                    yield piece
             whole = stream.result  # the whole answer: its tool calls, usage, finish reason
         if whole is not None:
             yield ChatGenerationChunk(message=last_chunk(whole))
@@ -189,11 +187,11 @@ class ChatYCloud(SDKSettings, BaseChatModel):
         model = self._configured(self._async_chat_model(kwargs), stop, kwargs)
         async with model.run_stream(messages_to_wire(messages)) as stream:
             async for result in stream:
-                chunk = _delta_chunk(result)
-                if chunk is not None:
+                piece = _delta_chunk(result)
+                if piece is not None:
                     if run_manager is not None:
-                        await run_manager.on_llm_new_token(result.delta, chunk=chunk)
-                    yield chunk
+                        await run_manager.on_llm_new_token(result.delta, chunk=piece)
+                    yield piece
             whole = stream.result  # the whole answer: its tool calls, usage, finish reason
         if whole is not None:
             yield ChatGenerationChunk(message=last_chunk(whole))
@@ -212,16 +210,19 @@ class ChatYCloud(SDKSettings, BaseChatModel):
             )
         name = kwargs.pop("model", None)
         if self._model is not None:
-            return self._model if name in (None, self.model_name) else self._other(name, self._model)
-        return self._sync_sdk().chat.completions(name or self.model_name)
+            return (
+                self._model if name in (None, self.model) else self._other(name, self._model)
+            )
+        return self._sync_sdk().chat.completions(name or self.model)
 
     def _async_chat_model(self, kwargs: dict[str, Any]) -> AsyncChatModel[Any]:
         name = kwargs.pop("model", None)
         if self._async_model is not None:
-            if name in (None, self.model_name):
+            if name in (None, self.model):
                 return self._async_model
-            return self._other(name, self._async_model)
-        return self._asynchronous_sdk().chat.completions(name or self.model_name)
+            other: AsyncChatModel[Any] = self._other(name, self._async_model)
+            return other
+        return self._asynchronous_sdk().chat.completions(name or self.model)
 
     def _other(self, name: str, model: Any) -> Any:
         """Another model of the same SDK, with the settings of the carried one."""
@@ -237,8 +238,7 @@ class ChatYCloud(SDKSettings, BaseChatModel):
         unknown = sorted(set(kwargs) - _CALL_SETTINGS)
         if unknown:
             raise ConfigurationError(
-                f"ChatYCloud does not take {', '.join(unknown)}: extra body keys go in "
-                "model_kwargs"
+                f"ChatYCloud does not take {', '.join(unknown)}: extra body keys go in model_kwargs"
             )
         settings: dict[str, Any] = {}
         for name in ("temperature", "max_tokens", "reasoning_mode"):
@@ -311,14 +311,15 @@ class ChatYCloud(SDKSettings, BaseChatModel):
         if kwargs:
             raise ValueError(f"with_structured_output() got unexpected arguments {sorted(kwargs)}")
         pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        traced = {"kwargs": {"method": method}, "schema": convert_to_json_schema(schema)}
+        json_schema = convert_to_json_schema(dict(schema) if isinstance(schema, Mapping) else schema)
+        traced = {"kwargs": {"method": method}, "schema": json_schema}
         if method == "function_calling":
             name = convert_to_openai_tool(schema)["function"]["name"]
             llm = self.bind_tools(
                 [schema], tool_choice=name, strict=strict, ls_structured_output_format=traced
             )
             parser: Runnable[Any, Any] = (
-                PydanticToolsParser(tools=[schema], first_tool_only=True)  # type: ignore[list-item]
+                PydanticToolsParser(tools=[schema], first_tool_only=True)
                 if pydantic
                 else JsonOutputKeyToolsParser(key_name=name, first_tool_only=True)
             )
@@ -330,14 +331,13 @@ class ChatYCloud(SDKSettings, BaseChatModel):
             )
             llm = self.bind(response_format=response_format, ls_structured_output_format=traced)
             parser = (
-                PydanticOutputParser(pydantic_object=schema)  # type: ignore[arg-type]
+                PydanticOutputParser(pydantic_object=schema)
                 if pydantic
                 else JsonOutputParser()
             )
         else:
             raise ValueError(
-                'method must be "json_schema", "function_calling" or "json_mode", '
-                f"got {method!r}"
+                f'method must be "json_schema", "function_calling" or "json_mode", got {method!r}'
             )
         if not include_raw:
             return llm | parser

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from langchain_core.exceptions import OutputParserException
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.messages import convert_to_openai_messages as to_openai_messages
 from langchain_core.messages.ai import InputTokenDetails, OutputTokenDetails, UsageMetadata
@@ -67,15 +68,16 @@ def usage_metadata(usage: ChatUsage | None) -> UsageMetadata | None:
     """The answer's token counts as LangChain counts them."""
     if usage is None:
         return None
-    metadata = UsageMetadata(
+    output = OutputTokenDetails()
+    if usage.reasoning_tokens is not None:
+        output["reasoning"] = usage.reasoning_tokens
+    return UsageMetadata(
         input_tokens=usage.prompt_tokens,
         output_tokens=usage.completion_tokens,
         total_tokens=usage.total_tokens,
+        input_token_details=InputTokenDetails(),
+        output_token_details=output,
     )
-    if usage.reasoning_tokens is not None:
-        metadata["output_token_details"] = OutputTokenDetails(reasoning=usage.reasoning_tokens)
-    metadata.setdefault("input_token_details", InputTokenDetails())
-    return metadata
 
 
 def response_metadata(result: ChatModelResult[Any, Any]) -> dict[str, Any]:
@@ -97,7 +99,7 @@ def message_from_result(result: ChatModelResult[Any, Any]) -> AIMessage:
     for call in result.tool_calls or ():
         try:
             tool_calls.append(parse_tool_call(dict(call.raw), return_id=True))
-        except Exception as error:  # the parser's own error type varies: keep the call
+        except OutputParserException as error:  # arguments that are not JSON: keep the call
             invalid.append(make_invalid_tool_call(dict(call.raw), str(error)))
     return AIMessage(
         content=result.text,

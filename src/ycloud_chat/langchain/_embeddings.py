@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from langchain_core.embeddings import Embeddings
-from pydantic import ConfigDict, Field, PrivateAttr
+from pydantic import PrivateAttr
 
 from .._exceptions import ConfigurationError
 from ._settings import SDKSettings
@@ -26,9 +26,7 @@ class YCloudEmbeddings(SDKSettings, Embeddings):
     and configuration. Retries, deadlines and errors are the SDK's.
     """
 
-    model_config = ConfigDict(populate_by_name=True)
-
-    model_name: str = Field(alias="model")
+    model: str
     """The embeddings model: a name (expanded with the folder on AI Studio) or a URI."""
     dimensions: int | None = None
     """How many numbers each vector has, for models that can shorten them."""
@@ -88,13 +86,11 @@ class YCloudEmbeddings(SDKSettings, Embeddings):
             )
         if self._model is not None:
             return self._model
-        return self._configured(self._sync_sdk().chat.text_embeddings(self.model_name))
+        model = self._sync_sdk().chat.text_embeddings(self.model)
+        return model if self.dimensions is None else model.configure(dimensions=self.dimensions)
 
     def _async_embeddings_model(self) -> AsyncChatEmbeddingsModel:
         if self._async_model is not None:
             return self._async_model
-        sdk = self._asynchronous_sdk()
-        return self._configured(sdk.chat.text_embeddings(self.model_name))
-
-    def _configured(self, model: Any) -> Any:
+        model = self._asynchronous_sdk().chat.text_embeddings(self.model)
         return model if self.dimensions is None else model.configure(dimensions=self.dimensions)

@@ -6,6 +6,7 @@ settings answers on the sync and the async paths alike.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -98,10 +99,8 @@ class SDKSettings(Serializable):
     def __del__(self) -> None:
         # A model made from settings and dropped unclosed (as LangChain code does) gives
         # back its sync pool's sockets; an async pool can only be closed on its event loop.
-        try:
+        with contextlib.suppress(Exception):  # never raise from a finaliser (at exit...)
             self.close()
-        except Exception:  # noqa: S110 - never raise from a finaliser (interpreter exit...)
-            pass
 
     async def aclose(self) -> None:
         """Close both SDKs made from the settings (a model of yours stays open)."""
