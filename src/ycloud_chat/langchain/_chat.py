@@ -311,8 +311,8 @@ class ChatYCloud(SDKSettings, BaseChatModel):
         if kwargs:
             raise ValueError(f"with_structured_output() got unexpected arguments {sorted(kwargs)}")
         pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
-        json_schema = convert_to_json_schema(dict(schema) if isinstance(schema, Mapping) else schema)
-        traced = {"kwargs": {"method": method}, "schema": json_schema}
+        plain = dict(schema) if isinstance(schema, Mapping) else schema
+        traced = {"kwargs": {"method": method}, "schema": convert_to_json_schema(plain)}
         if method == "function_calling":
             name = convert_to_openai_tool(schema)["function"]["name"]
             llm = self.bind_tools(
