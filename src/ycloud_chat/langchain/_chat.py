@@ -210,9 +210,7 @@ class ChatYCloud(SDKSettings, BaseChatModel):
             )
         name = kwargs.pop("model", None)
         if self._model is not None:
-            return (
-                self._model if name in (None, self.model) else self._other(name, self._model)
-            )
+            return self._model if name in (None, self.model) else self._other(name, self._model)
         return self._sync_sdk().chat.completions(name or self.model)
 
     def _async_chat_model(self, kwargs: dict[str, Any]) -> AsyncChatModel[Any]:
@@ -331,9 +329,7 @@ class ChatYCloud(SDKSettings, BaseChatModel):
             )
             llm = self.bind(response_format=response_format, ls_structured_output_format=traced)
             parser = (
-                PydanticOutputParser(pydantic_object=schema)
-                if pydantic
-                else JsonOutputParser()
+                PydanticOutputParser(pydantic_object=schema) if pydantic else JsonOutputParser()
             )
         else:
             raise ValueError(
