@@ -39,6 +39,7 @@ BEYOND_THE_MODEL = {
     "test_structured_output[pydantic]": _LEAVES_OUT_FIELDS,
     "test_structured_output_async[pydantic]": _LEAVES_OUT_FIELDS,
     "test_structured_output_pydantic_2_v1": _LEAVES_OUT_FIELDS,
+    "test_structured_output_optional_param": _LEAVES_OUT_FIELDS,
     "test_json_mode": _LEAVES_OUT_FIELDS,
 }
 """The standard tests the local model cannot pass, and why (by name, or name[parameters])."""
