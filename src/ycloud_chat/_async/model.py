@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._base_model import ModelSettings
+    from ..langchain import ChatYCloud
 
 __all__ = ["AsyncChatModel"]
 
@@ -152,3 +153,15 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
         body = self._body(messages, stream=True)
         seconds = self._transport.timeout_for(timeout, run=True)
         return AsyncChatStream(self._transport, body, seconds, self._config)
+
+    def langchain(self, **settings: Any) -> ChatYCloud:
+        """Return this model as a LangChain chat model, on this model's SDK.
+
+        The `ChatYCloud` keeps the SDK (credentials, pool, retries, deadlines) and this
+        configuration, tools included; `settings` are its own (`streaming`, `stop`...).
+        Needs `pip install "ycloud-chat[langchain]"`.
+        """
+        from ..langchain import ChatYCloud
+        from .chat import AsyncChatCompletions
+
+        return ChatYCloud.from_model(self, AsyncChatCompletions(self._transport), **settings)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._base_model import ModelSettings
+    from ..langchain import ChatYCloud
 
 __all__ = ["ChatModel"]
 
@@ -154,3 +155,15 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
         body = self._body(messages, stream=True)
         seconds = self._transport.timeout_for(timeout, run=True)
         return ChatStream(self._transport, body, seconds, self._config)
+
+    def langchain(self, **settings: Any) -> ChatYCloud:
+        """Return this model as a LangChain chat model, on this model's SDK.
+
+        The `ChatYCloud` keeps the SDK (credentials, pool, retries, deadlines) and this
+        configuration, tools included; `settings` are its own (`streaming`, `stop`...).
+        Needs `pip install "ycloud-chat[langchain]"`.
+        """
+        from ..langchain import ChatYCloud
+        from .chat import ChatCompletions
+
+        return ChatYCloud.from_model(self, ChatCompletions(self._transport), **settings)
