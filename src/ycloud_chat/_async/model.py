@@ -69,13 +69,15 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body = self._body(messages, stream=False)
-        content, exchange = await self._transport.request(
-            "POST",
-            "/chat/completions",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange)
+        with self._trace(body, stream=False) as call:
+            content, exchange = await self._transport.request(
+                "POST",
+                "/chat/completions",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange))
 
     async def run_tools(
         self,
@@ -151,4 +153,4 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
         """
         body = self._body(messages, stream=True)
         seconds = self._transport.timeout_for(timeout, run=True)
-        return AsyncChatStream(self._transport, body, seconds, self._config)
+        return AsyncChatStream(self._transport, body, seconds, self._config, model=self._uri)

@@ -71,13 +71,15 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body = self._body(messages, stream=False)
-        content, exchange = self._transport.request(
-            "POST",
-            "/chat/completions",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange)
+        with self._trace(body, stream=False) as call:
+            content, exchange = self._transport.request(
+                "POST",
+                "/chat/completions",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange))
 
     def run_tools(
         self,
@@ -153,4 +155,4 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
         """
         body = self._body(messages, stream=True)
         seconds = self._transport.timeout_for(timeout, run=True)
-        return ChatStream(self._transport, body, seconds, self._config)
+        return ChatStream(self._transport, body, seconds, self._config, model=self._uri)
