@@ -190,6 +190,23 @@ class Tracing:
             attributes["gen_ai.request.encoding_formats"] = [str(config.encoding_format)]
         return Call(self, instruments, "embeddings", model, attributes, stream=False)
 
+    def tool(self, call: Any) -> Call | NoCall:
+        """The `execute_tool` span of one tool call that `run_tools()` answers."""
+        instruments = self._instruments() if self.enabled else None
+        if instruments is None:
+            return NO_CALL
+        name = call.function.name
+        attributes = {
+            "gen_ai.operation.name": "execute_tool",
+            "gen_ai.tool.name": name,
+            "gen_ai.tool.call.id": call.id,
+            "gen_ai.tool.type": "function",
+        }
+        traced = Call(self, instruments, "execute_tool", name, attributes, stream=False)
+        if self._capture_content():
+            traced.span.set_attribute("gen_ai.tool.call.arguments", call.function.raw_arguments)
+        return traced
+
     def _common(self, operation: str, model: str) -> dict[str, Any]:
         attributes: dict[str, Any] = {
             "gen_ai.operation.name": operation,
@@ -309,6 +326,7 @@ class Call:
         "_first_chunk",
         "_instruments",
         "_lock",
+        "_metered",
         "_started",
         "_token",
         "span",
@@ -332,12 +350,14 @@ class Call:
         self._ended = False
         self._lock = threading.Lock()
         self._token: object = None
+        self._metered = operation != "execute_tool"  # the client metrics are of model calls
         # Only what the metrics' attributes take; the span has them all.
         self._attributes = {
             key: value for key, value in attributes.items() if key in _METRIC_ATTRIBUTES
         }
+        kind = api.trace.SpanKind.CLIENT if self._metered else api.trace.SpanKind.INTERNAL
         self.span: Span = instruments.tracer.start_span(
-            f"{operation} {model}", kind=api.trace.SpanKind.CLIENT, attributes=attributes
+            f"{operation} {model}", kind=kind, attributes=attributes
         )
         self._context: Context = api.trace.set_span_in_context(self.span)
 
@@ -404,7 +424,9 @@ class Call:
             self._ended = True
         if result is not None:
             self._record_result(result)
-        self._instruments.duration.record(time.monotonic() - self._started, self._attributes)
+        if self._metered:
+            duration = time.monotonic() - self._started
+            self._instruments.duration.record(duration, self._attributes)
         self.span.end()
 
     def watch(self, owner: object) -> None:
@@ -426,6 +448,10 @@ class Call:
 
     def _record_result(self, result: Any) -> None:
         span = self.span
+        if isinstance(result, Mapping):  # a tool's answer message
+            if self._capture:
+                span.set_attribute("gen_ai.tool.call.result", str(result.get("content")))
+            return
         model = getattr(result, "model", None)
         if model:
             span.set_attribute("gen_ai.response.model", model)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._base_model import BaseChatModel, check_run_tools_arguments
 from .._concurrency import async_settle_all
 from .._exceptions import ToolRoundsExceededError
 from .._messages import coerce_messages
-from ..types.messages import MessagesInput
+from ..types.messages import MessagesInput, ToolResultMessageDict
 from ..types.misc import UNDEFINED, UndefinedOr
 from ..types.results import ChatModelResult, ParsedT, ToolRun
 from ..types.tools import answer_calls
@@ -120,7 +121,7 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
             calls = result.tool_calls or ()
             if not calls:
                 return ToolRun(result=result, messages=transcript, rounds=rounds)
-            outcomes = await async_settle_all([call.run for call in calls])
+            outcomes = await async_settle_all([partial(self._run_call, call) for call in calls])
             answers, failure = answer_calls(calls, outcomes, send_errors=tool_errors == "send")
             transcript.extend(answers)
             if failure is not None:
@@ -135,6 +136,11 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
         )
         exceeded.messages = transcript
         raise exceeded
+
+    async def _run_call(self, call: AsyncToolCall) -> ToolResultMessageDict:
+        """Run one tool call of `run_tools()`, traced as an `execute_tool` span."""
+        with self._transport.tracing.tool(call) as traced:
+            return traced.succeeded(await call.run())
 
     def run_stream(
         self, messages: MessagesInput, *, timeout: UndefinedOr[float | None] = UNDEFINED
