@@ -13,6 +13,11 @@ from opentelemetry.sdk.trace.export import SimpleSpanProcessor
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 
 
+def attributes(item: Any) -> dict[str, Any]:
+    """The attributes of a span or an event, as a plain dict."""
+    return dict(item.attributes or {})
+
+
 class OpenSpans(SpanProcessor):
     """Counts the spans started and the times each one ended."""
 

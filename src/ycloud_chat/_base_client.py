@@ -426,7 +426,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         ):
             if limit is not None:
                 settings[name] = check_size_limit(limit, name)
-        traced = {"enabled": tracing, "tracer_provider": tracer_provider}
+        traced: dict[str, Any] = {"enabled": tracing, "tracer_provider": tracer_provider}
         traced["meter_provider"] = meter_provider
         changes = {name: value for name, value in traced.items() if value is not None}
         if changes:

@@ -12,6 +12,7 @@ that may trace, never at import time, and never when it is not installed.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import os
@@ -26,6 +27,8 @@ from urllib.parse import urlsplit
 from ._exceptions import APIStatusError, APITimeoutError, ConfigurationTypeError
 
 if TYPE_CHECKING:
+    from contextvars import Token
+
     from opentelemetry.context import Context
     from opentelemetry.metrics import Histogram, MeterProvider
     from opentelemetry.trace import Span, TracerProvider
@@ -133,7 +136,7 @@ class Tracing:
     ) -> None:
         if enabled is not None and not isinstance(enabled, bool):
             raise ConfigurationTypeError(f"tracing must be True, False or None, got {enabled!r}")
-        installed = importlib.util.find_spec("opentelemetry") is not None
+        installed = _installed()
         if enabled is None:
             off = os.environ.get(ENV_TRACING, "").strip().lower() in ("off", "0", "false", "no")
             enabled = installed and not off
@@ -147,10 +150,9 @@ class Tracing:
         parts = urlsplit(base_url)
         self.address = parts.hostname
         self.provider = AI_STUDIO_PROVIDER if ai_studio else OPENAI_PROVIDER
-        try:
+        self.port: int | None = None
+        with contextlib.suppress(ValueError):  # a bad port gives no attribute
             self.port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            self.port = None
 
     def replace(self, **changes: Any) -> Tracing:
         """A copy with other settings (`enabled`, `tracer_provider`, `meter_provider`)."""
@@ -241,6 +243,14 @@ class Tracing:
             return None  # nothing is set up: the calls cost nothing
         self._cache = cache = _Instruments(api, tracer_provider, meter_provider)
         return cache
+
+
+def _installed() -> bool:
+    """Whether OpenTelemetry can be imported, found without importing it."""
+    try:
+        return importlib.util.find_spec("opentelemetry") is not None
+    except (ImportError, ValueError):
+        return False
 
 
 NO_TRACING = Tracing(enabled=False)
@@ -349,7 +359,7 @@ class Call:
         self._first_chunk: float | None = None if stream else -1.0
         self._ended = False
         self._lock = threading.Lock()
-        self._token: object = None
+        self._token: Token[Context] | None = None
         self._metered = operation != "execute_tool"  # the client metrics are of model calls
         # Only what the metrics' attributes take; the span has them all.
         self._attributes = {
@@ -375,7 +385,7 @@ class Call:
         if exc is not None:
             self.failed(exc)
         self.end()
-        self._instruments.api.context.detach(self._token)  # type: ignore[arg-type]
+        self._instruments.api.context.detach(self._token)
 
     def inject(self, headers: MutableMapping[str, str]) -> None:
         """Add `traceparent` (and `tracestate`) of this call's span, by the set propagator."""
@@ -495,7 +505,7 @@ _METRIC_ATTRIBUTES = frozenset(
 
 def error_type(error: BaseException) -> str:
     """The `error.type` of an error: an HTTP status, `timeout`, `cancelled` or a class name."""
-    if isinstance(error, APIStatusError):
+    if isinstance(error, APIStatusError) and error.status_code:
         return str(error.status_code)
     if isinstance(error, APITimeoutError):
         return "timeout"

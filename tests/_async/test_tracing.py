@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from tests.helpers import SECRET, chunk, sse
-from tests.telemetry import Telemetry
+from tests.telemetry import Telemetry, attributes
 from ycloud_chat import (
     AsyncChatSDK,
     AsyncChatStream,
@@ -63,7 +63,7 @@ async def test_a_run_is_one_client_span_with_the_conventions_attributes(
     assert span.name == f"chat {MODEL}"
     assert span.kind.name == "CLIENT"
     assert span.status.status_code.name == "UNSET"
-    assert dict(span.attributes or {}) == {
+    assert attributes(span) == {
         "gen_ai.operation.name": "chat",
         "gen_ai.provider.name": "yandex.ai_studio",
         "gen_ai.request.model": MODEL,
@@ -101,11 +101,11 @@ async def test_a_stream_records_its_answer_and_the_time_to_first_chunk(
         results = await collect(sdk.chat.completions("yandexgpt").run_stream("Hi"))
     assert results[-1].text == "Hello"
     span = telemetry.only_span()
-    attributes = dict(span.attributes or {})
-    assert attributes["gen_ai.request.stream"] is True
-    assert attributes["gen_ai.response.finish_reasons"] == ("length",)
-    assert attributes["gen_ai.usage.output_tokens"] == 2
-    assert attributes["gen_ai.response.time_to_first_chunk"] >= 0
+    recorded = attributes(span)
+    assert recorded["gen_ai.request.stream"] is True
+    assert recorded["gen_ai.response.finish_reasons"] == ("length",)
+    assert recorded["gen_ai.usage.output_tokens"] == 2
+    assert recorded["gen_ai.response.time_to_first_chunk"] >= 0
     (first,) = telemetry.metrics()["gen_ai.client.operation.time_to_first_chunk"]
     assert first.count == 1
 
@@ -118,11 +118,11 @@ async def test_embeddings_are_one_span_of_their_own(telemetry: Telemetry) -> Non
         await model.run(["a", "b"])
     span = telemetry.only_span()
     assert span.name == "embeddings emb://folder1/text-search-doc/latest"
-    attributes = dict(span.attributes or {})
-    assert attributes["gen_ai.operation.name"] == "embeddings"
-    assert attributes["gen_ai.embeddings.dimension.count"] == 2
-    assert attributes["gen_ai.response.model"] == "emb://folder1/text-search-doc/latest"
-    assert attributes["gen_ai.usage.input_tokens"] > 0
+    recorded = attributes(span)
+    assert recorded["gen_ai.operation.name"] == "embeddings"
+    assert recorded["gen_ai.embeddings.dimension.count"] == 2
+    assert recorded["gen_ai.response.model"] == "emb://folder1/text-search-doc/latest"
+    assert recorded["gen_ai.usage.input_tokens"] > 0
     (duration,) = telemetry.metrics()["gen_ai.client.operation.duration"]
     assert duration.attributes["gen_ai.operation.name"] == "embeddings"
 
@@ -136,13 +136,13 @@ async def test_retries_are_events_of_the_one_span(telemetry: Telemetry) -> None:
     assert result.text == "ok"
     span = telemetry.only_span()
     retries = [event for event in span.events if event.name == "ycloud_chat.retry"]
-    assert [dict(event.attributes or {})["ycloud_chat.retry.attempt"] for event in retries] == [
+    assert [attributes(event)["ycloud_chat.retry.attempt"] for event in retries] == [
         1,
         2,
     ]
-    assert all(dict(event.attributes or {})["error.type"] == "503" for event in retries)
-    assert all(dict(event.attributes or {})["ycloud_chat.retry.delay"] >= 0 for event in retries)
-    assert dict(span.attributes or {})["http.request.resend_count"] == 2
+    assert all(attributes(event)["error.type"] == "503" for event in retries)
+    assert all(attributes(event)["ycloud_chat.retry.delay"] >= 0 for event in retries)
+    assert attributes(span)["http.request.resend_count"] == 2
     assert span.status.status_code.name == "UNSET"
 
 
@@ -154,7 +154,7 @@ async def test_a_failed_call_is_an_error_span_with_its_error_type(telemetry: Tel
             await sdk.chat.completions("yandexgpt").run("Hi")
     span = telemetry.only_span()
     assert span.status.status_code.name == "ERROR"
-    assert dict(span.attributes or {})["error.type"] == "503"
+    assert attributes(span)["error.type"] == "503"
     (duration,) = telemetry.metrics()["gen_ai.client.operation.duration"]
     assert duration.attributes["error.type"] == "503"
 
@@ -225,7 +225,7 @@ async def test_stream_broken_by_a_server_error(telemetry: Telemetry) -> None:
             await collect(sdk.chat.completions("yandexgpt").run_stream("Hi"))
     span = telemetry.only_span()
     assert span.status.status_code.name == "ERROR"
-    assert dict(span.attributes or {})["error.type"] == "ycloud_chat.StreamError"
+    assert attributes(span)["error.type"] == "ycloud_chat.StreamError"
 
 
 async def test_stream_that_ends_incomplete(telemetry: Telemetry) -> None:
@@ -238,7 +238,7 @@ async def test_stream_that_ends_incomplete(telemetry: Telemetry) -> None:
             await collect(sdk.chat.completions("yandexgpt").run_stream("Hi"))
     span = telemetry.only_span()
     assert span.status.status_code.name == "ERROR"
-    assert dict(span.attributes or {})["error.type"] == "ycloud_chat.IncompleteStreamError"
+    assert attributes(span)["error.type"] == "ycloud_chat.IncompleteStreamError"
 
 
 # Trio reports an async generator left to the garbage collector: that is this test's point.
@@ -301,7 +301,7 @@ async def test_secrets_appear_nowhere_even_with_content_capture(
         assert secret not in caplog.text
     spans = telemetry.spans()
     assert len(spans) == 3
-    first = dict(spans[0].attributes or {})
+    first = attributes(spans[0])
     assert json.loads(first["gen_ai.system_instructions"]) == [
         {"type": "text", "content": "Be brief."}
     ]
