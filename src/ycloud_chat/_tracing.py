@@ -232,15 +232,13 @@ class Tracing:
         if api is None:
             self.enabled = False
             return None
+        if self._tracer_provider is None and self._meter_provider is None and api.unset():
+            return None  # nothing is set up: the calls cost nothing
         tracer_provider = self._tracer_provider or api.trace.get_tracer_provider()
         meter_provider = self._meter_provider or api.metrics.get_meter_provider()
         cache = self._cache
         if cache is not None and cache.providers == (tracer_provider, meter_provider):
             return cache
-        if isinstance(tracer_provider, api.proxy_tracer_provider) and isinstance(
-            meter_provider, api.proxy_meter_provider
-        ):
-            return None  # nothing is set up: the calls cost nothing
         self._cache = cache = _Instruments(api, tracer_provider, meter_provider)
         return cache
 
@@ -261,7 +259,7 @@ class _Api:
 
     def __init__(self) -> None:
         from opentelemetry import context, metrics, propagate, trace
-        from opentelemetry.metrics._internal import _ProxyMeterProvider
+        from opentelemetry.metrics import _internal as metrics_internal
 
         from ._version import __version__
 
@@ -269,9 +267,27 @@ class _Api:
         self.metrics = metrics
         self.propagate = propagate
         self.trace = trace
-        self.proxy_tracer_provider = trace.ProxyTracerProvider
-        self.proxy_meter_provider = _ProxyMeterProvider
         self.version = __version__
+        self._metrics_internal = metrics_internal
+        # The API's getters look the environment up at every call (microseconds), to load a
+        # provider named there; its globals say the same at once when none is named.
+        self._globals = (
+            hasattr(trace, "_TRACER_PROVIDER")
+            and hasattr(metrics_internal, "_METER_PROVIDER")
+            and "OTEL_PYTHON_TRACER_PROVIDER" not in os.environ
+            and "OTEL_PYTHON_METER_PROVIDER" not in os.environ
+        )
+
+    def unset(self) -> bool:
+        """Whether neither a global tracer provider nor a global meter provider is set."""
+        if self._globals:
+            tracer_provider = getattr(self.trace, "_TRACER_PROVIDER", None)
+            return tracer_provider is None and self._metrics_internal._METER_PROVIDER is None
+        return isinstance(
+            self.trace.get_tracer_provider(), self.trace.ProxyTracerProvider
+        ) and isinstance(
+            self.metrics.get_meter_provider(), self._metrics_internal._ProxyMeterProvider
+        )
 
 
 _API: _Api | None = None
