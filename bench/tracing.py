@@ -1,10 +1,12 @@
 """What tracing costs: non-stream runs with tracing off, on without a provider, and recording.
 
-`python -m bench.tracing` starts `bench.server`, then alternates rounds of three SDKs on the
-async face (asyncio, the default backend) at concurrency 1 and 128, and of the sync face at
-1: tracing off (`tracing=False`: the path of an install without OpenTelemetry), the API
-installed with no provider set (the default), and an OpenTelemetry SDK provider whose
-exporter drops every span. It prints medians as ratios to "off" and the CPU per call.
+`python -m bench.tracing` times the tracing steps of a run without I/O, then starts
+`bench.server` and alternates batches of three live SDKs on the async face (asyncio, the
+default backend) at concurrency 1 and 128, and on the sync face: tracing off
+(`tracing=False`, the path of an install without OpenTelemetry), the API installed with no
+provider set (the default), and an OpenTelemetry SDK provider whose exporter drops every
+span. Each round gives each variant's ratio to "off" and the CPU it adds per call; the
+medians of the rounds are printed, since the machine's load drifts between rounds.
 """
 
 from __future__ import annotations
@@ -25,7 +27,7 @@ from opentelemetry.sdk.trace.export import BatchSpanProcessor, SpanExporter, Spa
 
 from ycloud_chat import AsyncChatSDK, ChatSDK
 
-from .run import Samples, Window, running_server
+from .run import Samples, running_server
 
 MESSAGES = [{"role": "user", "content": "Hello"}]
 VARIANTS = ("off", "no provider", "sdk provider")
@@ -50,42 +52,91 @@ def settings(variant: str) -> dict[str, Any]:
     return {"tracer_provider": tracer_provider, "meter_provider": meter_provider}
 
 
-async def async_figure(base_url: str, variant: str, concurrency: int, samples: Samples) -> None:
-    """Runs per second of one variant on the async face at `concurrency`, on a fresh SDK."""
-    sdk = AsyncChatSDK(base_url=base_url, auth="k", max_retries=0, **settings(variant))
-    model = sdk.chat.completions("bench")
+class Variants:
+    """One SDK per variant, all live at once, so that their batches can alternate."""
 
-    async def worker(count: int) -> None:
-        for _ in range(count):
-            await model.run(MESSAGES)
+    def __init__(self, sdk_class: Any, base_url: str) -> None:
+        self.providers = settings("sdk provider")
+        self.sdks = {
+            variant: sdk_class(
+                base_url=base_url,
+                auth="k",
+                max_retries=0,
+                **(self.providers if variant == "sdk provider" else settings(variant)),
+            )
+            for variant in VARIANTS
+        }
+        self.models = {variant: sdk.chat.completions("bench") for variant, sdk in self.sdks.items()}
 
-    async def batch(requests: int) -> None:
-        await asyncio.gather(*(worker(requests // concurrency) for _ in range(concurrency)))
+    def shutdown(self) -> None:
+        """Stop the OpenTelemetry SDK's worker thread."""
+        self.providers["tracer_provider"].shutdown()
+        self.providers["meter_provider"].shutdown()
+
+
+def record(samples: Samples, figure: str, rounds: dict[str, tuple[float, float]]) -> None:
+    """Each variant's req/s and CPU µs per call in one round, and its ratio to "off"."""
+    base_rate, base_cpu = rounds["off"]
+    for variant, (rate, cpu) in rounds.items():
+        samples[f"{figure} {variant}"].append(rate)
+        samples[f"{figure} {variant} ratio"].append(rate / base_rate)
+        samples[f"{figure} {variant} +cpu"].append(cpu - base_cpu)
+
+
+async def async_figures(base_url: str, concurrency: int, rounds: int, samples: Samples) -> None:
+    """Alternating batches of the three variants on the async face at `concurrency`."""
+    variants = Variants(AsyncChatSDK, base_url)
+    requests = max(256, concurrency * 4) // concurrency * concurrency
+
+    async def batch(model: Any, count: int) -> tuple[float, float]:
+        async def worker() -> None:
+            for _ in range(count // concurrency):
+                await model.run(MESSAGES)
+
+        wall, cpu = time.perf_counter(), time.process_time()
+        await asyncio.gather(*(worker() for _ in range(concurrency)))
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return count / wall, cpu / count * 1e6
 
     try:
-        await batch(64 if concurrency > 1 else 8)
-        requests = max(256, concurrency * 4) // concurrency * concurrency
-        window = Window()
-        while window.open:
-            await batch(requests)
-            window.units += requests
-        window.record(samples, f"async c={concurrency} {variant}")
+        for model in variants.models.values():
+            await batch(model, concurrency * 2)  # warm up: connections, first imports
+        for number in range(rounds):
+            order = list(VARIANTS)
+            random.Random(number).shuffle(order)
+            figures = {
+                variant: await batch(variants.models[variant], requests) for variant in order
+            }
+            record(samples, f"async c={concurrency}", figures)
     finally:
-        await sdk.aclose()
+        for sdk in variants.sdks.values():
+            await sdk.aclose()
+        variants.shutdown()
 
 
-def sync_figure(base_url: str, variant: str, samples: Samples) -> None:
-    """Runs per second of one variant on the sync face, one at a time."""
-    with ChatSDK(base_url=base_url, auth="k", max_retries=0, **settings(variant)) as sdk:
-        model = sdk.chat.completions("bench")
-        for _ in range(8):
+def sync_figures(base_url: str, rounds: int, samples: Samples) -> None:
+    """Alternating batches of the three variants on the sync face, one call at a time."""
+    variants = Variants(ChatSDK, base_url)
+
+    def batch(model: Any, count: int) -> tuple[float, float]:
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(count):
             model.run(MESSAGES)
-        window = Window()
-        while window.open:
-            for _ in range(64):
-                model.run(MESSAGES)
-            window.units += 64
-        window.record(samples, f"sync c=1 {variant}")
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        return count / wall, cpu / count * 1e6
+
+    try:
+        for model in variants.models.values():
+            batch(model, 4)
+        for number in range(rounds):
+            order = list(VARIANTS)
+            random.Random(number).shuffle(order)
+            figures = {variant: batch(variants.models[variant], 128) for variant in order}
+            record(samples, "sync c=1", figures)
+    finally:
+        for sdk in variants.sdks.values():
+            sdk.close()
+        variants.shutdown()
 
 
 COMPLETION = {
@@ -141,7 +192,7 @@ def reference_figures(count: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     """Measure every variant in alternating rounds and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=7)
+    parser.add_argument("--rounds", type=int, default=21)
     parser.add_argument("--hot-path-only", action="store_true")
     options = parser.parse_args(argv)
     rounds = [{**hot_path_figures(20_000), **reference_figures(5_000)} for _ in range(5)]
@@ -152,25 +203,17 @@ def main(argv: list[str] | None = None) -> None:
         return
     samples: Samples = defaultdict(list)
     with running_server() as base_url:
-        for number in range(options.rounds):
-            order = list(VARIANTS)
-            random.Random(number).shuffle(order)
-            for variant in order:
-                for concurrency in (1, 128):
-                    asyncio.run(async_figure(base_url, variant, concurrency, samples))
-                sync_figure(base_url, variant, samples)
-            time.sleep(0.1)
-    print(f"{'figure':<28}{'req/s':>10}{'ratio':>8}{'CPU µs/call':>14}{'+µs':>8}")
+        for concurrency in (1, 128):
+            asyncio.run(async_figures(base_url, concurrency, options.rounds, samples))
+        sync_figures(base_url, options.rounds, samples)
+    print(f"{'figure (median of rounds)':<32}{'req/s':>8}{'ratio':>8}{'+CPU µs/call':>14}")
     for figure in ("async c=1", "async c=128", "sync c=1"):
-        base = statistics.median(samples[f"{figure} off"])
-        base_cpu = statistics.median(samples[f"{figure} off cpu"])
         for variant in VARIANTS:
-            rate = statistics.median(samples[f"{figure} {variant}"])
-            cpu = statistics.median(samples[f"{figure} {variant} cpu"])
-            print(
-                f"{figure + ' ' + variant:<28}{rate:>10.0f}{rate / base:>8.3f}"
-                f"{cpu:>14.1f}{cpu - base_cpu:>8.1f}"
-            )
+            key = f"{figure} {variant}"
+            rate = statistics.median(samples[key])
+            ratio = statistics.median(samples[key + " ratio"])
+            cpu = statistics.median(samples[key + " +cpu"])
+            print(f"{key:<32}{rate:>8.0f}{ratio:>8.3f}{cpu:>14.1f}")
 
 
 if __name__ == "__main__":

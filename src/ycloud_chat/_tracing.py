@@ -473,39 +473,46 @@ class Call:
         self.span.set_attribute("gen_ai.input.messages", _dumps(_input_messages(others)))
 
     def _record_result(self, result: Any) -> None:
-        span = self.span
         if isinstance(result, Mapping):  # a tool's answer message
             if self._capture:
-                span.set_attribute("gen_ai.tool.call.result", str(result.get("content")))
+                self.span.set_attribute("gen_ai.tool.call.result", str(result.get("content")))
             return
-        model = getattr(result, "model", None)
-        if model:
-            span.set_attribute("gen_ai.response.model", model)
+        attributes = _result_attributes(result, capture=self._capture)
+        model = attributes.get("gen_ai.response.model")
+        if model is not None:
             self._attributes["gen_ai.response.model"] = model
-        response_id = getattr(result, "id", None)
-        if response_id:
-            span.set_attribute("gen_ai.response.id", response_id)
-        choices = getattr(result, "choices", None)
-        if choices is not None:
-            reasons = [_reason(choice) for choice in choices if choice.finish_reason is not None]
-            if reasons:
-                span.set_attribute("gen_ai.response.finish_reasons", reasons)
-            if self._capture:
-                span.set_attribute("gen_ai.output.messages", _dumps(_output_messages(choices)))
-        usage = getattr(result, "usage", None)
-        if usage is not None:
-            self._record_usage(usage)
+        for kind in ("input", "output"):
+            count = attributes.get(f"gen_ai.usage.{kind}_tokens")
+            if count is not None:
+                token_attributes = {**self._attributes, "gen_ai.token.type": kind}
+                self._instruments.tokens.record(count, token_attributes)
+        self.span.set_attributes(attributes)
 
-    def _record_usage(self, usage: Any) -> None:
-        counts = {"input": usage.prompt_tokens, "output": getattr(usage, "completion_tokens", None)}
-        for kind, count in counts.items():
-            if count is None:
-                continue
-            self.span.set_attribute(f"gen_ai.usage.{kind}_tokens", count)
-            self._instruments.tokens.record(count, {**self._attributes, "gen_ai.token.type": kind})
-        reasoning = getattr(usage, "reasoning_tokens", None)
-        if reasoning is not None:
-            self.span.set_attribute("gen_ai.usage.reasoning.output_tokens", reasoning)
+
+def _result_attributes(result: Any, *, capture: bool) -> dict[str, Any]:
+    """The span attributes of a chat or embeddings result."""
+    attributes: dict[str, Any] = {}
+    if result.model:
+        attributes["gen_ai.response.model"] = result.model
+    if getattr(result, "id", None):
+        attributes["gen_ai.response.id"] = result.id
+    choices = getattr(result, "choices", None)
+    if choices is not None:
+        reasons = [_reason(choice) for choice in choices if choice.finish_reason is not None]
+        if reasons:
+            attributes["gen_ai.response.finish_reasons"] = reasons
+        if capture:
+            attributes["gen_ai.output.messages"] = _dumps(_output_messages(choices))
+    usage = result.usage
+    if usage is not None:
+        attributes["gen_ai.usage.input_tokens"] = usage.prompt_tokens
+        completion_tokens = getattr(usage, "completion_tokens", None)
+        if completion_tokens is not None:
+            attributes["gen_ai.usage.output_tokens"] = completion_tokens
+        reasoning_tokens = getattr(usage, "reasoning_tokens", None)
+        if reasoning_tokens is not None:
+            attributes["gen_ai.usage.reasoning.output_tokens"] = reasoning_tokens
+    return attributes
 
 
 _METRIC_ATTRIBUTES = frozenset(

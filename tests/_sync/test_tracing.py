@@ -352,9 +352,12 @@ def test_with_options_changes_the_providers(telemetry: Telemetry) -> None:
 
 
 def test_the_spans_of_a_tool_run(telemetry: Telemetry) -> None:
+    tracer = telemetry.tracer_provider.get_tracer("app")
+
     def lookup(city: str) -> str:
         """Look the weather up."""
-        return "rain"
+        with tracer.start_as_current_span("the tool's own work"):
+            return "rain"
 
     fake = FakeChatAPI()
     fake.reply(tool_calls=[FakeToolCall("lookup", {"city": "Oslo"})])
@@ -363,6 +366,13 @@ def test_the_spans_of_a_tool_run(telemetry: Telemetry) -> None:
         model = sdk.chat.completions("yandexgpt").configure(tools=[lookup])
         run = model.run_tools("Weather in Oslo?")
     assert run.result.text == "It rains."
-    names = [span.name for span in telemetry.spans()]
-    assert names == [f"chat {MODEL}", "execute_tool lookup", f"chat {MODEL}"]
+    spans = telemetry.spans()
+    names = [span.name for span in spans]
+    assert names == [f"chat {MODEL}", "the tool's own work", "execute_tool lookup", f"chat {MODEL}"]
+    own_work, tool = spans[1], spans[2]
+    assert own_work.parent is not None
+    assert own_work.parent.span_id == tool.context.span_id
+    assert attributes(tool)["gen_ai.tool.name"] == "lookup"
+    assert attributes(tool)["gen_ai.tool.call.id"] == "call_0"
+    assert "gen_ai.tool.call.arguments" not in attributes(tool)
     assert telemetry.open.still_open == []
