@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from typing import Any
 
@@ -37,10 +38,23 @@ class OpenSpans(SpanProcessor):
         return [name for span_id, name in self.started.items() if not self.ends[span_id]]
 
 
+class Complaints(logging.Handler):
+    """The OpenTelemetry SDK's warnings: a span ended twice, or changed once ended."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 class Telemetry:
     """Tracer and meter providers that keep everything in memory."""
 
     def __init__(self) -> None:
+        self.complaints = Complaints()
+        logging.getLogger("opentelemetry.sdk.trace").addHandler(self.complaints)
         self.exporter = InMemorySpanExporter()
         self.open = OpenSpans()
         self.tracer_provider = TracerProvider()
@@ -64,6 +78,7 @@ class Telemetry:
         assert len(spans) == 1, [span.name for span in spans]
         assert self.open.still_open == []
         assert set(self.open.ends.values()) == {1}
+        assert self.complaints.messages == []  # nothing ended twice or changed once ended
         return spans[0]
 
     def metrics(self) -> dict[str, list[Any]]:
@@ -85,5 +100,6 @@ class Telemetry:
         return "\n".join(parts)
 
     def shutdown(self) -> None:
+        logging.getLogger("opentelemetry.sdk.trace").removeHandler(self.complaints)
         self.tracer_provider.shutdown()
         self.meter_provider.shutdown()
