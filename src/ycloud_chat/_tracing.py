@@ -136,11 +136,10 @@ class Tracing:
     ) -> None:
         if enabled is not None and not isinstance(enabled, bool):
             raise ConfigurationTypeError(f"tracing must be True, False or None, got {enabled!r}")
-        installed = _installed()
         if enabled is None:
             off = os.environ.get(ENV_TRACING, "").strip().lower() in ("off", "0", "false", "no")
-            enabled = installed and not off
-        elif enabled and not installed:
+            enabled = not off and _installed()
+        elif enabled and not _installed():
             raise ImportError(f"tracing needs OpenTelemetry's API: {INSTALL_HINT}")
         self.enabled = enabled
         self._tracer_provider = tracer_provider
@@ -234,8 +233,12 @@ class Tracing:
             return None
         if self._tracer_provider is None and self._meter_provider is None and api.unset():
             return None  # nothing is set up: the calls cost nothing
-        tracer_provider = self._tracer_provider or api.trace.get_tracer_provider()
-        meter_provider = self._meter_provider or api.metrics.get_meter_provider()
+        tracer_provider = self._tracer_provider
+        if tracer_provider is None:
+            tracer_provider = api.trace.get_tracer_provider()
+        meter_provider = self._meter_provider
+        if meter_provider is None:
+            meter_provider = api.metrics.get_meter_provider()
         cache = self._cache
         if cache is not None and cache.providers == (tracer_provider, meter_provider):
             return cache
