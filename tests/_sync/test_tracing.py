@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from opentelemetry import context, propagate
 
 from tests.helpers import SECRET, chunk, sse
 from tests.telemetry import Telemetry, attributes
@@ -172,6 +173,37 @@ def test_each_attempt_carries_the_spans_traceparent(telemetry: Telemetry) -> Non
     parents = [request.headers["traceparent"] for request in fake.requests]
     assert len(parents) == 2
     assert all(parent.startswith(f"00-{trace_id}-{span_id}-") for parent in parents)
+
+
+def test_a_stream_carries_its_spans_traceparent(telemetry: Telemetry) -> None:
+    fake = FakeChatAPI()
+    fake.reply_stream(["a"])
+    with traced_sdk(fake, telemetry) as sdk:
+        collect(sdk.chat.completions("yandexgpt").run_stream("Hi"))
+    span = telemetry.only_span()
+    trace_id, span_id = format(span.context.trace_id, "032x"), format(span.context.span_id, "016x")
+    assert fake.last_request.headers["traceparent"].startswith(f"00-{trace_id}-{span_id}-")
+
+
+def test_the_callers_trace_and_tracestate_go_on(telemetry: Telemetry) -> None:
+    incoming = {
+        "traceparent": "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01",
+        "tracestate": "vendor=abc",
+    }
+    fake = FakeChatAPI()
+    fake.reply("a")
+    token = context.attach(propagate.extract(incoming))
+    try:
+        with traced_sdk(fake, telemetry) as sdk:
+            sdk.chat.completions("yandexgpt").run("Hi")
+    finally:
+        context.detach(token)
+    span = telemetry.only_span()
+    assert span.parent is not None
+    assert span.parent.span_id == 0xB7AD6B7169203331
+    headers = fake.last_request.headers
+    assert headers["traceparent"].startswith("00-0af7651916cd43dd8448eb211c80319c-")
+    assert headers["tracestate"] == "vendor=abc"
 
 
 # Each way a stream can end gives exactly one ended span, and leaves none open.
