@@ -1,12 +1,13 @@
 """What tracing costs: non-stream runs with tracing off, on without a provider, and recording.
 
 `python -m bench.tracing` times the tracing steps of a run without I/O, then starts
-`bench.server` and alternates batches of three live SDKs on the async face (asyncio, the
-default backend) at concurrency 1 and 128, and on the sync face: tracing off
-(`tracing=False`, the path of an install without OpenTelemetry), the API installed with no
-provider set (the default), and an OpenTelemetry SDK provider whose exporter drops every
-span. Each round gives each variant's ratio to "off" and the CPU it adds per call; the
-medians of the rounds are printed, since the machine's load drifts between rounds.
+`bench.server` and compares, on the async face (asyncio, the default backend) at
+concurrency 1 and 128 and on the sync face, tracing off (`tracing=False`, the path of an
+install without OpenTelemetry) with each of: the API installed with no provider set (the
+default), and an OpenTelemetry SDK provider whose exporter drops every span. The batches
+are short and interleaved, so that the machine's drifting load falls on both alike; it
+prints the req/s over all batches and their ratio, the median of the rounds' ratios, and
+the median CPU a call adds to "off".
 """
 
 from __future__ import annotations
@@ -55,7 +56,8 @@ def settings(variant: str) -> dict[str, Any]:
 class Variants:
     """One SDK per variant, all live at once, so that their batches can alternate."""
 
-    def __init__(self, sdk_class: Any, base_url: str) -> None:
+    def __init__(self, sdk_class: Any, base_url: str, names: tuple[str, ...]) -> None:
+        self.names = names
         self.providers = settings("sdk provider")
         self.sdks = {
             variant: sdk_class(
@@ -64,7 +66,7 @@ class Variants:
                 max_retries=0,
                 **(self.providers if variant == "sdk provider" else settings(variant)),
             )
-            for variant in VARIANTS
+            for variant in names
         }
         self.models = {variant: sdk.chat.completions("bench") for variant, sdk in self.sdks.items()}
 
@@ -74,65 +76,68 @@ class Variants:
         self.providers["meter_provider"].shutdown()
 
 
-def record(samples: Samples, figure: str, rounds: dict[str, tuple[float, float]]) -> None:
-    """Each variant's req/s and CPU µs per call in one round, and its ratio to "off"."""
-    base_rate, base_cpu = rounds["off"]
-    for variant, (rate, cpu) in rounds.items():
-        samples[f"{figure} {variant}"].append(rate)
-        samples[f"{figure} {variant} ratio"].append(rate / base_rate)
-        samples[f"{figure} {variant} +cpu"].append(cpu - base_cpu)
+def record(samples: Samples, figure: str, rounds: dict[str, tuple[int, float, float]]) -> None:
+    """Each variant's batch in one round (calls, wall and CPU seconds), and its ratio to "off"."""
+    count, wall, cpu = rounds["off"]
+    base_rate, base_cpu = count / wall, cpu / count
+    for variant, (count, wall, cpu) in rounds.items():
+        key = f"{figure} {variant}"
+        samples[key + " calls"].append(count)
+        samples[key + " wall"].append(wall)
+        samples[key + " ratio"].append(count / wall / base_rate)
+        samples[key + " +cpu"].append((cpu / count - base_cpu) * 1e6)
 
 
-async def async_figures(base_url: str, concurrency: int, rounds: int, samples: Samples) -> None:
-    """Alternating batches of the three variants on the async face at `concurrency`."""
-    variants = Variants(AsyncChatSDK, base_url)
-    requests = max(256, concurrency * 4) // concurrency * concurrency
+async def async_figures(
+    base_url: str, names: tuple[str, ...], concurrency: int, rounds: int, samples: Samples
+) -> None:
+    """Alternating batches of some variants on the async face at `concurrency`."""
+    variants = Variants(AsyncChatSDK, base_url, names)
+    requests = 32 if concurrency == 1 else concurrency * 2
 
-    async def batch(model: Any, count: int) -> tuple[float, float]:
+    async def batch(model: Any, count: int) -> tuple[int, float, float]:
         async def worker() -> None:
             for _ in range(count // concurrency):
                 await model.run(MESSAGES)
 
         wall, cpu = time.perf_counter(), time.process_time()
         await asyncio.gather(*(worker() for _ in range(concurrency)))
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        return count / wall, cpu / count * 1e6
+        return count, time.perf_counter() - wall, time.process_time() - cpu
 
     try:
         for model in variants.models.values():
             await batch(model, concurrency * 2)  # warm up: connections, first imports
         for number in range(rounds):
-            order = list(VARIANTS)
+            order = list(names)
             random.Random(number).shuffle(order)
             figures = {
                 variant: await batch(variants.models[variant], requests) for variant in order
             }
-            record(samples, f"async c={concurrency}", figures)
+            record(samples, f"async c={concurrency} vs {names[1]}", figures)
     finally:
         for sdk in variants.sdks.values():
             await sdk.aclose()
         variants.shutdown()
 
 
-def sync_figures(base_url: str, rounds: int, samples: Samples) -> None:
-    """Alternating batches of the three variants on the sync face, one call at a time."""
-    variants = Variants(ChatSDK, base_url)
+def sync_figures(base_url: str, names: tuple[str, ...], rounds: int, samples: Samples) -> None:
+    """Alternating batches of some variants on the sync face, one call at a time."""
+    variants = Variants(ChatSDK, base_url, names)
 
-    def batch(model: Any, count: int) -> tuple[float, float]:
+    def batch(model: Any, count: int) -> tuple[int, float, float]:
         wall, cpu = time.perf_counter(), time.process_time()
         for _ in range(count):
             model.run(MESSAGES)
-        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
-        return count / wall, cpu / count * 1e6
+        return count, time.perf_counter() - wall, time.process_time() - cpu
 
     try:
         for model in variants.models.values():
             batch(model, 4)
         for number in range(rounds):
-            order = list(VARIANTS)
+            order = list(names)
             random.Random(number).shuffle(order)
-            figures = {variant: batch(variants.models[variant], 128) for variant in order}
-            record(samples, "sync c=1", figures)
+            figures = {variant: batch(variants.models[variant], 32) for variant in order}
+            record(samples, f"sync c=1 vs {names[1]}", figures)
     finally:
         for sdk in variants.sdks.values():
             sdk.close()
@@ -192,7 +197,7 @@ def reference_figures(count: int) -> dict[str, float]:
 def main(argv: list[str] | None = None) -> None:
     """Measure every variant in alternating rounds and print the medians."""
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--rounds", type=int, default=21)
+    parser.add_argument("--rounds", type=int, default=150, help="of 32 calls (c=128: 256)")
     parser.add_argument("--hot-path-only", action="store_true")
     options = parser.parse_args(argv)
     rounds = [{**hot_path_figures(20_000), **reference_figures(5_000)} for _ in range(5)]
@@ -203,17 +208,25 @@ def main(argv: list[str] | None = None) -> None:
         return
     samples: Samples = defaultdict(list)
     with running_server() as base_url:
-        for concurrency in (1, 128):
-            asyncio.run(async_figures(base_url, concurrency, options.rounds, samples))
-        sync_figures(base_url, options.rounds, samples)
-    print(f"{'figure (median of rounds)':<32}{'req/s':>8}{'ratio':>8}{'+CPU µs/call':>14}")
+        # Two comparisons, each against "off": the recording SDK's worker thread and garbage
+        # would otherwise fall on the batches that follow its own.
+        for names in (("off", "no provider"), ("off", "sdk provider")):
+            asyncio.run(async_figures(base_url, names, 1, options.rounds, samples))
+            asyncio.run(async_figures(base_url, names, 128, options.rounds // 3, samples))
+            sync_figures(base_url, names, options.rounds, samples)
+    print(f"{'figure':<30}{'off req/s':>10}{'req/s':>8}{'ratio':>8}{'median':>8}{'+CPU µs':>9}")
     for figure in ("async c=1", "async c=128", "sync c=1"):
-        for variant in VARIANTS:
-            key = f"{figure} {variant}"
-            rate = statistics.median(samples[key])
+        for other in VARIANTS[1:]:
+            phase = f"{figure} vs {other}"
+            base = sum(samples[f"{phase} off calls"]) / sum(samples[f"{phase} off wall"])
+            key = f"{phase} {other}"
+            rate = sum(samples[key + " calls"]) / sum(samples[key + " wall"])
             ratio = statistics.median(samples[key + " ratio"])
             cpu = statistics.median(samples[key + " +cpu"])
-            print(f"{key:<32}{rate:>8.0f}{ratio:>8.3f}{cpu:>14.1f}")
+            print(
+                f"{figure + ' ' + other:<30}{base:>10.0f}{rate:>8.0f}{rate / base:>8.3f}"
+                f"{ratio:>8.3f}{cpu:>9.1f}"
+            )
 
 
 if __name__ == "__main__":
