@@ -46,6 +46,9 @@ NAMES = {
     # internals
     "AsyncTransport": "Transport",
     "AsyncModelList": "ModelList",
+    "AsyncClientPool": "ClientPool",
+    "AsyncHTTPClient": "HTTPClient",
+    "AsyncHTTPResponse": "HTTPResponse",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

@@ -29,6 +29,12 @@ if TYPE_CHECKING:
     from ._async.tool_call import AsyncToolCall
     from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
     from ._content import image_part, text_part
+    from ._credentials import (
+        MetadataAuth,
+        OAuthTokenAuth,
+        ServiceAccountKeyAuth,
+        YandexCloudCLIAuth,
+    )
     from ._exceptions import (
         APIConnectionError,
         APIResponseError,
@@ -138,13 +144,16 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidMessageError",
+    "MetadataAuth",
     "ModelFilterError",
     "NoAuth",
     "NotFoundError",
+    "OAuthTokenAuth",
     "PermissionDeniedError",
     "RateLimitError",
     "ReasoningMode",
     "ResponseTooLargeError",
+    "ServiceAccountKeyAuth",
     "StreamError",
     "StructuredOutputError",
     "TextMessage",
@@ -156,6 +165,7 @@ __all__ = [
     "ToolRunError",
     "UnprocessableEntityError",
     "YCloudChatError",
+    "YandexCloudCLIAuth",
     "__version__",
     "function_tool",
     "image_part",
@@ -179,6 +189,10 @@ _LAZY = {
     "EnvTokenAuth": "._auth",
     "IAMTokenAuth": "._auth",
     "NoAuth": "._auth",
+    "YandexCloudCLIAuth": "._credentials",
+    "ServiceAccountKeyAuth": "._credentials",
+    "OAuthTokenAuth": "._credentials",
+    "MetadataAuth": "._credentials",
     "APIConnectionError": "._exceptions",
     "APIResponseError": "._exceptions",
     "APIResponseValidationError": "._exceptions",

@@ -274,8 +274,7 @@ async def test_stream_that_ends_incomplete(telemetry: Telemetry) -> None:
 
 
 # Trio reports an async generator left to the garbage collector: that is this test's point.
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+@pytest.mark.filterwarnings("ignore:Async generator 'ycloud_chat:ResourceWarning")
 async def test_stream_dropped_unclosed_and_collected(telemetry: Telemetry) -> None:
     fake = FakeChatAPI()
     fake.reply_stream(["a", "b", "c"])
@@ -292,8 +291,6 @@ async def test_stream_dropped_unclosed_and_collected(telemetry: Telemetry) -> No
         telemetry.only_span()
 
 
-@pytest.mark.filterwarnings("ignore::ResourceWarning")
-@pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
 async def test_stream_opened_and_dropped_without_a_loop(telemetry: Telemetry) -> None:
     fake = FakeChatAPI()
     fake.reply_stream(["a"])
