@@ -12,6 +12,7 @@ import httpx
 import pytest
 from opentelemetry import context, propagate
 
+from tests.fake_cloud import OAUTH_TOKEN, FakeCloud, make_key_file
 from tests.helpers import SECRET, chunk, sse
 from tests.telemetry import Telemetry, attributes
 from ycloud_chat import (
@@ -20,6 +21,7 @@ from ycloud_chat import (
     IAMTokenAuth,
     IncompleteStreamError,
     InternalServerError,
+    OAuthTokenAuth,
     StreamError,
 )
 from ycloud_chat._concurrency import async_sleep
@@ -409,3 +411,28 @@ async def test_the_spans_of_a_tool_run(telemetry: Telemetry) -> None:
     assert attributes(tool)["gen_ai.tool.call.id"] == "call_0"
     assert "gen_ai.tool.call.arguments" not in attributes(tool)
     assert telemetry.open.still_open == []
+
+
+@pytest.mark.usefixtures("loopback_only")
+async def test_a_refused_token_renewed_is_a_retry_and_no_token_is_recorded(
+    telemetry: Telemetry, caplog: pytest.LogCaptureFixture
+) -> None:
+    # No content capture: this fake's answer is the token it saw.
+    caplog.set_level(logging.DEBUG)
+    _, public = make_key_file()
+    cloud = FakeCloud(public)
+    cloud.chat_rejects = 1
+    auth = OAuthTokenAuth(OAUTH_TOKEN, iam_endpoint=cloud.iam_endpoint)
+    with cloud.running():
+        async with AsyncChatSDK(
+            folder_id="folder1", auth=auth, base_url=cloud.base_url, **telemetry.providers
+        ) as sdk:
+            result = await sdk.chat.completions("m").run("hi", timeout=20)
+    assert result.text == "t1.fake-2"  # the chat fake answers with the token it saw
+    span = telemetry.only_span()
+    (renewal,) = [event for event in span.events if event.name == "ycloud_chat.retry"]
+    assert attributes(renewal)["error.type"] == "401"
+    exported = telemetry.dump()
+    for secret in (OAUTH_TOKEN, "t1.fake-1", "t1.fake-2"):
+        assert secret not in exported
+        assert secret not in caplog.text
