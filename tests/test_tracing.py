@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import pickle
 import subprocess
 import sys
 import textwrap
@@ -174,3 +175,12 @@ def test_bad_tracing_flag_is_refused() -> None:
 def test_token_buckets_are_the_conventions() -> None:
     assert TOKEN_BUCKETS[:3] == [1, 4, 16]
     assert TOKEN_BUCKETS[-1] == 67108864
+
+
+def test_pickled_sdks_keep_their_tracing_setting(telemetry: Telemetry) -> None:
+    sdk = ChatSDK("f", "k", base_url="http://127.0.0.1:9/v1", tracing=False)
+    copy = pickle.loads(pickle.dumps(sdk.with_options(tracing=True)))
+    assert copy._transport.tracing.enabled
+    assert not pickle.loads(pickle.dumps(sdk))._transport.tracing.enabled
+    with pytest.raises(TypeError, match="tracer_provider"):
+        pickle.dumps(sdk.with_options(tracer_provider=telemetry.tracer_provider))

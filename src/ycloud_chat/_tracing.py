@@ -153,18 +153,24 @@ class Tracing:
         with contextlib.suppress(ValueError):  # a bad port gives no attribute
             self.port = parts.port or (443 if parts.scheme == "https" else 80)
 
-    def replace(self, **changes: Any) -> Tracing:
-        """A copy with other settings (`enabled`, `tracer_provider`, `meter_provider`)."""
+    def replace(
+        self,
+        *,
+        tracing: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
+    ) -> Tracing:
+        """A copy with the settings given (not None) changed, as `with_options` takes them."""
         clone = Tracing.__new__(Tracing)
         for name in Tracing.__slots__:
             setattr(clone, name, getattr(self, name))
         clone._cache = None
-        if "enabled" in changes:
-            enabled = changes.pop("enabled")
-            fresh = Tracing(enabled=enabled)
-            clone.enabled = fresh.enabled
-        for name, value in changes.items():
-            setattr(clone, f"_{name}", value)
+        if tracing is not None:
+            clone.enabled = Tracing(enabled=tracing).enabled
+        if tracer_provider is not None:
+            clone._tracer_provider = tracer_provider
+        if meter_provider is not None:
+            clone._meter_provider = meter_provider
         return clone
 
     def chat(self, model: str, config: Any, body: bytes, *, stream: bool) -> Call | NoCall:
