@@ -42,13 +42,15 @@ class AsyncChatEmbeddingsModel(BaseChatEmbeddingsModel):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body, count = self._body(input)
-        content, exchange = await self._transport.request(
-            "POST",
-            "/embeddings",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange, count)
+        with self._trace() as call:
+            content, exchange = await self._transport.request(
+                "POST",
+                "/embeddings",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange, count))
 
     def langchain(self, **settings: Any) -> YCloudEmbeddings:
         """Return this model as LangChain embeddings, on this model's SDK.
