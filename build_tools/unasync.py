@@ -46,6 +46,8 @@ NAMES = {
     # internals
     "AsyncTransport": "Transport",
     "AsyncModelList": "ModelList",
+    "AsyncWakeup": "Wakeup",
+    "AsyncRows": "Rows",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

@@ -46,9 +46,10 @@ from ._constants import (
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
+from ._limits import Limiter, Limits, check_limits, estimate_tokens, used_tokens
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
-from ._retry import check_max_retries, should_retry_status
+from ._retry import check_max_retries, retry_delay, should_retry_status
 from .types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
@@ -102,6 +103,7 @@ class BaseTransport(Generic[ClientT]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
             raise ConfigurationTypeError(
@@ -125,6 +127,8 @@ class BaseTransport(Generic[ClientT]):
         self.default_headers = dict(default_headers)
         self.max_body_bytes = max_body_bytes
         self.max_event_bytes = max_event_bytes
+        # Shared by every copy (`shared()`), thread and task; None costs nothing per call.
+        self.limiter = None if limits is None else Limiter(limits)
         self._owns_client = http_client is None
         # Whether every read ends by the deadline the SDK sets (so that draining is safe).
         self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
@@ -221,6 +225,36 @@ class BaseTransport(Generic[ClientT]):
                 delay,
             )
         return delay
+
+    def charge_for(self, content: bytes | None) -> int:
+        """The tokens a call is charged before it starts (0 unless tokens_per_minute is set)."""
+        limiter = self.limiter
+        if limiter is None or not limiter.charges_tokens or content is None:
+            return 0
+        return estimate_tokens(content)
+
+    def settle_place(self, exchange: Exchange, content: bytes | None = None) -> None:
+        """Free the limits' place of the exchange's attempt; its charge corrected by `content`.
+
+        `content` is the whole answer, whose `usage` says what the call really cost.
+        """
+        ticket = exchange.ticket
+        if ticket is None:
+            return
+        exchange.ticket = None
+        assert self.limiter is not None
+        used = None
+        if content is not None and self.limiter.charges_tokens:
+            used = used_tokens(content)
+        self.limiter.release(ticket, used)
+
+    def pause_after(self, exchange: Exchange, retry: Retryable, delay: float | None) -> None:
+        """A 429 pauses every call of the SDK: for the server's Retry-After, else the backoff."""
+        if self.limiter is None or getattr(retry.error, "status_code", None) != 429:
+            return
+        if delay is None:
+            delay = retry_delay(max(0, exchange.attempts - 1), retry.headers)
+        self.limiter.pause(delay)
 
     def judge(
         self, response: httpx.Response, content: bytes, exchange: Exchange, started: float
@@ -322,6 +356,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
     ) -> None:
         max_retries = check_max_retries(max_retries)
         default_timeout = check_timeout(timeout)
@@ -345,6 +380,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
             http_backend=http_backend,
             max_connections=check_max_connections(max_connections),
+            limits=check_limits(limits),
         )
         self._transport = transport
         self.chat = self._chat_class(transport)
@@ -359,6 +395,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         default_headers: Mapping[str, str] | None = None,
         max_body_bytes: int | None = None,
         max_event_bytes: int | None = None,
+        limits: UndefinedOr[Limits | None] = UNDEFINED,
     ) -> Self:
         """Return a light copy with some settings changed, sharing this connection pool.
 
@@ -375,6 +412,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             default_headers: headers to add to this SDK's (a name it has gets the new value).
             max_body_bytes: the largest answer body accepted, in bytes.
             max_event_bytes: the largest stream event accepted, in bytes.
+            limits: `Limits` of the copy's own (None: none). Left out, the copy shares
+                this SDK's limits: its calls count against them together.
         """
         transport = self._transport
         settings: dict[str, Any] = {}
@@ -397,6 +436,9 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         ):
             if limit is not None:
                 settings[name] = check_size_limit(limit, name)
+        if limits is not UNDEFINED:
+            checked = check_limits(limits)
+            settings["limiter"] = None if checked is None else Limiter(checked)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
         clone.folder_id = clone._transport.folder_id
@@ -414,6 +456,12 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
     def max_retries(self) -> int:
         """How many times a failed request is retried."""
         return self._transport.max_retries
+
+    @property
+    def limits(self) -> Limits | None:
+        """The limits every call of this SDK shares (None: none)."""
+        limiter = self._transport.limiter
+        return None if limiter is None else limiter.limits
 
     def __repr__(self) -> str:
         transport = getattr(self, "_transport", None)

@@ -14,8 +14,17 @@ import inspect
 import logging
 import os
 import sys
+import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections.abc import (
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from contextlib import AbstractContextManager as ContextManager
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -40,17 +49,21 @@ __all__ = [
     "async_cancel_shield",
     "async_choose_backend",
     "async_deadline_scope",
+    "async_map_unordered",
     "async_pooled_client",
     "async_settle_all",
     "async_sleep",
+    "async_wakeup",
     "bound_client",
     "call_function",
     "cancel_shield",
     "choose_backend",
     "deadline_scope",
+    "map_unordered",
     "pooled_client",
     "settle_all",
     "sleep",
+    "wakeup",
 ]
 
 
@@ -340,3 +353,247 @@ def settle_all(functions: Sequence[Callable[[], T]]) -> list[T | Exception]:
         except Exception as exc:
             outcomes.append(exc)
     return outcomes
+
+
+class AsyncWakeup:
+    """A one-time wake-up for the task that made it, which any thread may trigger.
+
+    It lives on the event loop of its task (asyncio or trio), never on another's: a limit
+    shared by tasks on several loops wakes each on its own.
+    """
+
+    __slots__ = ("_wait", "wake")
+
+    def __init__(self) -> None:
+        if _async_library() == "trio":
+            self._wait, self.wake = _trio_wakeup()
+        else:
+            self._wait, self.wake = _asyncio_wakeup()
+
+    async def wait(self, seconds: float | None) -> bool:
+        """Wait until woken (True) or for `seconds` (False); None waits for ever."""
+        try:
+            async with async_deadline_scope(seconds):
+                await self._wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+def _asyncio_wakeup() -> tuple[Callable[[], Awaitable[object]], Callable[[], None]]:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    owner = threading.get_ident()
+
+    def settle() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def wake() -> None:
+        if threading.get_ident() == owner:
+            settle()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle)
+
+    async def wait() -> object:
+        return await future
+
+    return wait, wake
+
+
+def _trio_wakeup() -> tuple[Callable[[], Awaitable[object]], Callable[[], None]]:
+    import trio
+
+    event = trio.Event()
+    token = trio.lowlevel.current_trio_token()
+    owner = threading.get_ident()
+
+    def wake() -> None:
+        if threading.get_ident() == owner:
+            event.set()
+            return
+        with contextlib.suppress(trio.RunFinishedError):
+            token.run_sync_soon(event.set)
+
+    return event.wait, wake
+
+
+class Wakeup:
+    """A one-time wake-up for the thread that waits on it, which any thread may trigger."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def wake(self) -> None:
+        """Wake the waiting thread."""
+        self._event.set()
+
+    def wait(self, seconds: float | None) -> bool:
+        """Wait until woken (True) or for `seconds` (False); None waits for ever."""
+        return self._event.wait(seconds)
+
+
+def async_wakeup() -> AsyncWakeup:
+    """A wake-up for the calling task, on its own event loop."""
+    return AsyncWakeup()
+
+
+def wakeup() -> Wakeup:
+    """A wake-up for the calling thread."""
+    return Wakeup()
+
+
+async def async_map_unordered(
+    function: Callable[[int, list[Any]], Awaitable[list[T]]],
+    items: Iterable[Any] | AsyncIterable[Any],
+    concurrency: int,
+    chunk: int = 1,
+) -> AsyncIterator[T]:
+    """Run `function(first_index, chunk_of_items)` over the items, yield results as they come.
+
+    At most `concurrency` calls run at once, and the items (an iterable or an async one) are
+    taken only as calls start: memory is bounded by `concurrency * chunk`, not by the input.
+    `function` should not raise; if it does, the others are cancelled and the error raised.
+    Closing the iterator early cancels the calls still running.
+    """
+    if _async_library() == "trio":
+        async for result in _map_in_task_group(function, items, concurrency, chunk):
+            yield result
+        return
+    import asyncio
+
+    done: asyncio.Queue[asyncio.Task[list[T]]] = asyncio.Queue()
+    running: set[asyncio.Task[list[T]]] = set()
+    chunks = _async_chunks(items, chunk)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(running) < concurrency:
+                taken = await anext(chunks, None)
+                if taken is None:
+                    exhausted = True
+                    break
+                task = asyncio.ensure_future(function(*taken))
+                running.add(task)
+                task.add_done_callback(done.put_nowait)
+            if not running:
+                return
+            finished = await done.get()
+            running.discard(finished)
+            for result in finished.result():
+                yield result
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        await chunks.aclose()
+
+
+async def _map_in_task_group(
+    function: Callable[[int, list[Any]], Awaitable[list[T]]],
+    items: Iterable[Any] | AsyncIterable[Any],
+    concurrency: int,
+    chunk: int,
+) -> AsyncIterator[T]:
+    """Trio's way: a task group feeding a bounded channel (trio has no loose tasks)."""
+    import anyio
+
+    send, receive = anyio.create_memory_object_stream[list[T]](concurrency)
+    limiter = anyio.Semaphore(concurrency)
+
+    async def run(taken: tuple[int, list[Any]]) -> None:
+        try:
+            await send.send(await function(*taken))
+        finally:
+            limiter.release()
+
+    async def feed(group: anyio.abc.TaskGroup) -> None:
+        async with send:
+            async for taken in _async_chunks(items, chunk):
+                await limiter.acquire()
+                group.start_soon(run, taken)
+            for _ in range(concurrency):  # every call has sent its results
+                await limiter.acquire()
+
+    async with anyio.create_task_group() as group:
+        group.start_soon(feed, group)
+        async with receive:
+            async for results in receive:
+                for result in results:
+                    yield result
+
+
+async def _async_chunks(
+    items: Iterable[Any] | AsyncIterable[Any], size: int
+) -> AsyncIterator[tuple[int, list[Any]]]:
+    """The items in lists of up to `size`, each with the index of its first item."""
+    if isinstance(items, AsyncIterable):
+        index = 0
+        taken: list[Any] = []
+        async for item in items:
+            taken.append(item)
+            if len(taken) == size:
+                yield index, taken
+                index, taken = index + size, []
+        if taken:
+            yield index, taken
+    else:
+        for chunk in _chunks(items, size):
+            yield chunk
+
+
+def map_unordered(
+    function: Callable[[int, list[Any]], list[T]],
+    items: Iterable[Any],
+    concurrency: int,
+    chunk: int = 1,
+) -> Iterator[T]:
+    """Run `function(first_index, chunk_of_items)` in worker threads, yield results as they come.
+
+    At most `concurrency` calls run at once, and the items are taken only as calls start.
+    Closing the iterator early waits for the calls still running (a thread cannot be
+    cancelled; each ends by its deadline) and starts no more.
+    """
+    import queue
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    done: queue.SimpleQueue[Future[list[T]]] = queue.SimpleQueue()
+    running: set[Future[list[T]]] = set()
+    chunks = _chunks(items, chunk)
+    exhausted = False
+    executor = ThreadPoolExecutor(concurrency, thread_name_prefix="ycloud-chat-batch")
+    try:
+        while True:
+            while not exhausted and len(running) < concurrency:
+                taken = next(chunks, None)
+                if taken is None:
+                    exhausted = True
+                    break
+                future = executor.submit(function, *taken)
+                running.add(future)
+                future.add_done_callback(done.put)
+            if not running:
+                return
+            finished = done.get()
+            running.discard(finished)
+            yield from finished.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    index = 0
+    taken: list[Any] = []
+    for item in items:
+        taken.append(item)
+        if len(taken) == size:
+            yield index, taken
+            index, taken = index + size, []
+    if taken:
+        yield index, taken

@@ -34,6 +34,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._limiter import take_place
 
 __all__ = ["AsyncTransport"]
 
@@ -77,7 +78,11 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         bounds this whole opening phase, then each gap between chunks.
         """
         response, _, exchange = await self._send("POST", path, content, None, timeout, stream=True)
-        await self._check_event_stream(response, exchange)
+        try:
+            await self._check_event_stream(response, exchange)
+        except BaseException:
+            self.settle_place(exchange)
+            raise
         return response, exchange
 
     async def _send(
@@ -95,29 +100,41 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         A stream's answer is returned with its body unread; any other is read whole.
         """
         exchange = Exchange(Deadline(timeout))
+        limiter = self.limiter
+        tokens = self.charge_for(content)
         while True:
+            if limiter is not None:
+                exchange.ticket = await take_place(limiter, tokens, exchange)
             remaining = exchange.deadline.remaining()
-            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-            request = self.build_request(
-                method,
-                path,
-                exchange,
-                content=content,
-                headers=headers,
-                timeout=attempt_timeout(remaining),
-            )
             try:
+                # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
+                request = self.build_request(
+                    method,
+                    path,
+                    exchange,
+                    content=content,
+                    headers=headers,
+                    timeout=attempt_timeout(remaining),
+                )
                 async with async_deadline_scope(remaining):
-                    response, content = await self._attempt(request, exchange, read_body=not stream)
+                    response, body = await self._attempt(request, exchange, read_body=not stream)
             except Retryable as retry:
+                self.settle_place(exchange)
                 delay = self.delay_before_retry(exchange, retry.headers)
+                self.pause_after(exchange, retry, delay)
                 if delay is None:
                     raise retry.error from retry.__cause__
                 await async_sleep(delay)
                 continue
             except TimeoutError as exc:  # the deadline scope ran out
+                self.settle_place(exchange)
                 raise exchange.timeout_error(exc) from exc
-            return response, content, exchange
+            except BaseException:
+                self.settle_place(exchange)
+                raise
+            if not stream:
+                self.settle_place(exchange, body)
+            return response, body, exchange
 
     async def iter_body(
         self, response: httpx.Response, exchange: Exchange

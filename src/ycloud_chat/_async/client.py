@@ -48,6 +48,8 @@ class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
             pins httpx. Trio and an `http_client` of your own run on httpx; so does the
             sync face, which takes `"httpx"` only. Both behave the same.
         max_connections: the most connections the SDK's pool opens at once (100).
+        limits: `Limits` every call of this SDK shares (in flight, requests and tokens
+            per minute; a 429 pauses them all); none by default.
 
     Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).

@@ -78,9 +78,11 @@ async def _open(state: State) -> None:
 
 async def _release(state: State) -> None:
     state.closed = True
+    transport: AsyncTransport = state.transport
     if state.response is not None:
-        transport: AsyncTransport = state.transport
         await transport.close_response(state.response)
+    if state.exchange is not None:
+        transport.settle_place(state.exchange)  # a stream holds its place until it is closed
 
 
 async def _generate(state: State) -> AsyncGenerator[Result, None]:

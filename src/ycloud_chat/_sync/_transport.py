@@ -36,6 +36,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._limiter import take_place
 
 __all__ = ["Transport"]
 
@@ -79,7 +80,11 @@ class Transport(BaseTransport[httpx.Client]):
         bounds this whole opening phase, then each gap between chunks.
         """
         response, _, exchange = self._send("POST", path, content, None, timeout, stream=True)
-        self._check_event_stream(response, exchange)
+        try:
+            self._check_event_stream(response, exchange)
+        except BaseException:
+            self.settle_place(exchange)
+            raise
         return response, exchange
 
     def _send(
@@ -97,29 +102,41 @@ class Transport(BaseTransport[httpx.Client]):
         A stream's answer is returned with its body unread; any other is read whole.
         """
         exchange = Exchange(Deadline(timeout))
+        limiter = self.limiter
+        tokens = self.charge_for(content)
         while True:
+            if limiter is not None:
+                exchange.ticket = take_place(limiter, tokens, exchange)
             remaining = exchange.deadline.remaining()
-            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-            request = self.build_request(
-                method,
-                path,
-                exchange,
-                content=content,
-                headers=headers,
-                timeout=attempt_timeout(remaining),
-            )
             try:
+                # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
+                request = self.build_request(
+                    method,
+                    path,
+                    exchange,
+                    content=content,
+                    headers=headers,
+                    timeout=attempt_timeout(remaining),
+                )
                 with deadline_scope(remaining):
-                    response, content = self._attempt(request, exchange, read_body=not stream)
+                    response, body = self._attempt(request, exchange, read_body=not stream)
             except Retryable as retry:
+                self.settle_place(exchange)
                 delay = self.delay_before_retry(exchange, retry.headers)
+                self.pause_after(exchange, retry, delay)
                 if delay is None:
                     raise retry.error from retry.__cause__
                 sleep(delay)
                 continue
             except TimeoutError as exc:  # the deadline scope ran out
+                self.settle_place(exchange)
                 raise exchange.timeout_error(exc) from exc
-            return response, content, exchange
+            except BaseException:
+                self.settle_place(exchange)
+                raise
+            if not stream:
+                self.settle_place(exchange, body)
+            return response, body, exchange
 
     def iter_body(self, response: httpx.Response, exchange: Exchange) -> Generator[bytes, None]:
         """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""

@@ -80,9 +80,11 @@ def _open(state: State) -> None:
 
 def _release(state: State) -> None:
     state.closed = True
+    transport: Transport = state.transport
     if state.response is not None:
-        transport: Transport = state.transport
         transport.close_response(state.response)
+    if state.exchange is not None:
+        transport.settle_place(state.exchange)  # a stream holds its place until it is closed
 
 
 def _generate(state: State) -> Generator[Result, None]:
