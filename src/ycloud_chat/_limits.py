@@ -8,7 +8,7 @@ per event loop or thread), so no event-loop object is ever shared.
 
 The buckets are kept as GCRA schedules (a "theoretical arrival time" per bucket): each call
 reserves its place at once and sleeps until it, so waiting callers do not each retry, and
-in any window of T seconds at most `rate * (T + 1)` units start.
+in any window of T seconds at most `rate * (T + 1)` units start (see BURST_SECONDS).
 """
 
 from __future__ import annotations
@@ -28,9 +28,10 @@ from ._exceptions import ConfigurationError, ConfigurationTypeError
 
 __all__ = ["Limiter", "Limits", "Ticket", "Waiter", "check_limits", "estimate_tokens"]
 
-# The burst each bucket allows: one second's worth, so any window of T seconds holds at most
-# rate * (T + 1) starts.
-BURST_SECONDS = 1.0
+# The burst each bucket allows: half a second's worth. Any window of T seconds then holds at
+# most rate * (T + 0.5) starts as the SDK makes them, which leaves half a second's worth for
+# what the network and the event loop do to them on the way (the promise is rate * (T + 1)).
+BURST_SECONDS = 0.5
 # Characters per token in the charge made before a call (corrected by its usage after).
 CHARS_PER_TOKEN = 4
 
@@ -148,14 +149,14 @@ class Ticket:
 
 
 class _Bucket:
-    """A GCRA schedule: `rate` units a second, a burst of one second's worth."""
+    """A GCRA schedule: `rate` units a second, a burst of half a second's worth."""
 
     __slots__ = ("interval", "tat", "tolerance")
 
     def __init__(self, per_minute: float) -> None:
         self.interval = 60.0 / per_minute  # seconds per unit
         # With this tolerance, n starts span at least (n - 1) * interval - tolerance seconds:
-        # at most rate * (T + 1) in any window of T seconds.
+        # at most rate * (T + BURST_SECONDS) in any window of T seconds.
         self.tolerance = max(0.0, BURST_SECONDS - self.interval)
         self.tat = -math.inf  # when the schedule is next free, were there no burst
 
