@@ -121,10 +121,10 @@ async def _handle(
             head = await reader.readuntil(b"\r\n\r\n")
             lines = head.decode("latin-1").split("\r\n")
             _, path, _ = lines[0].split(" ", 2)
-            headers = dict(
-                (name.strip().lower(), value.strip())
+            headers = {
+                name.strip().lower(): value.strip()
                 for name, value in (line.split(":", 1) for line in lines[1:] if ":" in line)
-            )
+            }
             raw = await reader.readexactly(int(headers.get("content-length", "0")))
             fake.in_flight += 1
             fake.max_in_flight = max(fake.max_in_flight, fake.in_flight)

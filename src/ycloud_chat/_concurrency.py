@@ -459,11 +459,14 @@ async def async_map_unordered(
     At most `concurrency` calls run at once, and the items (an iterable or an async one) are
     taken only as calls start: memory is bounded by `concurrency * chunk`, not by the input.
     `function` should not raise; if it does, the others are cancelled and the error raised.
-    Closing the iterator early cancels the calls still running.
+    Closing the iterator early cancels the calls still running. On trio the calls run in
+    waves of `concurrency`, each wave's results yielded once it is over.
     """
     if _async_library() == "trio":
-        async for result in _map_in_task_group(function, items, concurrency, chunk):
-            yield result
+        waves = _map_in_waves(function, items, concurrency, chunk)
+        async with contextlib.aclosing(waves):
+            async for result in waves:
+                yield result
         return
     import asyncio
 
@@ -495,38 +498,37 @@ async def async_map_unordered(
         await chunks.aclose()
 
 
-async def _map_in_task_group(
+async def _map_in_waves(
     function: Callable[[int, list[Any]], Awaitable[list[T]]],
     items: Iterable[Any] | AsyncIterable[Any],
     concurrency: int,
     chunk: int,
 ) -> AsyncIterator[T]:
-    """Trio's way: a task group feeding a bounded channel (trio has no loose tasks)."""
-    import anyio
+    """Trio's way: `concurrency` calls at a time in a task group, their results after each wave.
 
-    send, receive = anyio.create_memory_object_stream[list[T]](concurrency)
-    limiter = anyio.Semaphore(concurrency)
-
-    async def run(taken: tuple[int, list[Any]]) -> None:
-        try:
-            await send.send(await function(*taken))
-        finally:
-            limiter.release()
-
-    async def feed(group: anyio.abc.TaskGroup) -> None:
-        async with send:
-            async for taken in _async_chunks(items, chunk):
-                await limiter.acquire()
-                group.start_soon(run, taken)
-            for _ in range(concurrency):  # every call has sent its results
-                await limiter.acquire()
-
-    async with anyio.create_task_group() as group:
-        group.start_soon(feed, group)
-        async with receive:
-            async for results in receive:
-                for result in results:
+    Trio has no loose tasks, and a generator must not yield inside a task group (the
+    consumer may leave it at any yield), so each wave ends before its results are yielded.
+    """
+    chunks = _async_chunks(items, chunk)
+    async with contextlib.aclosing(chunks):
+        while True:
+            wave = [taken async for taken in _take(chunks, concurrency)]
+            if not wave:
+                return
+            calls = [functools.partial(function, *taken) for taken in wave]
+            for outcome in await async_settle_all(calls):
+                if isinstance(outcome, Exception):
+                    raise outcome
+                for result in outcome:
                     yield result
+
+
+async def _take(chunks: AsyncIterator[T], count: int) -> AsyncIterator[T]:
+    for _ in range(count):
+        taken = await anext(chunks, None)
+        if taken is None:
+            return
+        yield taken
 
 
 async def _async_chunks(
