@@ -44,9 +44,11 @@ async def test_every_row_comes_once_with_its_id_and_result_or_error(
     assert sorted(item.index for item in items) == list(range(20))
     by_index = {item.index: item for item in items}
     assert by_index[0].custom_id == "0"
-    assert by_index[0].result is not None and by_index[0].result.text == "echo row 0"
+    assert by_index[0].result is not None
+    assert by_index[0].result.text == "echo row 0"
     assert by_index[5].custom_id == "ticket-5"
-    assert by_index[5].result is not None and by_index[5].result.text == "echo five"
+    assert by_index[5].result is not None
+    assert by_index[5].result.text == "echo five"
     failed = by_index[3]
     assert (failed.custom_id, failed.result, failed.ok) == ("ticket-3", None, False)
     assert isinstance(failed.error, BadRequestError)
