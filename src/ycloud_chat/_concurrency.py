@@ -61,6 +61,7 @@ __all__ = [
     "deadline_scope",
     "map_unordered",
     "pooled_client",
+    "run_until_signal",
     "settle_all",
     "sleep",
     "wakeup",
@@ -599,3 +600,43 @@ def _chunks(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
             index, taken = index + size, []
     if taken:
         yield index, taken
+
+
+def run_until_signal(
+    main: Callable[[], Awaitable[T]], signals: Sequence[int]
+) -> tuple[T | None, int | None]:
+    """Run `main` in a new event loop; the first of `signals` cancels it.
+
+    Returns its result and None, or None and the signal that stopped it (the cancellation
+    lets its `finally` blocks run: flushing, summaries). Where the loop cannot take signal
+    handlers (Windows), Ctrl-C raises KeyboardInterrupt as usual.
+    """
+    import asyncio
+
+    async def run() -> tuple[T | None, int | None]:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        received: list[int] = []
+
+        def on_signal(number: int) -> None:
+            if not received:
+                received.append(number)
+                task.cancel()
+
+        installed = []
+        for number in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(number, on_signal, number)
+                installed.append(number)
+        try:
+            return await main(), None
+        except asyncio.CancelledError:
+            if not received:
+                raise
+            return None, received[0]
+        finally:
+            for number in installed:
+                loop.remove_signal_handler(number)
+
+    return asyncio.run(run())
