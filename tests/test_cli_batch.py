@@ -38,7 +38,7 @@ def request(custom_id: str, text: str, url: str = "/v1/chat/completions") -> dic
     return {"custom_id": custom_id, "method": "POST", "url": url, "body": body}
 
 
-def write_requests(path: Path, rows: list[dict[str, Any]] | list[str]) -> Path:
+def write_requests(path: Path, rows: list[Any]) -> Path:
     lines = [row if isinstance(row, str) else json.dumps(row) for row in rows]
     path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
     return path

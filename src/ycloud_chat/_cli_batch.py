@@ -19,7 +19,7 @@ import signal
 import sys
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -33,7 +33,7 @@ __all__ = ["main"]
 
 PROG = "ycloud-chat batch"
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
-EXIT_SIGNAL = {signal.SIGINT: 130, signal.SIGTERM: 143}
+EXIT_SIGNAL: dict[int, int] = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # The urls an input line may name, and the SDK's path and model kind for each.
 URLS = {
     "/v1/chat/completions": ("/chat/completions", "completions"),
@@ -265,7 +265,7 @@ def _drop_lines(path: Path, custom_ids: set[str]) -> None:
     os.replace(temporary, path)
 
 
-def pending_rows(path: Path, model: str | None, done: set[str]) -> Iterator[Row]:
+def pending_rows(path: Path, model: str | None, done: set[str]) -> Generator[Row, None, None]:
     """The input's rows not yet in the output, read lazily (the file was checked before)."""
     with path.open(encoding="utf-8") as lines:
         for line in lines:

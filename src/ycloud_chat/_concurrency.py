@@ -17,6 +17,7 @@ import sys
 import threading
 import time
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Awaitable,
@@ -504,7 +505,7 @@ async def _map_in_waves(
     items: Iterable[Any] | AsyncIterable[Any],
     concurrency: int,
     chunk: int,
-) -> AsyncIterator[T]:
+) -> AsyncGenerator[T, None]:
     """Trio's way: `concurrency` calls at a time in a task group, their results after each wave.
 
     Trio has no loose tasks, and a generator must not yield inside a task group (the
@@ -534,7 +535,7 @@ async def _take(chunks: AsyncIterator[T], count: int) -> AsyncIterator[T]:
 
 async def _async_chunks(
     items: Iterable[Any] | AsyncIterable[Any], size: int
-) -> AsyncIterator[tuple[int, list[Any]]]:
+) -> AsyncGenerator[tuple[int, list[Any]], None]:
     """The items in lists of up to `size`, each with the index of its first item."""
     if isinstance(items, AsyncIterable):
         index = 0

@@ -70,11 +70,13 @@ def _check_positive(value: object, name: str, *, integer: bool) -> None:
     if value is None:
         return
     kind = "a positive integer" if integer else "a positive number"
-    types: tuple[type, ...] = (int,) if integer else (int, float)
-    if isinstance(value, bool) or not isinstance(value, types):
-        raise ConfigurationTypeError(f"Limits({name}=...) must be {kind} or None, got {value!r}")
-    if not math.isfinite(value) or value <= 0:  # type: ignore[arg-type]
-        raise ConfigurationError(f"Limits({name}=...) must be {kind} or None, got {value!r}")
+    problem = f"Limits({name}=...) must be {kind} or None, got {value!r}"
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationTypeError(problem)
+    if integer and not isinstance(value, int):
+        raise ConfigurationTypeError(problem)
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigurationError(problem)
 
 
 def check_limits(value: object) -> Limits | None:
