@@ -152,6 +152,29 @@ def test_a_run_again_skips_done_rows_drops_a_torn_line_and_retries_failed_ones(
     assert len(fake.arrivals) == 9
 
 
+@pytest.mark.parametrize("bar", ["tqdm", "plain"])
+def test_progress_shows_rows_failures_and_tokens(
+    tmp_path: Path,
+    base_url: str,
+    bar: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    if bar == "plain":
+        monkeypatch.setitem(sys.modules, "tqdm", None)  # as without the cli extra
+    else:
+        pytest.importorskip("tqdm")
+    rows = [request(f"r{n}", f"row {n}") for n in range(5)] + [request("bad", "status400")]
+    requests = write_requests(tmp_path / "in.jsonl", rows)
+    args = [*batch(base_url, requests, tmp_path / "out.jsonl"), "--progress"]
+    assert main(args) == 1
+    err = capsys.readouterr().err
+    assert "6/6" in err
+    assert "failed=1" in err if bar == "tqdm" else "1 failed, tokens 50 in / 25 out" in err
+    assert main(batch(base_url, requests, tmp_path / "again.jsonl")) == 1
+    assert "6/6" not in capsys.readouterr().err  # no bar off a terminal
+
+
 def test_a_prompt_that_is_the_word_batch(base_url: str, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["--base-url", base_url, "--model", "m", "--json", "--", "batch"]) == 0
     assert json.loads(capsys.readouterr().out)["text"] == "echo batch"
