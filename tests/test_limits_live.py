@@ -179,3 +179,18 @@ def test_a_stream_holds_its_place_until_it_is_closed() -> None:
             next(iter(stream))
             assert limiter.in_flight == 1
         assert limiter.in_flight == 0
+
+
+def test_a_stream_is_charged_its_usage_once_closed() -> None:
+    # Charged 10,000 tokens each, 6,000 a minute: only the usage lets the next one start.
+    fake = FakeChatAPI()
+    fake.reply_stream(["a", "b"], times=None)
+    limits = Limits(tokens_per_minute=6000)
+    with (
+        fake.client() as client,
+        ChatSDK(folder_id="f", auth="k", http_client=client, limits=limits) as sdk,
+    ):
+        model = sdk.chat.completions("yandexgpt").configure(max_tokens=10_000)
+        for _ in range(3):
+            with model.run_stream("Hi", timeout=5) as stream:
+                assert [partial.text for partial in stream][-1] == "ab"

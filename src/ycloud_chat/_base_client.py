@@ -233,18 +233,20 @@ class BaseTransport(Generic[ClientT]):
             return 0
         return estimate_tokens(content)
 
-    def settle_place(self, exchange: Exchange, content: bytes | None = None) -> None:
-        """Free the limits' place of the exchange's attempt; its charge corrected by `content`.
+    def settle_place(
+        self, exchange: Exchange, content: bytes | None = None, used: int | None = None
+    ) -> None:
+        """Free the limits' place of the exchange's attempt; its charge corrected by its usage.
 
-        `content` is the whole answer, whose `usage` says what the call really cost.
+        `content` is the whole answer, whose `usage` says what the call really cost; a
+        stream gives its usage's total as `used`.
         """
         ticket = exchange.ticket
         if ticket is None:
             return
         exchange.ticket = None
         assert self.limiter is not None
-        used = None
-        if content is not None and self.limiter.charges_tokens:
+        if used is None and content is not None and self.limiter.charges_tokens:
             used = used_tokens(content)
         self.limiter.release(ticket, used)
 

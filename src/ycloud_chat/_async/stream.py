@@ -81,8 +81,9 @@ async def _release(state: State) -> None:
     transport: AsyncTransport = state.transport
     if state.response is not None:
         await transport.close_response(state.response)
-    if state.exchange is not None:
-        transport.settle_place(state.exchange)  # a stream holds its place until it is closed
+    if state.exchange is not None:  # a stream holds its place until it is closed
+        used = state.parser.total_tokens if state.parser is not None else None
+        transport.settle_place(state.exchange, used=used)
 
 
 async def _generate(state: State) -> AsyncGenerator[Result, None]:
