@@ -100,6 +100,19 @@ def test_a_model_is_needed_and_options_are_checked(
     assert "missing.jsonl" in capsys.readouterr().err
 
 
+def test_a_short_model_name_on_ai_studio_needs_a_folder_before_any_request(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("YC_API_KEY", "key-for-the-test")
+    for name in ("YC_FOLDER_ID", "YC_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)
+    requests = write_requests(tmp_path / "in.jsonl", [request("a", "x")])
+    out = tmp_path / "out.jsonl"
+    assert main(["batch", str(requests), str(out), "--model", "yandexgpt"]) == 2
+    assert "the model 'yandexgpt' needs a folder" in capsys.readouterr().err
+    assert not out.exists()
+
+
 def test_every_row_gets_one_line_in_the_openai_batch_format(
     tmp_path: Path, fake: RateFake, base_url: str, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -91,7 +91,7 @@ class Row:
 
     custom_id: str
     path: str
-    kind: str
+    model: tuple[str, str]  # the kind of model ("completions", "text_embeddings"), its name
     body: dict[str, Any]
 
 
@@ -120,7 +120,7 @@ def main(argv: list[str]) -> int:
             tokens_per_minute=args.tokens_per_minute,
         )
         _check_options(args)
-        problems, ids = check_input(args.input, args.model)
+        problems, ids, models = check_input(args.input, args.model)
         if problems:
             return _usage(_problems_text(args.input, problems))
         done, failed = read_output(args.output, retry_failed=args.retry_failed)
@@ -130,7 +130,7 @@ def main(argv: list[str]) -> int:
         return _usage(f"{exc.strerror}: {exc.filename}")
     tally = Tally(total=len(ids), skipped=len(done & ids))
     tally.earlier_failed = 0 if args.retry_failed else len(failed & ids)
-    return run(args, limits, done, tally)
+    return run(args, limits, done, tally, models)
 
 
 def _check_options(args: argparse.Namespace) -> None:
@@ -163,10 +163,13 @@ def _problems_text(path: Path, problems: list[tuple[int, str]]) -> str:
     return f"{len(problems)} bad input line(s), nothing was sent:\n" + "\n".join(lines)
 
 
-def check_input(path: Path, model: str | None) -> tuple[list[tuple[int, str]], set[str]]:
-    """Every problem of the input file (line number, what), and its custom_ids."""
+def check_input(
+    path: Path, model: str | None
+) -> tuple[list[tuple[int, str]], set[str], set[tuple[str, str]]]:
+    """Every problem of the input file (line number, what), its custom_ids and its models."""
     problems: list[tuple[int, str]] = []
     ids: set[str] = set()
+    models: set[tuple[str, str]] = set()
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, 1):
             if not line.strip():
@@ -179,7 +182,8 @@ def check_input(path: Path, model: str | None) -> tuple[list[tuple[int, str]], s
             if row.custom_id in ids:
                 problems.append((number, f"duplicate custom_id {row.custom_id!r}"))
             ids.add(row.custom_id)
-    return problems, ids
+            models.add(row.model)
+    return problems, ids, models
 
 
 def parse_line(line: str, model: str | None) -> Row:
@@ -203,12 +207,13 @@ def parse_line(line: str, model: str | None) -> Row:
     if not isinstance(body, dict):
         raise ValueError("body is missing (a JSON object)")
     path, kind = URLS[url]
-    if not isinstance(body.get("model", model), str):
+    name = body.get("model", model)
+    if not isinstance(name, str) or not name:
         raise ValueError("body has no model: give one, or pass --model")
     field_name = "messages" if kind == "completions" else "input"
     if not body.get(field_name):
         raise ValueError(f"body has no {field_name}")
-    return Row(custom_id, path, kind, body)
+    return Row(custom_id, path, (kind, name), body)
 
 
 def read_output(path: Path, *, retry_failed: bool) -> tuple[set[str], set[str]]:
@@ -275,7 +280,13 @@ def pending_rows(path: Path, model: str | None, done: set[str]) -> Generator[Row
                     yield row
 
 
-def run(args: argparse.Namespace, limits: Limits, done: set[str], tally: Tally) -> int:
+def run(
+    args: argparse.Namespace,
+    limits: Limits,
+    done: set[str],
+    tally: Tally,
+    models: set[tuple[str, str]],
+) -> int:
     """Run the pending rows, append their lines, print the summary; the exit code."""
     from ._async.client import AsyncChatSDK
     from ._cli import api_key_from_env
@@ -290,6 +301,8 @@ def run(args: argparse.Namespace, limits: Limits, done: set[str], tally: Tally) 
             limits=limits,
             max_connections=max(100, args.concurrency),
         )
+        # Each model's URI, as completions(name) makes it: a short name needs a folder.
+        uris = {(kind, name): getattr(sdk.chat, kind)(name).uri for kind, name in models}
     except YCloudChatError as exc:
         return _usage(str(exc))
     progress = Progress(tally, args.progress)
@@ -297,7 +310,7 @@ def run(args: argparse.Namespace, limits: Limits, done: set[str], tally: Tally) 
     async def go() -> None:
         try:
             with args.output.open("a", encoding="utf-8") as output:
-                await _run_rows(sdk, args, done, tally, progress, output)
+                await _run_rows(sdk, args, done, uris, tally, progress, output)
         finally:
             await sdk.aclose()
 
@@ -316,23 +329,17 @@ async def _run_rows(
     sdk: Any,
     args: argparse.Namespace,
     done: set[str],
+    uris: dict[tuple[str, str], str],
     tally: Tally,
     progress: Progress,
     output: IO[str],
 ) -> None:
     transport = sdk._transport
     timeout = transport.timeout_for(UNDEFINED if args.timeout is None else args.timeout, run=True)
-    uris: dict[tuple[str, str], str] = {}
-
-    def uri(row: Row) -> str:
-        key = (row.kind, row.body.get("model") or args.model)
-        if key not in uris:
-            uris[key] = getattr(sdk.chat, row.kind)(key[1]).uri
-        return uris[key]
 
     async def send(index: int, rows: list[Row]) -> list[str]:
         row = rows[0]
-        body = {**row.body, "model": uri(row)}
+        body = {**row.body, "model": uris[row.model]}
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
         try:
             answer, exchange = await transport.request(
