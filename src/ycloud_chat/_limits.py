@@ -65,6 +65,11 @@ class Limits:
         """True when no limit is set."""
         return self == Limits()
 
+    def __repr__(self) -> str:
+        fields = dataclasses.fields(self)
+        given = [f"{f.name}={getattr(self, f.name)!r}" for f in fields if getattr(self, f.name)]
+        return f"Limits({', '.join(given)})"
+
 
 def _check_positive(value: object, name: str, *, integer: bool) -> None:
     if value is None:
