@@ -56,16 +56,35 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("input", type=Path, help="the requests, one JSON object a line")
     parser.add_argument("output", type=Path, help="the results, appended (made if missing)")
-    parser.add_argument("--concurrency", type=int, default=16, metavar="N", help="rows at once")
-    parser.add_argument("--model", metavar="NAME", help="the model of lines whose body has none")
-    parser.add_argument("--timeout", type=float, metavar="SECONDS", help="each row's deadline")
-    parser.add_argument("--max-retries", type=int, default=2, metavar="N", help="per row")
-    parser.add_argument("--max-in-flight", type=int, metavar="N", help="Limits.max_in_flight")
     parser.add_argument(
-        "--requests-per-minute", type=float, metavar="N", help="Limits.requests_per_minute"
+        "--concurrency",
+        type=int,
+        default=16,
+        metavar="N",
+        help="rows running at once (default: %(default)s)",
+    )
+    parser.add_argument("--model", metavar="NAME", help="the model of lines whose body has none")
+    parser.add_argument(
+        "--timeout", type=float, metavar="SECONDS", help="each row's deadline (default: 180)"
     )
     parser.add_argument(
-        "--tokens-per-minute", type=float, metavar="N", help="Limits.tokens_per_minute"
+        "--max-retries",
+        type=int,
+        default=2,
+        metavar="N",
+        help="retries of each row (default: %(default)s)",
+    )
+    parser.add_argument(
+        "--max-in-flight", type=int, metavar="N", help="the most requests in flight"
+    )
+    parser.add_argument(
+        "--requests-per-minute", type=float, metavar="N", help="requests started a minute, smoothly"
+    )
+    parser.add_argument(
+        "--tokens-per-minute",
+        type=float,
+        metavar="N",
+        help="tokens billed a minute (estimated, then the usage)",
     )
     parser.add_argument(
         "--retry-failed", action="store_true", help="run the rows recorded as failed again"
@@ -76,9 +95,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="show a progress bar (default: on a terminal)",
     )
-    parser.add_argument("--base-url", metavar="URL", help="API root URL")
+    parser.add_argument(
+        "--base-url", metavar="URL", help="API root URL (default: $YC_BASE_URL, else AI Studio)"
+    )
     parser.add_argument("--api-key-env", metavar="NAME", help="the variable holding the key")
-    parser.add_argument("--folder-id", metavar="ID", help="AI Studio folder")
+    parser.add_argument(
+        "--folder-id", metavar="ID", help="AI Studio folder (default: $YC_FOLDER_ID)"
+    )
     parser.add_argument(
         "--allow-insecure-http", action="store_true", help="allow plain http:// to another host"
     )
