@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import ssl
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -20,6 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import httpx
 
 from ._auth import BaseAuth, resolve_auth
+from ._backends import (
+    AsyncClientPool,
+    AsyncHTTPClient,
+    ClientPool,
+    HTTPClient,
+)
+from ._backends._interface import AnyResponse
 from ._checks import (
     HTTPBackend,
     VerifyTypes,
@@ -81,11 +86,9 @@ class BaseTransport(Generic[ClientT]):
     """
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
-    # The face's pairs from `_concurrency`: which backend, the pooled client it runs on, and
-    # whether a caller's client keeps the SDK's deadlines.
-    _choose_backend: ClassVar[Callable[..., HTTPBackend]]
-    _pooled_client: ClassVar[Callable[..., tuple[Any, HTTPBackend]]]
-    _bound_client: ClassVar[Callable[..., bool]]
+    # The face's clients, per process (and event loop): see `_backends`.
+    _pool_class: ClassVar[type[AsyncClientPool] | type[ClientPool]]
+    _pool: AsyncClientPool | ClientPool
 
     def __init__(
         self,
@@ -130,41 +133,30 @@ class BaseTransport(Generic[ClientT]):
         # Shared by every copy (`shared()`), thread and task; None costs nothing per call.
         self.limiter = None if limits is None else Limiter(limits)
         self._owns_client = http_client is None
+        pool_class: Any = type(self)._pool_class
+        backend = pool_class.choose_backend(http_backend, own_client=http_client is not None)
         # Whether every read ends by the deadline the SDK sets (so that draining is safe).
-        self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
-        backend = type(self)._choose_backend(http_backend, own_client=http_client is not None)
-        # The proxies are read now (a bad variable fails here), the client made on first use.
+        given, bounded = (None, True) if http_client is None else pool_class.wrap(http_client)
+        self.bounded_reads: bool = bounded
+        # The proxies are read now (a bad variable fails here), the clients made on first use.
         routes = proxy_routes(proxy) if http_client is None else {}
-        self._pool: _Pool[ClientT] = _Pool(
-            http_client,
-            type(self)._pooled_client,
-            backend=backend,
+        self._pool = pool_class(
+            given,
+            backend,
             verify=check_verify(verify),
             max_connections=max_connections,
             routes=routes,
         )
 
     @property
-    def client(self) -> ClientT:
-        """The pooled client: the caller's, or the SDK's own, made on the first request.
-
-        Made then, not before, because the async face's depends on the event loop: aiohttp
-        on asyncio, httpx on trio.
-        """
-        client = self._pool.client
-        return client if client is not None else self._pool.make_client()
-
-    @property
     def backend(self) -> HTTPBackend:
         """The HTTP backend the requests go over (settled by the first request)."""
         return self._pool.backend
 
-    def close_pool(self) -> ClientT | None:
-        """Mark the pool closed, if this transport owns it; the client to close, if one was made."""
-        if not self._owns_client:
-            return None
-        self._pool.closed = True
-        return self._pool.client
+    @property
+    def owns_pool(self) -> bool:
+        """Whether closing this transport closes the pool (not a copy's, not a caller's)."""
+        return self._owns_client
 
     def shared(self, **settings: Any) -> Self:
         """A transport over the same pool with other settings; closing it leaves the pool open."""
@@ -179,7 +171,7 @@ class BaseTransport(Generic[ClientT]):
         fallback = DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
         return resolve_timeout(timeout, self.default_timeout, fallback)
 
-    def build_request(
+    def attempt_headers(
         self,
         method: str,
         path: str,
@@ -187,14 +179,11 @@ class BaseTransport(Generic[ClientT]):
         *,
         content: bytes | None,
         headers: Mapping[str, str] | None,
-        timeout: httpx.Timeout,
-    ) -> httpx.Request:
-        """The request of one attempt, with this SDK's headers and credentials.
+    ) -> dict[str, str]:
+        """The headers of one attempt: this SDK's, its credentials, and the call's `headers`.
 
         `content` is a JSON body, already encoded.
         """
-        if self.client.is_closed:
-            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
         if content is not None:
             all_headers["Content-Type"] = "application/json"
@@ -208,9 +197,13 @@ class BaseTransport(Generic[ClientT]):
                 exchange.attempts + 1,
                 redacted_headers(all_headers),
             )
-        return self.client.build_request(
-            method, self.base_url + path, content=content, headers=all_headers, timeout=timeout
-        )
+        return all_headers
+
+    @staticmethod
+    def check_open(client: AsyncHTTPClient | HTTPClient) -> None:
+        """Refuse a closed client (the SDK's own, once closed, or a caller's)."""
+        if client.is_closed:
+            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
 
     def delay_before_retry(
         self, exchange: Exchange, headers: Mapping[str, str] | None
@@ -259,7 +252,7 @@ class BaseTransport(Generic[ClientT]):
         self.limiter.pause(delay)
 
     def judge(
-        self, response: httpx.Response, content: bytes, exchange: Exchange, started: float
+        self, response: AnyResponse, content: bytes, exchange: Exchange, started: float
     ) -> None:
         """Log one attempt's answer; raise the error its status means (`Retryable` if worth it)."""
         self._log(response, exchange, started)
@@ -272,7 +265,7 @@ class BaseTransport(Generic[ClientT]):
         if status >= 300:
             raise exchange.redirect_error(status, response.headers.get("location"))
 
-    def _log(self, response: httpx.Response, exchange: Exchange, started: float) -> None:
+    def _log(self, response: AnyResponse, exchange: Exchange, started: float) -> None:
         if logger.isEnabledFor(logging.INFO):
             logger.info(
                 "%s %s -> %d request_id=%s server_request_id=%s attempt=%d %.3fs",
@@ -284,50 +277,6 @@ class BaseTransport(Generic[ClientT]):
                 exchange.attempts,
                 time.monotonic() - started,
             )
-
-
-class _Pool(Generic[ClientT]):
-    """The HTTP client a transport shares with its copies, and what to make it with."""
-
-    __slots__ = (
-        "backend",
-        "client",
-        "closed",
-        "lock",
-        "make",
-        "max_connections",
-        "routes",
-        "verify",
-    )
-
-    def __init__(
-        self,
-        client: ClientT | None,
-        make: Callable[..., tuple[Any, HTTPBackend]],
-        *,
-        backend: HTTPBackend,
-        verify: ssl.SSLContext | bool,
-        max_connections: int,
-        routes: dict[str, str | None],
-    ) -> None:
-        self.client = client
-        self.make = make
-        self.backend = backend
-        self.verify = verify
-        self.max_connections = max_connections
-        self.routes = routes
-        self.closed = False
-        self.lock = threading.Lock()  # one client, however many threads ask at once
-
-    def make_client(self) -> ClientT:
-        with self.lock:
-            if self.client is None:
-                if self.closed:
-                    raise ClientClosedError("this SDK is closed: make a new one")
-                self.client, self.backend = self.make(
-                    self.backend, self.verify, self.max_connections, self.routes
-                )
-            return self.client
 
 
 class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):

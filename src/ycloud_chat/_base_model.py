@@ -45,7 +45,6 @@ from .types.results import ChatModelResult, ParsedT, ToolCallT
 from .types.tools import BaseToolCall
 
 if TYPE_CHECKING:
-    import httpx
     from typing_extensions import Self
 
     from ._base_client import BaseTransport
@@ -315,7 +314,7 @@ class StreamState(Generic[ToolCallT]):
         self.body = body
         self.timeout = timeout
         self.tool_call_class = tool_call_class
-        self.response: httpx.Response | None = None
+        self.response: Any = None  # the face's open response (`_backends`' interface)
         self.exchange: Exchange | None = None
         self.parser: StreamParser[ToolCallT] | None = None
         self.closed = False

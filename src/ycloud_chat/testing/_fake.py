@@ -352,7 +352,7 @@ class FakeChatAPI:
         block, sends its requests here instead of to the network, whatever its `base_url`;
         one given `http_client=` is left alone. The `fake_chat_api` pytest fixture uses it.
         """
-        from .._intercept import intercepted
+        from .._backends._intercept import intercepted
 
         return intercepted(self.transport(), self)
 
@@ -504,6 +504,8 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             if index and delay:
                 sleep(self.wait.bounded(delay))
                 self.wait.check(delay)
+            if self.record.response_closed:
+                return  # as a closed connection: nothing more comes
             self._sending(index)
             yield piece
 
@@ -513,6 +515,8 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             if index and delay:
                 await async_sleep(self.wait.bounded(delay))
                 self.wait.check(delay)
+            if self.record.response_closed:
+                return
             self._sending(index)
             yield piece
 
