@@ -48,6 +48,7 @@ from ._constants import (
     ENV_FOLDER_ID,
     HEADER_PROJECT,
 )
+from ._credentials import ExchangingAuth
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
@@ -165,6 +166,21 @@ class BaseTransport(Generic[ClientT]):
             setattr(clone, name, value)
         clone._owns_client = False
         return clone
+
+    @property
+    def exchanging_auth(self) -> ExchangingAuth | None:
+        """The credentials, when they are exchanged for IAM tokens that the SDK renews."""
+        return self.auth if isinstance(self.auth, ExchangingAuth) else None
+
+    def reject_token(self, headers: Mapping[str, str]) -> bool:
+        """After a 401: mark the exchanged token the request carried stale; False if none was."""
+        auth = self.exchanging_auth
+        auth = auth.serving() if auth is not None else None
+        sent = headers.get("Authorization", "")
+        if auth is None or not sent.startswith("Bearer "):
+            return False
+        auth.cache.reject(sent.removeprefix("Bearer "))
+        return True
 
     def timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
         """The deadline of one call: its own `timeout`, else the SDK's, else the built-in one."""

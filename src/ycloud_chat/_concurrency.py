@@ -42,17 +42,21 @@ __all__ = [
     "async_deadline_scope",
     "async_end_generator",
     "async_map_unordered",
+    "async_run_process",
     "async_settle_all",
     "async_sleep",
+    "async_wait_event",
     "async_wakeup",
     "call_function",
     "cancel_shield",
     "deadline_scope",
     "end_generator",
     "map_unordered",
+    "run_process",
     "run_until_signal",
     "settle_all",
     "sleep",
+    "wait_event",
     "wakeup",
 ]
 
@@ -549,3 +553,60 @@ def run_until_signal(
                 loop.remove_signal_handler(number)
 
     return asyncio.run(run())
+
+
+async def async_wait_event(event: threading.Event, timeout: float | None) -> bool:
+    """Wait for a thread-safe event without blocking the loop; False if `timeout` ran out first.
+
+    The event may be set from any thread or event loop, so it is polled (briefly at first):
+    no event-loop primitive is shared between loops.
+    """
+    import anyio
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.002
+    while not event.is_set():
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await anyio.sleep(pause if deadline is None else min(pause, deadline - time.monotonic()))
+        pause = min(pause * 2, 0.05)
+    return True
+
+
+def wait_event(event: threading.Event, timeout: float | None) -> bool:
+    """Block until the event is set; False if `timeout` ran out first."""
+    return event.wait(timeout)
+
+
+async def async_run_process(argv: Sequence[str], timeout: float) -> tuple[int, bytes]:
+    """Run a command with no input and return its exit code and output; TimeoutError if slow.
+
+    Its error output is discarded (it may hold what the command was given).
+    """
+    import subprocess
+
+    import anyio
+
+    with anyio.fail_after(timeout):
+        done = await anyio.run_process(
+            list(argv), check=False, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    return done.returncode, done.stdout
+
+
+def run_process(argv: Sequence[str], timeout: float) -> tuple[int, bytes]:
+    """Run a command with no input and return its exit code and output; TimeoutError if slow."""
+    import subprocess
+
+    try:
+        done = subprocess.run(  # noqa: S603 - the argv is the SDK's own, never a shell
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise TimeoutError(f"the command ran longer than {timeout}s") from exc
+    return done.returncode, done.stdout

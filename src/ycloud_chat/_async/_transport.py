@@ -24,8 +24,9 @@ from .._concurrency import (
     async_end_generator,
     async_sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -34,6 +35,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._credentials import obtain_token
 from ._limiter import take_place
 
 __all__ = ["AsyncTransport"]
@@ -105,15 +107,16 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         exchange = Exchange(Deadline(timeout))
         limiter = self.limiter
         tokens = self.charge_for(content)
+        renewed = False
         while True:
+            if (auth := self.exchanging_auth) is not None:
+                await self._obtain_token(auth, exchange)
+            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
+            sent = self.attempt_headers(method, path, exchange, content=content, headers=headers)
             if limiter is not None:
                 exchange.ticket = await take_place(limiter, tokens, exchange)
             remaining = exchange.deadline.remaining()
             try:
-                # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-                sent = self.attempt_headers(
-                    method, path, exchange, content=content, headers=headers
-                )
                 async with async_deadline_scope(remaining):
                     response, body = await self._attempt(
                         method,
@@ -132,6 +135,12 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                     raise retry.error from retry.__cause__
                 await async_sleep(delay)
                 continue
+            except AuthenticationError:
+                self.settle_place(exchange)
+                if renewed or not self.reject_token(sent):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                continue
             except TimeoutError as exc:  # the deadline scope ran out
                 self.settle_place(exchange)
                 raise exchange.timeout_error(exc) from exc
@@ -141,6 +150,13 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
             if not stream:
                 self.settle_place(exchange, body)
             return response, body, exchange
+
+    async def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
+        try:
+            await obtain_token(auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
 
     async def iter_body(
         self, response: AsyncHTTPResponse, exchange: Exchange

@@ -26,8 +26,9 @@ from .._concurrency import (
     end_generator,
     sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -36,6 +37,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from ._credentials import obtain_token
 from ._limiter import take_place
 
 __all__ = ["Transport"]
@@ -107,15 +109,16 @@ class Transport(BaseTransport[httpx.Client]):
         exchange = Exchange(Deadline(timeout))
         limiter = self.limiter
         tokens = self.charge_for(content)
+        renewed = False
         while True:
+            if (auth := self.exchanging_auth) is not None:
+                self._obtain_token(auth, exchange)
+            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
+            sent = self.attempt_headers(method, path, exchange, content=content, headers=headers)
             if limiter is not None:
                 exchange.ticket = take_place(limiter, tokens, exchange)
             remaining = exchange.deadline.remaining()
             try:
-                # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-                sent = self.attempt_headers(
-                    method, path, exchange, content=content, headers=headers
-                )
                 with deadline_scope(remaining):
                     response, body = self._attempt(
                         method,
@@ -134,6 +137,12 @@ class Transport(BaseTransport[httpx.Client]):
                     raise retry.error from retry.__cause__
                 sleep(delay)
                 continue
+            except AuthenticationError:
+                self.settle_place(exchange)
+                if renewed or not self.reject_token(sent):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                continue
             except TimeoutError as exc:  # the deadline scope ran out
                 self.settle_place(exchange)
                 raise exchange.timeout_error(exc) from exc
@@ -143,6 +152,13 @@ class Transport(BaseTransport[httpx.Client]):
             if not stream:
                 self.settle_place(exchange, body)
             return response, body, exchange
+
+    def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
+        try:
+            obtain_token(auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
 
     def iter_body(self, response: HTTPResponse, exchange: Exchange) -> Generator[bytes, None]:
         """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""
