@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests import loopback
 from tests.faults.server import FaultServer
 from ycloud_chat._constants import ENV_HTTP_BACKEND
+
+# Hypothesis's own clock checks (a slow draw, a slow example) fail a correct test on a busy
+# machine: the properties are what is asserted, not how fast the inputs are made.
+settings.register_profile(
+    "wall-clock-free", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("wall-clock-free")
 
 
 @pytest.fixture(

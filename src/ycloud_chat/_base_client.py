@@ -53,6 +53,7 @@ from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
 from ._limits import Limiter, Limits, check_limits, estimate_tokens, used_tokens
+from ._pickling import Origin, rebuild_sdk, rebuild_transport
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
 from ._retry import check_max_retries, retry_delay, should_retry_status
@@ -90,6 +91,8 @@ class BaseTransport(Generic[ClientT]):
     # The face's clients, per process (and event loop): see `_backends`.
     _pool_class: ClassVar[type[AsyncClientPool] | type[ClientPool]]
     _pool: AsyncClientPool | ClientPool
+    origin: Origin
+    """How the SDK of this transport was made: what pickles in place of the pool."""
 
     def __init__(
         self,
@@ -158,6 +161,15 @@ class BaseTransport(Generic[ClientT]):
     def owns_pool(self) -> bool:
         """Whether closing this transport closes the pool (not a copy's, not a caller's)."""
         return self._owns_client
+
+    def __copy__(self) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        origin = self.origin
+        return (rebuild_transport, origin.checked(f"model of a {origin.sdk_class.__name__}"))
 
     def shared(self, **settings: Any) -> Self:
         """A transport over the same pool with other settings; closing it leaves the pool open."""
@@ -325,6 +337,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         limits: Limits | None = None,
     ) -> None:
+        # The arguments as given, for pickling: what came from the environment is read again.
+        origin = Origin(type(self), {k: v for k, v in locals().items() if k != "self"})
         max_retries = check_max_retries(max_retries)
         default_timeout = check_timeout(timeout)
         if folder_id is None:
@@ -349,8 +363,18 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             max_connections=check_max_connections(max_connections),
             limits=check_limits(limits),
         )
+        transport.origin = origin
         self._transport = transport
         self.chat = self._chat_class(transport)
+
+    def __copy__(self) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments: see `ycloud_chat._pickling`."""
+        return (rebuild_sdk, self._transport.origin.checked(type(self).__name__))
 
     def with_options(
         self,
@@ -403,11 +427,14 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         ):
             if limit is not None:
                 settings[name] = check_size_limit(limit, name)
+        names = _constructor_names(settings, folder_id=folder_id, auth=auth)
         if limits is not UNDEFINED:
-            checked = check_limits(limits)
+            # A pickled copy is made again with its Limits, and counts on its own from there.
+            names["limits"] = checked = check_limits(limits)
             settings["limiter"] = None if checked is None else Limiter(checked)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
+        clone._transport.origin = transport.origin.updated(**names)
         clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
@@ -438,6 +465,18 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             f"auth={getattr(transport, 'auth', None)!r}, "
             f"http_backend={getattr(transport, 'backend', None)!r})"
         )
+
+
+def _constructor_names(settings: Mapping[str, Any], **given: Any) -> dict[str, Any]:
+    """The settings `with_options` changed, named as the constructor names them.
+
+    The folder and the credentials are kept as the caller gave them (not resolved), so that
+    a pickled copy travels with what was explicit only.
+    """
+    renamed = {"default_timeout": "timeout"}
+    changed = {renamed.get(key, key): value for key, value in settings.items() if key not in given}
+    changed.update({key: value for key, value in given.items() if value is not None})
+    return changed
 
 
 ModelT = TypeVar("ModelT")

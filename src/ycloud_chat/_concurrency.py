@@ -207,7 +207,7 @@ def _async_library() -> str | None:
         try:
             trio.lowlevel.current_trio_token()
             return "trio"
-        except RuntimeError:
+        except (RuntimeError, AttributeError):  # AttributeError: trio half imported by a thread
             pass
     import asyncio
 

@@ -256,6 +256,11 @@ class ClientPool(_Pool[HTTPClient]):
         for entry in self._take():
             entry.client.close()
 
+    def _keep(self, entry: _Entry[HTTPClient]) -> None:
+        # A pool collected unclosed (an SDK dropped, or a forked child's exit unwinding the
+        # frames that held it before the exit hook runs) closes its client, as a file does.
+        weakref.finalize(self, _close_in, os.getpid(), entry.client)
+
     def _make(self) -> HTTPClient:
         from ._httpx import httpx_client
 
@@ -278,6 +283,13 @@ class ClientPool(_Pool[HTTPClient]):
         from ._httpx import HttpxClient
 
         return HttpxClient(client), bound_client(client)
+
+
+def _close_in(pid: int, client: HTTPClient) -> None:
+    """Close a sync client its collected pool left open, in the process that made it only."""
+    if os.getpid() == pid:
+        with contextlib.suppress(Exception):
+            client.close()
 
 
 def _is_closed_asyncio_loop(loop: object) -> bool:
