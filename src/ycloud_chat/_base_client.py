@@ -427,14 +427,14 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         ):
             if limit is not None:
                 settings[name] = check_size_limit(limit, name)
-        names = _constructor_names(settings, folder_id=folder_id, auth=auth)
+        arguments = _constructor_names(settings, folder_id=folder_id, auth=auth)
         if limits is not UNDEFINED:
             # A pickled copy is made again with its Limits, and counts on its own from there.
-            names["limits"] = checked = check_limits(limits)
+            arguments["limits"] = checked = check_limits(limits)
             settings["limiter"] = None if checked is None else Limiter(checked)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
-        clone._transport.origin = transport.origin.updated(**names)
+        clone._transport.origin = transport.origin.updated(**arguments)
         clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
