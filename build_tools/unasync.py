@@ -47,6 +47,8 @@ NAMES = {
     # internals
     "AsyncTransport": "Transport",
     "AsyncModelList": "ModelList",
+    "AsyncWakeup": "Wakeup",
+    "AsyncRows": "Rows",
     "AsyncClientPool": "ClientPool",
     "AsyncHTTPClient": "HTTPClient",
     "AsyncHTTPResponse": "HTTPResponse",

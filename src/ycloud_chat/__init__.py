@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ._async.stream import AsyncChatStream
     from ._async.tool_call import AsyncToolCall
     from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
+    from ._batch import BatchItem
     from ._content import image_part, text_part
     from ._credentials import (
         MetadataAuth,
@@ -65,6 +66,7 @@ if TYPE_CHECKING:
         UnprocessableEntityError,
         YCloudChatError,
     )
+    from ._limits import Limits
     from ._sync.chat import Chat, ChatCompletions, ChatEmbeddings
     from ._sync.client import ChatSDK
     from ._sync.embeddings import ChatEmbeddingsModel
@@ -115,6 +117,7 @@ __all__ = [
     "BadRequestError",
     "BaseAuth",
     "BaseToolCall",
+    "BatchItem",
     "BearerTokenAuth",
     "Chat",
     "ChatChoice",
@@ -146,6 +149,7 @@ __all__ = [
     "IncompleteStreamError",
     "InternalServerError",
     "InvalidMessageError",
+    "Limits",
     "MetadataAuth",
     "ModelFilterError",
     "NoAuth",
@@ -224,6 +228,8 @@ _LAZY = {
     "YCloudChatError": "._exceptions",
     "InvalidMessageError": "._exceptions",
     "image_part": "._content",
+    "BatchItem": "._batch",
+    "Limits": "._limits",
     "text_part": "._content",
     "Chat": "._sync.chat",
     "ChatCompletions": "._sync.chat",

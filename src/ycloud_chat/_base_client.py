@@ -53,10 +53,11 @@ from ._credentials import ExchangingAuth
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
+from ._limits import Limiter, Limits, check_limits, estimate_tokens, used_tokens
 from ._pickling import Origin, rebuild_sdk, rebuild_transport
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
-from ._retry import should_retry_status
+from ._retry import retry_delay, should_retry_status
 from ._tracing import NO_TRACING, Tracing
 from .types.misc import UNDEFINED, UndefinedOr
 
@@ -115,6 +116,7 @@ class BaseTransport(Generic[ClientT]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
     ) -> None:
         if http_client is not None and not isinstance(http_client, self._client_class):
             raise ConfigurationTypeError(
@@ -138,6 +140,8 @@ class BaseTransport(Generic[ClientT]):
         self.default_headers = dict(default_headers)
         self.max_body_bytes = max_body_bytes
         self.max_event_bytes = max_event_bytes
+        # Shared by every copy (`shared()`), thread and task; None costs nothing per call.
+        self.limiter = None if limits is None else Limiter(limits)
         self._owns_client = http_client is None
         pool_class: Any = type(self)._pool_class
         backend = pool_class.choose_backend(http_backend, own_client=http_client is not None)
@@ -257,6 +261,38 @@ class BaseTransport(Generic[ClientT]):
             )
         return delay
 
+    def charge_for(self, content: bytes | None) -> int:
+        """The tokens a call is charged before it starts (0 unless tokens_per_minute is set)."""
+        limiter = self.limiter
+        if limiter is None or not limiter.charges_tokens or content is None:
+            return 0
+        return estimate_tokens(content)
+
+    def settle_place(
+        self, exchange: Exchange, content: bytes | None = None, used: int | None = None
+    ) -> None:
+        """Free the limits' place of the exchange's attempt; its charge corrected by its usage.
+
+        `content` is the whole answer, whose `usage` says what the call really cost; a
+        stream gives its usage's total as `used`.
+        """
+        ticket = exchange.ticket
+        if ticket is None:
+            return
+        exchange.ticket = None
+        assert self.limiter is not None
+        if used is None and content is not None and self.limiter.charges_tokens:
+            used = used_tokens(content)
+        self.limiter.release(ticket, used)
+
+    def pause_after(self, exchange: Exchange, retry: Retryable, delay: float | None) -> None:
+        """A 429 pauses every call of the SDK: for the server's Retry-After, else the backoff."""
+        if self.limiter is None or getattr(retry.error, "status_code", None) != 429:
+            return
+        if delay is None:
+            delay = retry_delay(max(0, exchange.attempts - 1), retry.headers)
+        self.limiter.pause(delay)
+
     def judge(
         self, response: AnyResponse, content: bytes, exchange: Exchange, started: float
     ) -> None:
@@ -313,6 +349,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        limits: Limits | None = None,
         tracing: bool | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
@@ -341,6 +378,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
             http_backend=http_backend,
             max_connections=check_max_connections(max_connections),
+            limits=check_limits(limits),
         )
         transport.tracing = Tracing(
             enabled=tracing,
@@ -372,6 +410,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         default_headers: Mapping[str, str] | None = None,
         max_body_bytes: int | None = None,
         max_event_bytes: int | None = None,
+        limits: UndefinedOr[Limits | None] = UNDEFINED,
         tracing: bool | None = None,
         tracer_provider: TracerProvider | None = None,
         meter_provider: MeterProvider | None = None,
@@ -391,6 +430,8 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             default_headers: headers to add to this SDK's (a name it has gets the new value).
             max_body_bytes: the largest answer body accepted, in bytes.
             max_event_bytes: the largest stream event accepted, in bytes.
+            limits: `Limits` of the copy's own (None: none). Left out, the copy shares
+                this SDK's limits: its calls count against them together.
             tracing: True or False to turn OpenTelemetry tracing on or off for the copy.
             tracer_provider: the OpenTelemetry tracer provider of the copy's spans.
             meter_provider: the OpenTelemetry meter provider of the copy's metrics.
@@ -420,11 +461,14 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         traced["meter_provider"] = meter_provider
         if any(value is not None for value in traced.values()):
             settings["tracing"] = transport.tracing.replace(**traced)
+        arguments = _constructor_names(settings, folder_id=folder_id, auth=auth, **traced)
+        if limits is not UNDEFINED:
+            # A pickled copy is made again with its Limits, and counts on its own from there.
+            arguments["limits"] = checked = check_limits(limits)
+            settings["limiter"] = None if checked is None else Limiter(checked)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
-        clone._transport.origin = transport.origin.updated(
-            **_constructor_names(settings, folder_id=folder_id, auth=auth, **traced)
-        )
+        clone._transport.origin = transport.origin.updated(**arguments)
         clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
@@ -440,6 +484,12 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
     def max_retries(self) -> int:
         """How many times a failed request is retried."""
         return self._transport.max_retries
+
+    @property
+    def limits(self) -> Limits | None:
+        """The limits every call of this SDK shares (None: none)."""
+        limiter = self._transport.limiter
+        return None if limiter is None else limiter.limits
 
     def __repr__(self) -> str:
         transport = getattr(self, "_transport", None)

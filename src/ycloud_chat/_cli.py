@@ -4,6 +4,7 @@
     $ ycloud-chat "Why is the sky blue?"
     $ git diff | ycloud-chat --system "Review this patch" --json
     $ ycloud-chat --base-url http://127.0.0.1:8080/v1 --api-key-env MY_KEY "Hi"
+    $ ycloud-chat batch requests.jsonl results.jsonl   # see _cli_batch
 
 Credentials come from the environment only, so they never show up in the shell history
 or the process list. The YC_* variables go to AI Studio only; another server gets the key
@@ -142,6 +143,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the command with `argv` (default: `sys.argv[1:]`) and return its exit code."""
+    argv = sys.argv[1:] if argv is None else argv
+    if argv[:1] == ["batch"]:  # a prompt that is the word "batch": ycloud-chat -- batch
+        from ._cli_batch import main as batch
+
+        return batch(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
     if not args.prompt and sys.stdin.isatty():

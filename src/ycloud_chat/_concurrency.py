@@ -15,7 +15,17 @@ import sys
 import threading
 import time
 import types
-from collections.abc import AsyncGenerator, AsyncIterator, Awaitable, Callable, Generator, Sequence
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterable,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterable,
+    Iterator,
+    Sequence,
+)
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from contextlib import AbstractContextManager as ContextManager
 from typing import Any, TypeVar
@@ -31,18 +41,23 @@ __all__ = [
     "async_cancel_shield",
     "async_deadline_scope",
     "async_end_generator",
+    "async_map_unordered",
     "async_run_process",
     "async_settle_all",
     "async_sleep",
     "async_wait_event",
+    "async_wakeup",
     "call_function",
     "cancel_shield",
     "deadline_scope",
     "end_generator",
+    "map_unordered",
     "run_process",
+    "run_until_signal",
     "settle_all",
     "sleep",
     "wait_event",
+    "wakeup",
 ]
 
 
@@ -252,6 +267,292 @@ def settle_all(functions: Sequence[Callable[[], T]]) -> list[T | Exception]:
         except Exception as exc:
             outcomes.append(exc)
     return outcomes
+
+
+class AsyncWakeup:
+    """A one-time wake-up for the task that made it, which any thread may trigger.
+
+    It lives on the event loop of its task (asyncio or trio), never on another's: a limit
+    shared by tasks on several loops wakes each on its own.
+    """
+
+    __slots__ = ("_wait", "wake")
+
+    def __init__(self) -> None:
+        if _async_library() == "trio":
+            self._wait, self.wake = _trio_wakeup()
+        else:
+            self._wait, self.wake = _asyncio_wakeup()
+
+    async def wait(self, seconds: float | None) -> bool:
+        """Wait until woken (True) or for `seconds` (False); None waits for ever."""
+        try:
+            async with async_deadline_scope(seconds):
+                await self._wait()
+        except TimeoutError:
+            return False
+        return True
+
+
+def _asyncio_wakeup() -> tuple[Callable[[], Awaitable[object]], Callable[[], None]]:
+    import asyncio
+
+    loop = asyncio.get_running_loop()
+    future = loop.create_future()
+    owner = threading.get_ident()
+
+    def settle() -> None:
+        if not future.done():
+            future.set_result(None)
+
+    def wake() -> None:
+        if threading.get_ident() == owner:
+            settle()
+            return
+        with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
+            loop.call_soon_threadsafe(settle)
+
+    async def wait() -> object:
+        return await future
+
+    return wait, wake
+
+
+def _trio_wakeup() -> tuple[Callable[[], Awaitable[object]], Callable[[], None]]:
+    import trio
+
+    event = trio.Event()
+    token = trio.lowlevel.current_trio_token()
+    owner = threading.get_ident()
+
+    def wake() -> None:
+        if threading.get_ident() == owner:
+            event.set()
+            return
+        with contextlib.suppress(trio.RunFinishedError):
+            token.run_sync_soon(event.set)
+
+    return event.wait, wake
+
+
+class Wakeup:
+    """A one-time wake-up for the thread that waits on it, which any thread may trigger."""
+
+    __slots__ = ("_event",)
+
+    def __init__(self) -> None:
+        self._event = threading.Event()
+
+    def wake(self) -> None:
+        """Wake the waiting thread."""
+        self._event.set()
+
+    def wait(self, seconds: float | None) -> bool:
+        """Wait until woken (True) or for `seconds` (False); None waits for ever."""
+        return self._event.wait(seconds)
+
+
+def async_wakeup() -> AsyncWakeup:
+    """A wake-up for the calling task, on its own event loop."""
+    return AsyncWakeup()
+
+
+def wakeup() -> Wakeup:
+    """A wake-up for the calling thread."""
+    return Wakeup()
+
+
+async def async_map_unordered(
+    function: Callable[[int, list[Any]], Awaitable[list[T]]],
+    items: Iterable[Any] | AsyncIterable[Any],
+    concurrency: int,
+    chunk: int = 1,
+) -> AsyncIterator[T]:
+    """Run `function(first_index, chunk_of_items)` over the items, yield results as they come.
+
+    At most `concurrency` calls run at once, and the items (an iterable or an async one) are
+    taken only as calls start: memory is bounded by `concurrency * chunk`, not by the input.
+    `function` should not raise; if it does, the others are cancelled and the error raised.
+    Closing the iterator early cancels the calls still running. On trio the calls run in
+    waves of `concurrency`, each wave's results yielded once it is over.
+    """
+    if _async_library() == "trio":
+        waves = _map_in_waves(function, items, concurrency, chunk)
+        async with contextlib.aclosing(waves):
+            async for result in waves:
+                yield result
+        return
+    import asyncio
+
+    done: asyncio.Queue[asyncio.Task[list[T]]] = asyncio.Queue()
+    running: set[asyncio.Task[list[T]]] = set()
+    chunks = _async_chunks(items, chunk)
+    exhausted = False
+    try:
+        while True:
+            while not exhausted and len(running) < concurrency:
+                taken = await anext(chunks, None)
+                if taken is None:
+                    exhausted = True
+                    break
+                task = asyncio.ensure_future(function(*taken))
+                running.add(task)
+                task.add_done_callback(done.put_nowait)
+            if not running:
+                return
+            finished = await done.get()
+            running.discard(finished)
+            for result in finished.result():
+                yield result
+    finally:
+        for task in running:
+            task.cancel()
+        if running:
+            await asyncio.gather(*running, return_exceptions=True)
+        await chunks.aclose()
+
+
+async def _map_in_waves(
+    function: Callable[[int, list[Any]], Awaitable[list[T]]],
+    items: Iterable[Any] | AsyncIterable[Any],
+    concurrency: int,
+    chunk: int,
+) -> AsyncGenerator[T, None]:
+    """Trio's way: `concurrency` calls at a time in a task group, their results after each wave.
+
+    Trio has no loose tasks, and a generator must not yield inside a task group (the
+    consumer may leave it at any yield), so each wave ends before its results are yielded.
+    """
+    chunks = _async_chunks(items, chunk)
+    async with contextlib.aclosing(chunks):
+        while True:
+            wave = [taken async for taken in _take(chunks, concurrency)]
+            if not wave:
+                return
+            calls = [functools.partial(function, *taken) for taken in wave]
+            for outcome in await async_settle_all(calls):
+                if isinstance(outcome, Exception):
+                    raise outcome
+                for result in outcome:
+                    yield result
+
+
+async def _take(chunks: AsyncIterator[T], count: int) -> AsyncIterator[T]:
+    for _ in range(count):
+        taken = await anext(chunks, None)
+        if taken is None:
+            return
+        yield taken
+
+
+async def _async_chunks(
+    items: Iterable[Any] | AsyncIterable[Any], size: int
+) -> AsyncGenerator[tuple[int, list[Any]], None]:
+    """The items in lists of up to `size`, each with the index of its first item."""
+    if isinstance(items, AsyncIterable):
+        index = 0
+        taken: list[Any] = []
+        async for item in items:
+            taken.append(item)
+            if len(taken) == size:
+                yield index, taken
+                index, taken = index + size, []
+        if taken:
+            yield index, taken
+    else:
+        for chunk in _chunks(items, size):
+            yield chunk
+
+
+def map_unordered(
+    function: Callable[[int, list[Any]], list[T]],
+    items: Iterable[Any],
+    concurrency: int,
+    chunk: int = 1,
+) -> Iterator[T]:
+    """Run `function(first_index, chunk_of_items)` in worker threads, yield results as they come.
+
+    At most `concurrency` calls run at once, and the items are taken only as calls start.
+    Closing the iterator early waits for the calls still running (a thread cannot be
+    cancelled; each ends by its deadline) and starts no more.
+    """
+    import queue
+    from concurrent.futures import Future, ThreadPoolExecutor
+
+    done: queue.SimpleQueue[Future[list[T]]] = queue.SimpleQueue()
+    running: set[Future[list[T]]] = set()
+    chunks = _chunks(items, chunk)
+    exhausted = False
+    executor = ThreadPoolExecutor(concurrency, thread_name_prefix="ycloud-chat-batch")
+    try:
+        while True:
+            while not exhausted and len(running) < concurrency:
+                taken = next(chunks, None)
+                if taken is None:
+                    exhausted = True
+                    break
+                future = executor.submit(function, *taken)
+                running.add(future)
+                future.add_done_callback(done.put)
+            if not running:
+                return
+            finished = done.get()
+            running.discard(finished)
+            yield from finished.result()
+    finally:
+        executor.shutdown(wait=True, cancel_futures=True)
+
+
+def _chunks(items: Iterable[Any], size: int) -> Iterator[tuple[int, list[Any]]]:
+    index = 0
+    taken: list[Any] = []
+    for item in items:
+        taken.append(item)
+        if len(taken) == size:
+            yield index, taken
+            index, taken = index + size, []
+    if taken:
+        yield index, taken
+
+
+def run_until_signal(
+    main: Callable[[], Awaitable[T]], signals: Sequence[int]
+) -> tuple[T | None, int | None]:
+    """Run `main` in a new event loop; the first of `signals` cancels it.
+
+    Returns its result and None, or None and the signal that stopped it (the cancellation
+    lets its `finally` blocks run: flushing, summaries). Where the loop cannot take signal
+    handlers (Windows), Ctrl-C raises KeyboardInterrupt as usual.
+    """
+    import asyncio
+
+    async def run() -> tuple[T | None, int | None]:
+        loop = asyncio.get_running_loop()
+        task = asyncio.current_task()
+        assert task is not None
+        received: list[int] = []
+
+        def on_signal(number: int) -> None:
+            if not received:
+                received.append(number)
+                task.cancel()
+
+        installed = []
+        for number in signals:
+            with contextlib.suppress(NotImplementedError, RuntimeError):
+                loop.add_signal_handler(number, on_signal, number)
+                installed.append(number)
+        try:
+            return await main(), None
+        except asyncio.CancelledError:
+            if not received:
+                raise
+            return None, received[0]
+        finally:
+            for number in installed:
+                loop.remove_signal_handler(number)
+
+    return asyncio.run(run())
 
 
 async def async_wait_event(event: threading.Event, timeout: float | None) -> bool:

@@ -50,7 +50,15 @@ _NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.Pro
 class Exchange:
     """The identity of one call, shared by all its attempts (the same request id on each)."""
 
-    __slots__ = ("attempts", "call", "deadline", "headers", "request_id", "server_request_id")
+    __slots__ = (
+        "attempts",
+        "call",
+        "deadline",
+        "headers",
+        "request_id",
+        "server_request_id",
+        "ticket",
+    )
 
     def __init__(self, deadline: Deadline, call: Call | NoCall = NO_CALL) -> None:
         self.request_id = new_request_id()
@@ -61,6 +69,8 @@ class Exchange:
         self.server_request_id: str | None = None
         self.headers: Mapping[str, str] | None = None
         """The headers of the latest answer (None until one came)."""
+        self.ticket: Any = None
+        """The SDK limits' place of the open attempt (a stream's, until it is closed)."""
 
     def answered(self, headers: Mapping[str, str]) -> None:
         """Note an attempt's answer: its headers, and the server's request id among them."""
@@ -90,6 +100,14 @@ class Exchange:
         else:
             reason = _TIMEOUT_REASONS.get(_name(cause), "a timeout ran out")
         return self._error(APITimeoutError, f"request timed out: {reason} ({_name(cause)})")
+
+    def limit_timeout_error(self, limits: object) -> APITimeoutError:
+        """The error for a call whose deadline ran out while it waited for the SDK's limits."""
+        message = (
+            f"request timed out: it waited for the SDK's limits ({limits}) and its deadline "
+            f"of {self.deadline.seconds}s ran out before it could start"
+        )
+        return self._error(APITimeoutError, message)
 
     def redirect_error(self, status_code: int, location: str | None) -> APIStatusError:
         """The error for a 3xx answer: redirects are never followed with credentials."""

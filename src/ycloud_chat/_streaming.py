@@ -644,6 +644,12 @@ class StreamParser(Generic[ToolCallT]):
         self._head: bytes | None = b""
 
     @property
+    def total_tokens(self) -> int | None:
+        """The stream's `usage.total_tokens`, once its usage came (None before, or never)."""
+        usage = self._accumulator.usage
+        return None if usage is None else usage.total_tokens
+
+    @property
     def done(self) -> bool:
         """True once `[DONE]` came: nothing after it is parsed."""
         return self._accumulator.done

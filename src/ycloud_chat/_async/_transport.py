@@ -37,6 +37,7 @@ from .._exchange import (
 )
 from .._tracing import NO_CALL, Call, NoCall
 from ._credentials import obtain_token
+from ._limiter import take_place
 
 __all__ = ["AsyncTransport"]
 
@@ -89,7 +90,11 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         response, _, exchange = await self._send(
             "POST", path, content, None, timeout, stream=True, call=call
         )
-        await self._check_event_stream(response, exchange)
+        try:
+            await self._check_event_stream(response, exchange)
+        except BaseException:
+            self.settle_place(exchange)
+            raise
         return response, exchange
 
     async def _send(
@@ -108,13 +113,17 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         A stream's answer is returned with its body unread; any other is read whole.
         """
         exchange = Exchange(Deadline(timeout), call)
+        limiter = self.limiter
+        tokens = self.charge_for(content)
         renewed = False
         while True:
             if (auth := self.exchanging_auth) is not None:
                 await self._obtain_token(auth, exchange)
-            remaining = exchange.deadline.remaining()
             # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
             sent = self.attempt_headers(method, path, exchange, content=content, headers=headers)
+            if limiter is not None:
+                exchange.ticket = await take_place(limiter, tokens, exchange)
+            remaining = exchange.deadline.remaining()
             try:
                 async with async_deadline_scope(remaining):
                     response, body = await self._attempt(
@@ -127,19 +136,28 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                         read_body=not stream,
                     )
             except Retryable as retry:
+                self.settle_place(exchange)
                 delay = self.delay_before_retry(exchange, retry.headers, retry.error)
+                self.pause_after(exchange, retry, delay)
                 if delay is None:
                     raise retry.error from retry.__cause__
                 await async_sleep(delay)
                 continue
             except AuthenticationError as refused:
+                self.settle_place(exchange)
                 if renewed or not self.reject_token(sent):
                     raise
                 renewed = True  # a token refused once is renewed, and the call tried again
                 exchange.call.retrying(exchange.attempts, 0.0, refused)
                 continue
             except TimeoutError as exc:  # the deadline scope ran out
+                self.settle_place(exchange)
                 raise exchange.timeout_error(exc) from exc
+            except BaseException:
+                self.settle_place(exchange)
+                raise
+            if not stream:
+                self.settle_place(exchange, body)
             return response, body, exchange
 
     async def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:

@@ -48,6 +48,8 @@ class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
             pins httpx. Trio and an `http_client` of your own run on httpx; so does the
             sync face, which takes `"httpx"` only. Both behave the same.
         max_connections: the most connections the SDK's pool opens at once (100).
+        limits: `Limits` every call of this SDK shares (in flight, requests and tokens
+            per minute; a 429 pauses them all); none by default.
         tracing: OpenTelemetry spans and metrics of every call: by default on when the API
             is installed (`pip install "ycloud-chat[otel]"`) unless `YCLOUD_CHAT_TRACING=off`;
             False turns them off, True requires them.

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, AsyncIterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._base_model import BaseChatModel, check_run_tools_arguments
-from .._concurrency import async_settle_all
+from .._batch import AsyncRows, BatchItem, check_batch_size, check_rows, split_row
+from .._concurrency import async_map_unordered, async_settle_all
 from .._exceptions import ToolRoundsExceededError
 from .._messages import coerce_messages
 from ..types.messages import MessagesInput, ToolResultMessageDict
@@ -80,6 +81,43 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
                 call=call,
             )
             return call.succeeded(self._parse(content, exchange))
+
+    def batch(
+        self,
+        rows: AsyncRows,
+        *,
+        concurrency: int = 8,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+    ) -> AsyncIterator[BatchItem[ChatModelResult[AsyncToolCall, ParsedT]]]:
+        """Run every row as `run()` would, concurrently; iterate the items as they finish.
+
+        Each row comes out exactly once, as a `BatchItem` with its `custom_id`, its `index`
+        and either its `result` or its `error`: a row that fails (after its retries) is
+        recorded, never raised. The rows are taken only as places free up, so a generator of
+        a million rows is fine: memory is bounded by `concurrency`. The SDK's `Limits` hold.
+
+        Args:
+            rows: an iterable (or async iterable) of what `run()` takes, or of
+                `(custom_id, messages)` tuples.
+            concurrency: the most rows running at once (a positive integer).
+            timeout: each row's deadline, as in `run()`.
+
+        Raises:
+            ConfigurationError: a bad argument, before any request.
+        """
+        check_rows(rows, AsyncIterable)
+        check_batch_size(concurrency, "concurrency")
+        seconds = self._transport.timeout_for(timeout, run=True)
+
+        async def run_row(index: int, taken: list[Any]) -> list[BatchItem[Any]]:
+            custom_id, messages = split_row(index, taken[0])
+            try:
+                result = await self.run(messages, timeout=seconds)
+            except Exception as exc:
+                return [BatchItem(custom_id, index, error=exc)]
+            return [BatchItem(custom_id, index, result)]
+
+        return async_map_unordered(run_row, rows, concurrency)
 
     async def run_tools(
         self,

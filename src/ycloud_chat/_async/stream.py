@@ -88,10 +88,13 @@ async def _open(state: State) -> None:
 
 async def _release(state: State) -> None:
     state.closed = True
+    transport: AsyncTransport = state.transport
     state.end_call()
     if state.response is not None:
-        transport: AsyncTransport = state.transport
         await transport.close_response(state.response)
+    if state.exchange is not None:  # a stream holds its place until it is closed
+        used = state.parser.total_tokens if state.parser is not None else None
+        transport.settle_place(state.exchange, used=used)
 
 
 async def _generate(state: State) -> AsyncGenerator[Result, None]:

@@ -47,6 +47,8 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
         http_backend: `"httpx"` (or None): the sync face runs on httpx. (The async face
             can also run on aiohttp.)
         max_connections: the most connections the SDK's pool opens at once (100).
+        limits: `Limits` every call of this SDK shares (in flight, requests and tokens
+            per minute; a 429 pauses them all); none by default.
         tracing: OpenTelemetry spans and metrics of every call: by default on when the API
             is installed (`pip install "ycloud-chat[otel]"`) unless `YCLOUD_CHAT_TRACING=off`;
             False turns them off, True requires them.

@@ -4,9 +4,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from typing import TYPE_CHECKING, Any
 
 from .._base_model import BaseChatEmbeddingsModel
+from .._batch import BatchItem, Rows, check_batch_size, check_rows, one_text, split_row
+from .._concurrency import map_unordered
 from ..types.embeddings import ChatEmbeddingsModelResult, EmbeddingsInput
 from ..types.misc import UNDEFINED, UndefinedOr
 from ._transport import Transport
@@ -63,3 +66,46 @@ class ChatEmbeddingsModel(BaseChatEmbeddingsModel):
         from ..langchain import YCloudEmbeddings
 
         return YCloudEmbeddings.from_model(self, **settings)
+
+    def batch(
+        self,
+        texts: Rows,
+        *,
+        concurrency: int = 8,
+        texts_per_request: int = 16,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+    ) -> Iterator[BatchItem[ChatEmbeddingsModelResult]]:
+        """Embed every text, several per request, concurrently; iterate the items as they finish.
+
+        Each text comes out exactly once, as a `BatchItem` with its `custom_id`, its `index`
+        and either its `result` (a result holding that text's vector) or its `error`: a
+        request that fails (after its retries) is recorded on each of its texts, never
+        raised. The texts are taken only as places free up: memory is bounded by
+        `concurrency * texts_per_request`. The SDK's `Limits` hold.
+
+        Args:
+            texts: an iterable (or async iterable) of str, or of `(custom_id, text)` tuples.
+            concurrency: the most requests running at once (a positive integer).
+            texts_per_request: the most texts sent in one request (1 for a server that takes
+                one at a time).
+            timeout: each request's deadline, as in `run()`.
+
+        Raises:
+            ConfigurationError: a bad argument, before any request.
+        """
+        check_rows(texts, Iterable)
+        check_batch_size(concurrency, "concurrency")
+        check_batch_size(texts_per_request, "texts_per_request")
+        seconds = self._transport.timeout_for(timeout, run=True)
+
+        def embed(first: int, taken: list[Any]) -> list[BatchItem[Any]]:
+            rows = [split_row(first + offset, row) for offset, row in enumerate(taken)]
+            try:
+                result = self.run([text for _, text in rows], timeout=seconds)
+            except Exception as exc:
+                return [BatchItem(cid, first + n, error=exc) for n, (cid, _) in enumerate(rows)]
+            return [
+                BatchItem(cid, first + n, one_text(result, n)) for n, (cid, _) in enumerate(rows)
+            ]
+
+        return map_unordered(embed, texts, concurrency, texts_per_request)

@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._base_model import BaseChatModel, check_run_tools_arguments
-from .._concurrency import settle_all
+from .._batch import BatchItem, Rows, check_batch_size, check_rows, split_row
+from .._concurrency import map_unordered, settle_all
 from .._exceptions import ToolRoundsExceededError
 from .._messages import coerce_messages
 from ..types.messages import MessagesInput, ToolResultMessageDict
@@ -82,6 +83,43 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
                 call=call,
             )
             return call.succeeded(self._parse(content, exchange))
+
+    def batch(
+        self,
+        rows: Rows,
+        *,
+        concurrency: int = 8,
+        timeout: UndefinedOr[float | None] = UNDEFINED,
+    ) -> Iterator[BatchItem[ChatModelResult[ToolCall, ParsedT]]]:
+        """Run every row as `run()` would, concurrently; iterate the items as they finish.
+
+        Each row comes out exactly once, as a `BatchItem` with its `custom_id`, its `index`
+        and either its `result` or its `error`: a row that fails (after its retries) is
+        recorded, never raised. The rows are taken only as places free up, so a generator of
+        a million rows is fine: memory is bounded by `concurrency`. The SDK's `Limits` hold.
+
+        Args:
+            rows: an iterable (or async iterable) of what `run()` takes, or of
+                `(custom_id, messages)` tuples.
+            concurrency: the most rows running at once (a positive integer).
+            timeout: each row's deadline, as in `run()`.
+
+        Raises:
+            ConfigurationError: a bad argument, before any request.
+        """
+        check_rows(rows, Iterable)
+        check_batch_size(concurrency, "concurrency")
+        seconds = self._transport.timeout_for(timeout, run=True)
+
+        def run_row(index: int, taken: list[Any]) -> list[BatchItem[Any]]:
+            custom_id, messages = split_row(index, taken[0])
+            try:
+                result = self.run(messages, timeout=seconds)
+            except Exception as exc:
+                return [BatchItem(custom_id, index, error=exc)]
+            return [BatchItem(custom_id, index, result)]
+
+        return map_unordered(run_row, rows, concurrency)
 
     def run_tools(
         self,

@@ -90,10 +90,13 @@ def _open(state: State) -> None:
 
 def _release(state: State) -> None:
     state.closed = True
+    transport: Transport = state.transport
     state.end_call()
     if state.response is not None:
-        transport: Transport = state.transport
         transport.close_response(state.response)
+    if state.exchange is not None:  # a stream holds its place until it is closed
+        used = state.parser.total_tokens if state.parser is not None else None
+        transport.settle_place(state.exchange, used=used)
 
 
 def _generate(state: State) -> Generator[Result, None]:
