@@ -56,9 +56,12 @@ from ._pickling import Origin, rebuild_sdk, rebuild_transport
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
 from ._retry import check_max_retries, should_retry_status
+from ._tracing import NO_TRACING, Tracing
 from .types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
     from typing_extensions import Self
 
     from .types.tools import Tools
@@ -92,6 +95,8 @@ class BaseTransport(Generic[ClientT]):
     _pool: AsyncClientPool | ClientPool
     origin: Origin
     """How the SDK of this transport was made: what pickles in place of the pool."""
+    tracing: Tracing = NO_TRACING
+    """How the calls are traced; the SDK sets it."""
 
     def __init__(
         self,
@@ -211,6 +216,7 @@ class BaseTransport(Generic[ClientT]):
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
         if content is not None:
             all_headers["Content-Type"] = "application/json"
+        exchange.call.inject(all_headers)
         if headers:
             all_headers.update(headers)
         if logger.isEnabledFor(logging.DEBUG):
@@ -230,11 +236,18 @@ class BaseTransport(Generic[ClientT]):
             raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
 
     def delay_before_retry(
-        self, exchange: Exchange, headers: Mapping[str, str] | None
+        self,
+        exchange: Exchange,
+        headers: Mapping[str, str] | None,
+        error: BaseException | None = None,
     ) -> float | None:
-        """Seconds to wait before the next attempt, or None when no attempt is left."""
+        """Seconds to wait before the next attempt, or None when no attempt is left.
+
+        `error` is what the last attempt failed with, for the call's trace.
+        """
         delay = exchange.delay_before_retry(self.max_retries, headers)
         if delay is not None:
+            exchange.call.retrying(exchange.attempts, delay, error)
             logger.info(
                 "retrying request_id=%s after attempt %d in %.2fs",
                 exchange.request_id,
@@ -299,6 +312,9 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
+        tracing: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
         # The arguments as given, for pickling: what came from the environment is read again.
         origin = Origin(type(self), {k: v for k, v in locals().items() if k != "self"})
@@ -325,6 +341,13 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             http_backend=http_backend,
             max_connections=check_max_connections(max_connections),
         )
+        transport.tracing = Tracing(
+            enabled=tracing,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            base_url=self.base_url,
+            ai_studio=transport.ai_studio,
+        )
         transport.origin = origin
         self._transport = transport
         self.chat = self._chat_class(transport)
@@ -348,6 +371,9 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         default_headers: Mapping[str, str] | None = None,
         max_body_bytes: int | None = None,
         max_event_bytes: int | None = None,
+        tracing: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> Self:
         """Return a light copy with some settings changed, sharing this connection pool.
 
@@ -364,6 +390,9 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             default_headers: headers to add to this SDK's (a name it has gets the new value).
             max_body_bytes: the largest answer body accepted, in bytes.
             max_event_bytes: the largest stream event accepted, in bytes.
+            tracing: True or False to turn OpenTelemetry tracing on or off for the copy.
+            tracer_provider: the OpenTelemetry tracer provider of the copy's spans.
+            meter_provider: the OpenTelemetry meter provider of the copy's metrics.
         """
         transport = self._transport
         settings: dict[str, Any] = {}
@@ -386,10 +415,14 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         ):
             if limit is not None:
                 settings[name] = check_size_limit(limit, name)
+        traced: dict[str, Any] = {"tracing": tracing, "tracer_provider": tracer_provider}
+        traced["meter_provider"] = meter_provider
+        if any(value is not None for value in traced.values()):
+            settings["tracing"] = transport.tracing.replace(**traced)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
         clone._transport.origin = transport.origin.updated(
-            **_constructor_names(settings, folder_id=folder_id, auth=auth)
+            **_constructor_names(settings, folder_id=folder_id, auth=auth, **traced)
         )
         clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)

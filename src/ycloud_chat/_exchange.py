@@ -28,6 +28,7 @@ from ._exceptions import (
 )
 from ._request import new_request_id
 from ._retry import retry_delay
+from ._tracing import NO_CALL, Call, NoCall
 
 if TYPE_CHECKING:
     from ._backends._interface import AnyResponse
@@ -49,11 +50,13 @@ _NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.Pro
 class Exchange:
     """The identity of one call, shared by all its attempts (the same request id on each)."""
 
-    __slots__ = ("attempts", "deadline", "headers", "request_id", "server_request_id")
+    __slots__ = ("attempts", "call", "deadline", "headers", "request_id", "server_request_id")
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, call: Call | NoCall = NO_CALL) -> None:
         self.request_id = new_request_id()
         self.deadline = deadline
+        self.call = call
+        """What traces the call (`NO_CALL` when nothing does)."""
         self.attempts = 0
         self.server_request_id: str | None = None
         self.headers: Mapping[str, str] | None = None

@@ -35,6 +35,7 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from .._tracing import NO_CALL, Call, NoCall
 from ._credentials import obtain_token
 
 __all__ = ["AsyncTransport"]
@@ -65,23 +66,29 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None,
+        call: Call | NoCall = NO_CALL,
     ) -> tuple[bytes, Exchange]:
         """Send a request, retrying as the policy allows, and return the whole 2xx body.
 
-        `timeout` is a total deadline over every attempt and every wait between them.
+        `timeout` is a total deadline over every attempt and every wait between them; `call`
+        traces it.
         """
-        _, body, exchange = await self._send(method, path, content, headers, timeout, stream=False)
+        _, body, exchange = await self._send(
+            method, path, content, headers, timeout, stream=False, call=call
+        )
         return body, exchange
 
     async def open_stream(
-        self, path: str, *, content: bytes, timeout: float | None
+        self, path: str, *, content: bytes, timeout: float | None, call: Call | NoCall = NO_CALL
     ) -> tuple[AsyncHTTPResponse, Exchange]:
         """Open a streaming POST and return the response once it is a 2xx event stream.
 
         Retries happen only here, before any byte of the body reaches the caller; `timeout`
         bounds this whole opening phase, then each gap between chunks.
         """
-        response, _, exchange = await self._send("POST", path, content, None, timeout, stream=True)
+        response, _, exchange = await self._send(
+            "POST", path, content, None, timeout, stream=True, call=call
+        )
         await self._check_event_stream(response, exchange)
         return response, exchange
 
@@ -94,12 +101,13 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         timeout: float | None,
         *,
         stream: bool,
+        call: Call | NoCall,
     ) -> tuple[AsyncHTTPResponse, bytes, Exchange]:
         """The retry loop: attempts until a 2xx answer, an error not worth retrying, or the end.
 
         A stream's answer is returned with its body unread; any other is read whole.
         """
-        exchange = Exchange(Deadline(timeout))
+        exchange = Exchange(Deadline(timeout), call)
         renewed = False
         while True:
             if (auth := self.exchanging_auth) is not None:
@@ -119,15 +127,16 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                         read_body=not stream,
                     )
             except Retryable as retry:
-                delay = self.delay_before_retry(exchange, retry.headers)
+                delay = self.delay_before_retry(exchange, retry.headers, retry.error)
                 if delay is None:
                     raise retry.error from retry.__cause__
                 await async_sleep(delay)
                 continue
-            except AuthenticationError:
+            except AuthenticationError as refused:
                 if renewed or not self.reject_token(sent):
                     raise
                 renewed = True  # a token refused once is renewed, and the call tried again
+                exchange.call.retrying(exchange.attempts, 0.0, refused)
                 continue
             except TimeoutError as exc:  # the deadline scope ran out
                 raise exchange.timeout_error(exc) from exc

@@ -71,13 +71,19 @@ async def _open(state: State) -> None:
         raise RuntimeError("this stream is closed; start a new run_stream()")
     if state.response is None:
         transport: AsyncTransport = state.transport
-        state.response, state.exchange = await transport.open_stream(
-            "/chat/completions", content=state.body, timeout=state.timeout
-        )
+        call = state.start_call()
+        try:
+            state.response, state.exchange = await transport.open_stream(
+                "/chat/completions", content=state.body, timeout=state.timeout, call=call
+            )
+        except BaseException as exc:
+            call.failed(exc)
+            raise
 
 
 async def _release(state: State) -> None:
     state.closed = True
+    state.end_call()
     if state.response is not None:
         transport: AsyncTransport = state.transport
         await transport.close_response(state.response)
@@ -97,6 +103,7 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
                 if chunk is None:
                     break
                 for result in parser.feed(chunk):
+                    state.call.chunk()
                     yield result
             for result in parser.close():
                 yield result
@@ -110,6 +117,9 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
             # thread): the loop that was waiting just ends.
         finally:
             await body.aclose()
+    except BaseException as exc:
+        state.call.failed(exc)  # a stream closed early (GeneratorExit) is no failure
+        raise
     finally:
         await _release(state)
 

@@ -19,6 +19,7 @@ from ._wire import (
     MessagesPredicate,
     Planned,
     Reply,
+    ReplyRule,
     StreamShape,
     Usage,
     error_body,
@@ -244,6 +245,17 @@ class FakeChatAPI:
     def reply_json(self, value: Any, **options: Unpack[CompletionOptions]) -> Reply:
         """Answer with `value` as JSON text, as a model does for `response_format`."""
         return self.reply(json.dumps(value, ensure_ascii=False), **options)
+
+    def reply_by(self, rule: ReplyRule, **options: Unpack[CompletionOptions]) -> Reply:
+        """Answer each chat request with what `rule(body)` returns, made for that request.
+
+        `rule` gets the request's JSON body and returns the keyword arguments of `reply()`
+        (`text`, `chunks`, `tool_calls`, `finish_reason`, `usage`...); a stream gets them as
+        a stream, a plain run as one body. It answers every request its options accept
+        (`times=None`) unless `times` is given.
+        """
+        reply = Reply("completion", rule=rule, times=None)
+        return self._add(reply, options)
 
     def fail(
         self,
