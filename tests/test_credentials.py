@@ -26,6 +26,7 @@ from ycloud_chat import (
 from ycloud_chat._auth import resolve_auth
 from ycloud_chat._credentials import (
     DEFAULT_METADATA_ADDR,
+    ExchangeFailure,
     cli_auth_from_env,
     is_yandex_cloud_instance,
     parse_timestamp,
@@ -241,3 +242,15 @@ def test_an_exchanging_auth_has_no_token_before_its_first_exchange() -> None:
 def test_expiry_times_parse_with_nanoseconds(text: object, epoch: float | None) -> None:
     parsed = parse_timestamp(text)
     assert parsed == pytest.approx(epoch) if epoch is not None else parsed is None
+
+
+def test_a_long_answer_echoing_the_secret_shows_no_part_of_it() -> None:
+    # The message is shortened for the error: the secret is cut out first, whole.
+    token = "y0_oauth-secret-0123456789"
+    auth = OAuthTokenAuth(token, iam_endpoint="http://127.0.0.1:9/iam/v1/tokens")
+    answer = json.dumps({"message": "x" * 185 + " bad token " + token}).encode()
+    with pytest.raises(ExchangeFailure) as failure:
+        auth.read(401, answer, 0.0)
+    message = str(auth.failure(failure.value.reason))
+    assert "y0_" not in message
+    assert "HTTP 401: xxx" in message

@@ -18,9 +18,13 @@ from ycloud_chat import (
     AsyncChatSDK,
     ChatSDK,
     ConfigurationTypeError,
+    MetadataAuth,
+    OAuthTokenAuth,
     RateLimitError,
+    YandexCloudCLIAuth,
 )
 from ycloud_chat._auth import BaseAuth
+from ycloud_chat._token_cache import Token
 from ycloud_chat.testing import FakeChatAPI
 
 from .pickling_samples import ERROR_NAMES, check_copies, errors, fields, results
@@ -128,6 +132,27 @@ def test_an_explicit_auth_travels_as_given(
         assert copied.chat.completions("yandexgpt").run("Hi").text == "ok"
         assert (copied.max_retries, copied._transport.default_timeout) == (0, 5.0)
     assert fake.last_request.headers["authorization"].endswith(" explicit-key")
+
+
+@pytest.mark.parametrize(
+    "auth",
+    [
+        OAuthTokenAuth("y0_oauth-secret", iam_endpoint="http://127.0.0.1:9/iam/v1/tokens"),
+        MetadataAuth(metadata_addr="127.0.0.1:9"),
+        YandexCloudCLIAuth(profile="ci"),
+    ],
+    ids=type,
+)
+def test_an_exchanging_auth_travels_without_the_token_it_obtained(auth: Any) -> None:
+    auth.cache.token = Token("t1.obtained-secret", expires_at=2e9, refresh_at=2e9)
+    with ChatSDK(folder_id="f", auth=auth, base_url="http://127.0.0.1:9/v1") as sdk:
+        data = pickle.dumps(sdk)
+    assert b"t1.obtained-secret" not in data
+    with pickle.loads(data) as again:
+        copied = again._transport.auth
+        assert repr(copied) == repr(auth)
+        assert copied.cache.token is None
+        assert copied.cache.join()[1]  # no token: the first call leads an exchange
 
 
 def test_with_options_copies_pickle_with_their_changes(served: tuple[FakeChatAPI, str]) -> None:

@@ -11,7 +11,12 @@ from ycloud_chat import ConfigurationError
 from ycloud_chat._proxies import check_proxy, proxy_for, proxy_routes
 from ycloud_chat.types.misc import UNDEFINED
 
-LOOPBACK = {"all://localhost": None, "all://127.0.0.1": None, "all://[::1]": None}
+LOOPBACK = {
+    "all://localhost": None,
+    "all://127.0.0.1": None,
+    "all://[::1]": None,
+    "all://169.254.169.254": None,
+}
 
 
 def test_no_variables_no_routes() -> None:
@@ -58,6 +63,14 @@ def test_no_proxy_entries() -> None:
 
 def test_no_proxy_star_turns_the_environment_off() -> None:
     assert proxy_routes(UNDEFINED, {"HTTPS_PROXY": "http://p:1", "no_proxy": "*"}) == {}
+
+
+def test_the_metadata_service_never_goes_through_the_environments_proxy() -> None:
+    # Its plain-HTTP answer is an IAM token: through a proxy it would be the proxy's own.
+    routes = proxy_routes(UNDEFINED, {"HTTP_PROXY": "http://p:3128", "NO_PROXY": "example.com"})
+    url = "http://169.254.169.254/computeMetadata/v1/instance/service-accounts/default/token"
+    assert proxy_for(routes, url) is None
+    assert proxy_for(routes, "http://169.254.169.2/") == "http://p:3128"
 
 
 def test_the_argument_wins_over_the_environment() -> None:

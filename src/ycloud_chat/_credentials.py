@@ -56,6 +56,7 @@ METADATA_PROBE_TIMEOUT = 0.3  # found by the DMI data alone, on the first call
 CLI_TIMEOUT = 60.0
 EXCHANGE_ATTEMPTS = 3
 MAX_ANSWER_BYTES = 64 * 1024
+MAX_REASON_CHARS = 300  # of an error's reason, the server's message included
 # An IAM token lives 12 hours; a token of unknown expiry is renewed as if it lived one.
 IAM_TOKEN_LIFETIME = 12 * 3600.0
 UNKNOWN_LIFETIME = 2 * 3600.0
@@ -145,7 +146,10 @@ class ExchangingAuth(BaseAuth):
         """The error for a failed exchange, with any secret cut out of the reason."""
         for secret in self._secrets():
             reason = reason.replace(secret, "<redacted>")
-        return CredentialsError(f"could not get an IAM token from {self.source}: {reason}")
+        # Shortened only now: cut first, a secret echoed across the cut would show its start.
+        return CredentialsError(
+            f"could not get an IAM token from {self.source}: {reason[:MAX_REASON_CHARS]}"
+        )
 
     def _secrets(self) -> tuple[str, ...]:
         token = self.cache.token
@@ -456,4 +460,4 @@ def _message_of(content: bytes) -> str:
     message = data.get("message") if isinstance(data, dict) else None
     if not isinstance(message, str) or not message.strip():
         return ""
-    return ": " + message.strip()[:200]
+    return ": " + message.strip()

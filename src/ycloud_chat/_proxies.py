@@ -4,6 +4,8 @@ The routes are httpx mount patterns, each mapped to a proxy URL or to None (go d
 the environment: `HTTP_PROXY`, `HTTPS_PROXY` and `ALL_PROXY` (lower case wins, as in curl),
 with the hosts in `NO_PROXY` going direct. This machine's loopback addresses always go direct
 when the proxy comes from the environment: a local model server is never behind the proxy.
+Nor is the instance metadata service (link-local): through a proxy, the token that came back
+would be the proxy machine's, if any.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ ProxyInput = UndefinedOr["str | None"]
 """What `proxy=` takes: a proxy URL, None for none, or left out for the environment's."""
 
 _SCHEMES = ("http", "https", "socks5", "socks5h")
-_LOOPBACK = ("all://localhost", "all://127.0.0.1", "all://[::1]")
+_LOOPBACK = ("all://localhost", "all://127.0.0.1", "all://[::1]", "all://169.254.169.254")
 
 
 def check_proxy(proxy: object) -> str | None:

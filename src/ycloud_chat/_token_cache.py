@@ -85,6 +85,10 @@ class TokenCache:
         self.token: Token | None = None
         self.fallen = False  # to the credential's fallback, for good
 
+    def __reduce__(self) -> tuple[type[TokenCache], tuple[()]]:
+        """Pickle as an empty cache: another process obtains its own token, none travels."""
+        return (TokenCache, ())
+
     def join(self) -> tuple[Flight | None, bool]:
         """(None, False) if the token is fresh; else the flight to wait for and whether to lead."""
         self._after_fork()

@@ -158,6 +158,19 @@ async def test_a_failed_exchange_names_the_source_never_the_secret(cloud: FakeCl
     assert cloud.count("chat") == 0
 
 
+async def test_a_failed_exchange_chains_nothing_that_holds_the_secret(
+    cloud: FakeCloud,
+) -> None:
+    # The IAM endpoint refuses the connection: the HTTP library's error holds the request,
+    # whose body is the OAuth token. Error reporters walk __context__ even when suppressed.
+    auth = OAuthTokenAuth(OAUTH_TOKEN, iam_endpoint="http://127.0.0.1:9/iam/v1/tokens")
+    async with sdk_for(cloud, auth) as sdk:
+        with pytest.raises(CredentialsError, match="the connection failed") as caught:
+            await ask(sdk)
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
 async def test_a_transient_failure_is_retried(cloud: FakeCloud) -> None:
     cloud.iam_failures = [503, 429]
     async with sdk_for(cloud, OAuthTokenAuth(OAUTH_TOKEN, iam_endpoint=cloud.iam_endpoint)) as sdk:

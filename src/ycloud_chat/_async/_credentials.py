@@ -74,12 +74,15 @@ async def _exchange(auth: ExchangingAuth, client: AsyncHTTPClient, deadline: Dea
     while True:
         try:
             return await _attempt(auth, client, deadline)
-        except ExchangeFailure as failure:
-            delay = backoff_delay(attempt)
-            attempt += 1
-            if not failure.transient or attempt >= auth.attempts() or not deadline.allows(delay):
-                raise auth.failure(failure.reason) from None
-            await async_sleep(delay)
+        except ExchangeFailure as exc:
+            failure = exc
+        # Raised out here, the error chains nothing: the HTTP library's error in the
+        # failure's context holds the request, whose body is the secret.
+        delay = backoff_delay(attempt)
+        attempt += 1
+        if not failure.transient or attempt >= auth.attempts() or not deadline.allows(delay):
+            raise auth.failure(failure.reason)
+        await async_sleep(delay)
 
 
 async def _attempt(auth: ExchangingAuth, client: AsyncHTTPClient, deadline: Deadline) -> Token:

@@ -74,12 +74,15 @@ def _exchange(auth: ExchangingAuth, client: HTTPClient, deadline: Deadline) -> T
     while True:
         try:
             return _attempt(auth, client, deadline)
-        except ExchangeFailure as failure:
-            delay = backoff_delay(attempt)
-            attempt += 1
-            if not failure.transient or attempt >= auth.attempts() or not deadline.allows(delay):
-                raise auth.failure(failure.reason) from None
-            sleep(delay)
+        except ExchangeFailure as exc:
+            failure = exc
+        # Raised out here, the error chains nothing: the HTTP library's error in the
+        # failure's context holds the request, whose body is the secret.
+        delay = backoff_delay(attempt)
+        attempt += 1
+        if not failure.transient or attempt >= auth.attempts() or not deadline.allows(delay):
+            raise auth.failure(failure.reason)
+        sleep(delay)
 
 
 def _attempt(auth: ExchangingAuth, client: HTTPClient, deadline: Deadline) -> Token:
