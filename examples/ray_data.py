@@ -23,13 +23,22 @@ from ycloud_chat.ray import chat
 
 # --8<-- [start:job]
 def answer(
-    source: str, target: str, *, requests_per_minute: float = 600, checkpoint: str | None = None
+    source: str,
+    target: str,
+    *,
+    requests_per_minute: float = 600,
+    checkpoint: str | None = None,
+    blocks: int | None = None,
 ) -> None:
-    """Answer every row of `source` and write the rows with their answers to `target`."""
+    """Answer every row of `source` and write the rows with their answers to `target`.
+
+    `blocks`: split the input into that many blocks (Ray reads small files as one block,
+    which one actor would answer alone and write at the end).
+    """
     if checkpoint is not None:  # the ids of the rows written go there; a run again skips them
         context = ray.data.DataContext.get_current()
         context.checkpoint_config = CheckpointConfig(id_column="id", checkpoint_path=checkpoint)
-    prompts = ray.data.read_parquet(source)
+    prompts = ray.data.read_parquet(source, override_num_blocks=blocks)
     answers = chat(
         prompts,
         "yandexgpt",

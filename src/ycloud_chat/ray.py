@@ -222,6 +222,10 @@ class _Processor:
             )
         return _with_columns(batch, self.columns, records)
 
+    async def aclose(self) -> None:
+        """Close the SDK: Ray does it when it lets the processor go; call it when used alone."""
+        await self.sdk.aclose()
+
     def __del__(self) -> None:
         """Close the actor's SDK (its connections) when Ray lets the processor go."""
         loop = self._loop
@@ -465,10 +469,9 @@ def _with_columns(batch: Any, columns: pa.Schema, records: list[dict[str, Any]])
                 batch = batch.drop_columns([name])
             batch = batch.append_column(name, values)
         return batch
-    return {
-        **batch,
-        **{name: values.to_numpy(zero_copy_only=False) for name, values in added.items()},
-    }
+    import numpy as np  # Ray Data's own dependency
+
+    return {**batch, **{name: np.array(v.to_pylist(), dtype=object) for name, v in added.items()}}
 
 
 def _error_text(error: BaseException) -> str:

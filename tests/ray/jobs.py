@@ -64,6 +64,7 @@ def main(settings: dict[str, Any]) -> None:
         settings["output"],
         requests_per_minute=settings["rpm"],
         checkpoint=settings["checkpoint"],
+        blocks=settings["blocks"],
     )
 
 

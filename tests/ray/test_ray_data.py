@@ -56,7 +56,9 @@ def big_run(fake: RateFake, tmp_path_factory: pytest.TempPathFactory) -> Run:
     write_prompts(folder / "prompts", ROWS, bad=(BAD_ROW,))
     reset(fake, throttle_arrivals={THROTTLED_ARRIVAL})
     started = time.monotonic()
-    example_job()(str(folder / "prompts"), str(folder / "answers"), requests_per_minute=600_000)
+    example_job()(
+        str(folder / "prompts"), str(folder / "answers"), requests_per_minute=600_000, blocks=32
+    )
     seconds = time.monotonic() - started
     answers = read_answers(folder / "answers")
     return Run(answers, list(fake.arrivals), list(fake.answered_429), seconds)
@@ -89,15 +91,25 @@ def test_the_processors_on_the_driver(fake: RateFake) -> None:
     reset(fake)
     limits = ClusterLimits(Limits(max_in_flight=3))
     texts = ["one", "two", "status400 three"]
-    embed = EmbeddingsProcessor("emb://b1g-ray/text-search-doc/latest", limits=limits)
-    table = asyncio.run(embed(pa.table({"text": texts})))
-    assert table.column("vector").to_pylist() == [[3.0, 0.5], [3.0, 0.5], None]
-    assert table.column("error").to_pylist()[:2] == [None, None]
-    assert table.column("error").to_pylist()[2].startswith("BadRequestError")
-
+    embed = EmbeddingsProcessor(
+        "emb://b1g-ray/text-search-doc/latest", limits=limits, texts_per_request=1
+    )
     chat = ChatProcessor("yandexgpt", column="prompt", config={"temperature": 0.1}, limits=limits)
-    batch = {"prompt": np.array(["hello", "status400"], dtype=object)}
-    out: dict[str, Any] = asyncio.run(chat(batch))
+
+    async def run() -> tuple[pa.Table, dict[str, Any]]:
+        try:
+            table = await embed(pa.table({"text": texts}))
+            out = await chat({"prompt": np.array(["hello", "status400"], dtype=object)})
+        finally:
+            await embed.aclose()
+            await chat.aclose()
+        return table, out
+
+    table, out = asyncio.run(run())
+    assert table.column("vector").to_pylist() == [[3.0, 0.5], [3.0, 0.5], None]
+    errors = table.column("error").to_pylist()
+    assert errors[:2] == [None, None]
+    assert errors[2].startswith("BadRequestError")
     assert list(out["text"]) == ["echo hello", None]
     assert list(out["output_tokens"]) == [5, None]
     assert limits.in_flight() == 0
@@ -116,6 +128,7 @@ def test_limits_hold_for_the_cluster_and_a_killed_job_resumes(
         "output": str(tmp_path / "answers"),
         "checkpoint": str(tmp_path / "checkpoint"),
         "rpm": rate * 60,
+        "blocks": rows // BATCH,  # each written as it is answered
     }
     command = [sys.executable, "-m", "tests.ray.jobs", json.dumps(settings)]
     reset(fake, throttle_arrivals={THROTTLED_AT_40})
@@ -126,6 +139,7 @@ def test_limits_hold_for_the_cluster_and_a_killed_job_resumes(
             assert job.poll() is None, "the job ended before it was killed"
             assert time.monotonic() < deadline, "the job wrote too little"
             time.sleep(0.2)
+        assert job.poll() is None, "the job ended before it was killed"
     finally:
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
