@@ -6,13 +6,16 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import re
 import shutil
 import subprocess
 import sys
+import tarfile
+import time
 import zipfile
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -112,6 +115,20 @@ DOCS_PYTHON = _first_installed("3.12", "3.13", "3.11", at_least=(3, 11, 5))
 os.environ.setdefault("UV_PYTHON_DOWNLOADS", "never")
 
 
+def timed(function: Callable[[nox.Session], None]) -> Callable[[nox.Session], None]:
+    """Make the session log its wall time to the second (nox's own summary rounds to minutes)."""
+
+    @functools.wraps(function)
+    def session_function(session: nox.Session) -> None:
+        started = time.monotonic()
+        try:
+            function(session)
+        finally:
+            session.log(f"{session.name}: wall time {time.monotonic() - started:.0f} s")
+
+    return session_function
+
+
 def group(name: str) -> tuple[str, ...]:
     """The requirements of one [dependency-groups] entry of pyproject.toml."""
     requirements: tuple[str, ...] = nox.project.dependency_groups(PYPROJECT, name)
@@ -126,6 +143,7 @@ def unasync(session: nox.Session) -> None:
 
 
 @nox.session
+@timed
 def lint(session: nox.Session) -> None:
     """Ruff (lint and format) and the generated-code check."""
     session.install(*group("lint"))
@@ -135,6 +153,7 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session
+@timed
 def typecheck(session: nox.Session) -> None:
     """mypy --strict over the package, the tests and the build tools."""
     session.install("-e", ".", *group("typecheck"))
@@ -144,6 +163,7 @@ def typecheck(session: nox.Session) -> None:
 
 
 @nox.session(python=DOCS_PYTHON or False)
+@timed
 def docs(session: nox.Session) -> None:
     """Run every example of the docs against the testing kit, then build the site strictly."""
     if DOCS_PYTHON is None:
@@ -182,6 +202,7 @@ def _broken_links_of_404(site: Path) -> list[str]:
 
 
 @nox.session(python=PYTHONS)
+@timed
 def tests(session: nox.Session) -> None:
     """The test suite on every supported Python, against the installed package."""
     if MISSING and session.python == INSTALLED[0]:
@@ -190,21 +211,35 @@ def tests(session: nox.Session) -> None:
             f"(the suite runs on {', '.join(INSTALLED)}; CI requires all of {', '.join(PYTHONS)})"
         )
     session.install(".[aiohttp]", *group("test"))
-    args = session.posargs or ["-q", "-m", "not slow"]
+    # The live model's suites (marker integration) run once, in the slow session, and the
+    # docs' examples (fresh processes, mypy) once, in the docs session.
+    args = session.posargs or [
+        "-q",
+        "-m",
+        "not slow and not integration",
+        "--ignore=tests/test_docs.py",
+    ]
     with _integration_servers(session, args) as urls:
         session.run("pytest", *args, env=urls)
 
 
+PYTEST_NO_TESTS = 5  # pytest's exit code when the selection collects nothing
 SLOW_PYTHON = _first_installed("3.12", "3.11", "3.13", "3.10")
 
 
 @nox.session(python=SLOW_PYTHON or False)
+@timed
 def slow(session: nox.Session) -> None:
-    """The slow suites (real processes and servers) once, on one Python, with every extra."""
+    """The slow suites (real processes and servers, the live model's) once, with every extra.
+
+    On one Python. A selection that collects no test passes: pytest's exit code 5.
+    """
     if SLOW_PYTHON is None:
         session.skip("no Python of 3.10 to 3.13 is installed")
     session.install(f".[{','.join(EXTRAS)}]", *group("slow"))
-    session.run("pytest", *(session.posargs or ["-q", "-m", "slow"]))
+    args = session.posargs or ["-q", "-m", "slow or integration"]
+    with _integration_servers(session, args) as urls:
+        session.run("pytest", *args, env=urls, success_codes=[0, PYTEST_NO_TESTS])
 
 
 @contextmanager
@@ -279,13 +314,26 @@ def bench(session: nox.Session) -> None:
 
 @nox.session
 def build(session: nox.Session) -> None:
-    """Build the sdist and wheel into dist/ and check the wheel carries both faces."""
-    session.install("build")
+    """Build the sdist and wheel into dist/, check they carry what they must, `twine check` them."""
+    session.install("build", "twine")
     shutil.rmtree(ROOT / "dist", ignore_errors=True)
     session.run("python", "-m", "build", "--outdir", "dist")
     wheel = next((ROOT / "dist").glob("*.whl"))
-    names = set(zipfile.ZipFile(wheel).namelist())
-    needed = ["py.typed", "_sync/client.py", "_async/client.py", "types/results.py"]
-    missing = [name for name in needed if f"ycloud_chat/{name}" not in names]
+    sdist = next((ROOT / "dist").glob("*.tar.gz"))
+    missing = _missing_from_distributions(wheel, sdist)
     if missing:
-        session.error(f"{wheel.name} lacks {missing}")
+        session.error(f"the distributions lack {missing}")
+    session.run("twine", "check", "--strict", str(wheel), str(sdist))
+
+
+def _missing_from_distributions(wheel: Path, sdist: Path) -> list[str]:
+    """What the wheel (both faces, the types, LICENSE) and the sdist (LICENSE) lack."""
+    in_wheel = set(zipfile.ZipFile(wheel).namelist())
+    needed = ["py.typed", "_sync/client.py", "_async/client.py", "types/results.py"]
+    missing = [name for name in needed if f"ycloud_chat/{name}" not in in_wheel]
+    if not any(name.endswith(".dist-info/licenses/LICENSE") for name in in_wheel):
+        missing.append(f"{wheel.name}: LICENSE")
+    with tarfile.open(sdist) as archive:
+        if not any(name.endswith("/LICENSE") for name in archive.getnames()):
+            missing.append(f"{sdist.name}: LICENSE")
+    return missing

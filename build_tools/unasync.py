@@ -48,6 +48,9 @@ NAMES = {
     "AsyncModelList": "ModelList",
     "AsyncWakeup": "Wakeup",
     "AsyncRows": "Rows",
+    "AsyncClientPool": "ClientPool",
+    "AsyncHTTPClient": "HTTPClient",
+    "AsyncHTTPResponse": "HTTPResponse",
     # httpx
     "AsyncClient": "Client",
     "AsyncBaseTransport": "BaseTransport",

@@ -6,10 +6,18 @@ from collections.abc import Iterator
 from contextlib import ExitStack
 
 import pytest
+from hypothesis import HealthCheck, settings
 
 from tests import loopback
 from tests.faults.server import FaultServer
 from ycloud_chat._constants import ENV_HTTP_BACKEND
+
+# Hypothesis's own clock checks (a slow draw, a slow example) fail a correct test on a busy
+# machine: the properties are what is asserted, not how fast the inputs are made.
+settings.register_profile(
+    "wall-clock-free", deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile("wall-clock-free")
 
 
 @pytest.fixture(
@@ -80,3 +88,41 @@ def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
             terminalreporter.section(title)
             for line in tally.lines():
                 terminalreporter.write_line(line)
+
+
+@pytest.fixture(autouse=True)
+def not_a_cloud_vm(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No test finds the metadata service by the machine's own DMI data (it may be a cloud VM)."""
+    monkeypatch.setattr(
+        "ycloud_chat._credentials.DMI_DIR", str(tmp_path_factory.getbasetemp() / "no-dmi")
+    )
+    monkeypatch.delenv("YC_METADATA_ADDR", raising=False)
+
+
+@pytest.fixture
+def loopback_only(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """Fail any connection to an address other than 127.0.0.1 or ::1; the addresses asked."""
+    import socket
+
+    asked: list[object] = []
+    connect, connect_ex = socket.socket.connect, socket.socket.connect_ex
+
+    def check(address: object) -> None:
+        asked.append(address)
+        host = address[0] if isinstance(address, tuple) else address
+        if host not in ("127.0.0.1", "::1") and not str(host).startswith("/"):
+            raise AssertionError(f"a test tried to connect to {address!r}")
+
+    def guarded(self: socket.socket, address: object) -> None:
+        check(address)
+        return connect(self, address)  # type: ignore[arg-type]
+
+    def guarded_ex(self: socket.socket, address: object) -> int:
+        check(address)
+        return connect_ex(self, address)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(socket.socket, "connect", guarded)
+    monkeypatch.setattr(socket.socket, "connect_ex", guarded_ex)
+    return asked

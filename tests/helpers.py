@@ -21,11 +21,15 @@ class TrackedStream(httpx.AsyncByteStream, httpx.SyncByteStream):
 
     def __iter__(self) -> Iterator[bytes]:
         for chunk in self.chunks:
+            if self.closed:
+                return  # as a closed connection: nothing more comes
             self.sent += 1
             yield chunk
 
     async def __aiter__(self) -> AsyncIterator[bytes]:
         for chunk in self.chunks:
+            if self.closed:
+                return
             self.sent += 1
             yield chunk
 

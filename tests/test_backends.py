@@ -36,6 +36,7 @@ from ycloud_chat import (
     ChatSDK,
     ConfigurationError,
 )
+from ycloud_chat._backends._httpx import HttpxAsyncClient, HttpxClient
 from ycloud_chat._constants import ENV_HTTP_BACKEND
 
 # --- which backend runs ---------------------------------------------------------------------
@@ -51,7 +52,7 @@ async def test_aiohttp_is_the_default_on_asyncio_and_httpx_on_trio(
         expected = "aiohttp" if anyio_backend[0] == "asyncio" else "httpx"
         assert sdk._transport.backend == expected
         assert f"http_backend={expected!r}" in repr(sdk)
-        assert isinstance(client, httpx.AsyncClient) == (expected == "httpx")
+        assert isinstance(client, HttpxAsyncClient) == (expected == "httpx")
 
 
 async def test_httpx_is_pinned_by_argument_environment_or_own_client(
@@ -61,14 +62,16 @@ async def test_httpx_is_pinned_by_argument_environment_or_own_client(
     async with AsyncChatSDK(
         auth="k", base_url="http://127.0.0.1:9/v1", http_backend="httpx"
     ) as sdk:
-        assert isinstance(sdk._transport.client, httpx.AsyncClient)
+        assert isinstance(sdk._transport.client, HttpxAsyncClient)
     monkeypatch.setenv(ENV_HTTP_BACKEND, "httpx")
     async with AsyncChatSDK(auth="k", base_url="http://127.0.0.1:9/v1") as sdk:
-        assert isinstance(sdk._transport.client, httpx.AsyncClient)
+        assert isinstance(sdk._transport.client, HttpxAsyncClient)
     monkeypatch.delenv(ENV_HTTP_BACKEND)
     async with httpx.AsyncClient() as own:
         sdk = AsyncChatSDK(auth="k", base_url="http://127.0.0.1:9/v1", http_client=own)
-        assert sdk._transport.client is own
+        wrapped = sdk._transport.client
+        assert isinstance(wrapped, HttpxAsyncClient)
+        assert wrapped.client is own
         assert "http_backend='httpx'" in repr(sdk)
 
 
@@ -112,7 +115,7 @@ def test_a_bad_environment_value_fails_at_construction(monkeypatch: pytest.Monke
 def test_the_sync_face_runs_on_httpx_only(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(ENV_HTTP_BACKEND, "aiohttp")  # the async face's setting: ignored here
     with ChatSDK(auth="k", base_url="http://127.0.0.1:9/v1") as sdk:
-        assert isinstance(sdk._transport.client, httpx.Client)
+        assert isinstance(sdk._transport.client, HttpxClient)
         assert "http_backend='httpx'" in repr(sdk)
     with pytest.raises(ConfigurationError, match="the sync face runs on httpx only"):
         ChatSDK(auth="k", base_url="http://127.0.0.1:9/v1", http_backend="aiohttp")

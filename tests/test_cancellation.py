@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator, Callable
 
 import anyio
 import httpx
+import pytest
 
+from tests.faults.server import FaultServer, checked_out, first_chunk_then_wait
 from tests.helpers import chunk, sse
 from ycloud_chat import AsyncChatSDK
 
@@ -89,3 +92,23 @@ async def test_closing_a_stream_from_another_task_ends_the_waiting_loop() -> Non
 async def wait_until(condition: Callable[[], bool]) -> None:
     while not condition():  # noqa: ASYNC110 - polling a plain list another task appends to
         await anyio.sleep(0.01)
+
+
+@pytest.mark.usefixtures("http_backend")
+async def test_cancelling_a_stream_over_a_socket_leaves_nothing_behind(
+    server: FaultServer,
+) -> None:
+    server.plan(first_chunk_then_wait(30))
+    seen = []
+    async with AsyncChatSDK(auth="k", base_url=server.base_url) as sdk:
+        for _ in range(2):
+            with anyio.CancelScope() as scope:
+                async with sdk.chat.completions("m").run_stream("hi") as stream:
+                    async for partial in stream:
+                        seen.append(partial.text)
+                        # Cancelled while waiting for the next chunk (30 s away).
+                        scope.deadline = anyio.current_time() + 0.2
+            assert scope.cancelled_caught
+            gc.collect()  # an unfinished generator or an open response would be reported here
+        assert checked_out(sdk._transport.client) == 0
+    assert seen == ["Hel", "Hel"]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import pty
+import re
 import signal
 import socket
 import subprocess
@@ -19,6 +21,7 @@ from typing import Any
 import pytest
 
 import ycloud_chat
+import ycloud_chat._cli
 
 GOOD_KEY = "sk-good-key-1234"
 WRONG_KEY = "sk-wrong-key-5678"
@@ -523,10 +526,10 @@ def test_a_set_but_unusable_key_gets_no_hint_to_set_it() -> None:
     [
         (["--temperature", "warm"], "invalid float value"),
         (["--max-tokens", "1.5"], "invalid int value"),
-        (["--temperature", "5"], "temperature"),
-        (["--max-tokens", "-1"], "max_tokens"),
-        (["--timeout", "0"], "timeout"),
-        (["--base-url", "ftp://example"], "base_url"),
+        (["--temperature", "5"], "--temperature must be from 0 to 2"),
+        (["--max-tokens", "-1"], "--max-tokens must be a positive integer"),
+        (["--timeout", "0"], "--timeout must be a positive"),
+        (["--base-url", "ftp://example"], "--base-url must be an http(s) URL"),
     ],
 )
 def test_bad_option_values_exit_2(
@@ -536,6 +539,7 @@ def test_bad_option_values_exit_2(
 
     assert result.returncode == 2
     assert words in result.stderr
+    assert not re.search(r"(?<![\w-])(temperature|max_tokens|timeout|base_url)\b", result.stderr)
     assert "Traceback" not in result.stderr
     assert server.received == []
 
@@ -569,13 +573,53 @@ def test_ctrl_c_exits_130_without_a_traceback(server: ChatServer, env: dict[str,
 
     process.send_signal(signal.SIGINT)
     exit_code = process.wait(timeout=20)
+    stdout = process.stdout.read().decode()
     stderr = process.stderr.read().decode()
     process.stdout.close()
     process.stderr.close()
 
     assert exit_code == 130
+    assert stdout == "\n"  # the answer's line ends before the error's (on a terminal, one)
     assert "Traceback" not in stderr
-    assert "interrupted" in stderr
+    assert stderr == "ycloud-chat: error: interrupted\n"
+
+
+def test_no_prompt_on_a_terminal_prints_how_to_give_one(env: dict[str, str]) -> None:
+    """It does not wait on a terminal for a prompt nobody knows to type."""
+    controller, terminal = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "ycloud_chat"],
+            stdin=terminal,
+            capture_output=True,
+            text=True,
+            env=env,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(terminal)
+        os.close(controller)
+
+    assert result.returncode == 2
+    assert result.stderr.startswith("usage: ycloud-chat")
+    assert 'no prompt: pass it as an argument (ycloud-chat "Hi"), or on stdin' in result.stderr
+    assert result.stdout == ""
+
+
+def test_the_readme_names_every_option() -> None:
+    """The README's command-line section lists each option, and `--help` for the rest."""
+    readme = (Path(__file__).parent.parent / "README.md").read_text("utf-8")
+    section = readme.partition("## The command line")[2].partition("\n## ")[0]
+    options = [
+        option
+        for action in ycloud_chat._cli.build_parser()._actions
+        for option in action.option_strings
+        if option.startswith("--")
+    ]
+    assert "--allow-insecure-http" in options
+    missing = [option for option in options if f"`{option}`" not in section]
+    assert missing == [], "the README's command-line section does not name these options"
 
 
 @pytest.mark.parametrize(
@@ -598,10 +642,15 @@ def test_plain_http_to_another_host_needs_the_flag(server: ChatServer, env: dict
 
     result = run_cli("--base-url", url, "Hi", env=env)
     line = assert_clean_failure(result, 2)
-    assert "allow_insecure_http" in line
+    assert "pass --allow-insecure-http if" in line  # the flag, not the SDK's argument
+    assert "allow_insecure_http" not in line
 
-    # With the flag the request is made (and fails: nothing answers at a TEST-NET address).
-    flagged = run_cli("--allow-insecure-http", "--base-url", url, "--timeout", "0.5", "Hi", env=env)
+    # With the flag the request is made: through a proxy, which is the local server (the
+    # test reaches no other host), refusing it with a 404.
+    host, port = server.server_address[:2]
+    proxy = f"http://{host!s}:{port}"
+    proxied = {**env, "HTTP_PROXY": proxy, "http_proxy": proxy, "NO_PROXY": "", "no_proxy": ""}
+    flagged = run_cli("--allow-insecure-http", "--base-url", url, "Hi", env=proxied)
     line = assert_clean_failure(flagged, 1)
-    assert "timed out" in line or "connection failed" in line
-    assert server.received == []
+    assert "no route http://192.0.2.1:9/v1/chat/completions" in line
+    assert [received.path for received in server.received] == [f"{url}/chat/completions"]

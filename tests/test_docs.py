@@ -1,6 +1,7 @@
-"""Every Python example in docs/ runs, in page order, against the testing kit on a real port;
-each prints what the page shows; every block of docs/, the README and the reference's
-docstrings passes `mypy --strict`.
+"""Every Python example in docs/ runs, in page order, against the testing kit on a real port,
+in a fresh process per page (no cached bytecode; warnings, ResourceWarnings too, are errors:
+a newcomer's first run); each prints what the page shows; every block of docs/, the README
+and the reference's docstrings passes `mypy --strict`.
 
 The examples are written as user code: they make an SDK from the environment or with
 placeholder credentials. Here `YC_BASE_URL` points the SDK's own HTTP client at a served
@@ -25,93 +26,35 @@ argument when they take one (a fresh `FakeChatAPI` answering every SDK, as the f
 
 from __future__ import annotations
 
-import contextlib
-import functools
+import ast
 import inspect
+import json
+import os
 import re
 import subprocess
 import sys
 import textwrap
 from collections.abc import Iterator
-from dataclasses import dataclass
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 
 import ycloud_chat
 import ycloud_chat.testing
 import ycloud_chat.testing.pytest_plugin
+from tests.docs_pages import (
+    DOCS,
+    EXAMPLE,
+    ROOT,
+    python_blocks,
+    run_tests,
+    snippets,
+)
 from ycloud_chat.testing import FakeChatAPI
 
-ROOT = Path(__file__).parent.parent
-DOCS = ROOT / "docs"
-EXAMPLE = re.compile(
-    r"^(?P<indent>[ \t]*)```python[^\n]*\n(?P<code>.*?)^(?P=indent)```", re.S | re.M
-)
-OUTPUT = re.compile(
-    r'^(?P<indent>[ \t]*)```text title="Output"\n(?P<code>.*?)^(?P=indent)```', re.S | re.M
-)
-SETUP = re.compile(r"<!--\s*docs-test:(?P<code>.*?)-->", re.S)
-PARTIAL = re.compile(r"<!--\s*docs-partial:[^>]*-->\s*$")
-INCLUDE = re.compile(r'^--8<-- "(?P<path>[^":]+)(:[\w-]+)?"\s*$')
-# What may stand between the examples that one output block follows: blank lines and tabs.
-BETWEEN_TABS = re.compile(r'(\s*=== "[^"\n]*"\s*)*\s*')
-DEFAULT_ANSWER = "Hello! I am a fake model."
-MODELS = ["gpt://b1g-docs-folder/yandexgpt/latest", "gpt://b1g-docs-folder/yandexgpt-lite/latest"]
-
-
-@dataclass
-class Snippet:
-    """An example, a hidden setup or an output block of a page."""
-
-    kind: str  # "example", "setup" or "output"
-    line: int
-    code: str
-    start: int
-    end: int
-    partial: bool = False
-    output: str | None = None  # for an example: what it prints, as the page shows
-
-    @property
-    def include(self) -> str | None:
-        """The repository file that the block is, when it only includes one."""
-        match = INCLUDE.match(self.code.strip())
-        return match["path"] if match else None
-
-
-def snippets(page: Path) -> list[Snippet]:
-    """The page's examples, hidden setups and output blocks, in order."""
-    text = page.read_text("utf-8")
-    found = [
-        Snippet(kind, text.count("\n", 0, m.start()) + 1, textwrap.dedent(m["code"]), *m.span())
-        for kind, pattern in (("example", EXAMPLE), ("setup", SETUP), ("output", OUTPUT))
-        for m in pattern.finditer(text)
-    ]
-    found.sort(key=lambda snippet: snippet.start)
-    for index, snippet in enumerate(found):
-        if snippet.kind == "example":
-            snippet.partial = bool(PARTIAL.search(text[: snippet.start]))
-        if snippet.kind != "output":
-            continue
-        # The output of the examples just before it (both tabs of a pair).
-        later = snippet
-        for earlier in reversed(found[:index]):
-            if earlier.kind != "example" or not BETWEEN_TABS.fullmatch(
-                text[earlier.end : later.start]
-            ):
-                break
-            earlier.output = snippet.code
-            later = earlier
-    return found
-
-
-def python_blocks(path: Path) -> list[Snippet]:
-    """The Python blocks of a page (or of the README)."""
-    return [snippet for snippet in snippets(path) if snippet.kind == "example"]
-
-
+FRESH_PROCESS = {"PYTHONDONTWRITEBYTECODE": "1", "PYTHONWARNINGS": ""}
 PAGES = sorted(
     page.relative_to(DOCS).as_posix() for page in DOCS.rglob("*.md") if python_blocks(page)
 )
@@ -145,24 +88,6 @@ def docstring_examples() -> dict[str, str]:
 DOCSTRING_EXAMPLES = docstring_examples()
 
 
-def run_tests(namespace: dict[str, object]) -> None:
-    """Call the `test_*` functions an example defined, as pytest would."""
-    for name, test in list(namespace.items()):
-        if not name.startswith("test_") or not callable(test):
-            continue
-        parameters = list(inspect.signature(test).parameters)
-        assert parameters in ([], ["fake_chat_api"]), f"{name}: unknown fixtures {parameters}"
-        fake_chat_api = FakeChatAPI()
-        arguments = [fake_chat_api] if parameters else []
-        with fake_chat_api.intercept() if parameters else contextlib.nullcontext():
-            if inspect.iscoroutinefunction(test):
-                anyio.run(functools.partial(test, *arguments))
-            else:
-                test(*arguments)
-        assert fake_chat_api.unanswered == [], name
-        assert fake_chat_api.unused == [], name
-
-
 @pytest.mark.parametrize("name", sorted(DOCSTRING_EXAMPLES))
 def test_docstring_examples_run(name: str, fake: FakeChatAPI) -> None:
     code = textwrap.dedent(DOCSTRING_EXAMPLES[name])
@@ -175,32 +100,62 @@ def test_the_examples_cover_the_guide() -> None:
     assert len(PAGES) >= 10, PAGES
 
 
-@pytest.mark.parametrize("page", PAGES)
-def test_examples_run(page: str, fake: FakeChatAPI, capsys: pytest.CaptureFixture[str]) -> None:
-    namespace: dict[str, object] = {"__name__": "__main__"}
-    fallbacks = [
-        fake.reply(DEFAULT_ANSWER, times=None, optional=True),
-        fake.reply_models(MODELS, times=None, optional=True),
-        fake.reply_embeddings(times=None, optional=True),
+def _run_in_a_fresh_process(page: str, folder: Path) -> tuple[str, dict[int, str]]:
+    """Run the page's examples by tests/docs_pages.py: its errors, and what each printed."""
+    result = folder / "printed.json"
+    # Every warning is an error, as under this suite's filterwarnings: ResourceWarning too.
+    command = [
+        sys.executable,
+        "-W",
+        "error",
+        "-W",
+        "error::ResourceWarning",
+        "-m",
+        "tests.docs_pages",
     ]
-    capsys.readouterr()
-    for snippet in snippets(DOCS / page):
-        where = f"docs/{page}:{snippet.line}"
-        if snippet.kind == "setup":
-            for fallback in fallbacks:  # scripted answers come before the catch-alls
-                fake.replies.remove(fallback)
-            exec(compile(snippet.code, f"{where} (setup)", "exec"), {"fake": fake})
-            fake.replies.extend(fallbacks)
-        elif snippet.kind == "example" and snippet.include:
-            assert (ROOT / snippet.include).is_file(), f"{where} includes a missing file"
-        elif snippet.kind == "example":
-            exec(compile(snippet.code, where, "exec"), namespace)
-            printed = capsys.readouterr().out
-            if snippet.output is not None:
-                assert _lines(printed) == _lines(snippet.output), f"{where} prints:\n{printed}"
-    run_tests(namespace)
-    capsys.readouterr()
-    assert fake.unused == [], "a hidden setup scripted answers that no example asked for"
+    finished = subprocess.run(
+        [*command, str(DOCS / page), str(result)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, **FRESH_PROCESS},
+        timeout=600,
+        check=False,
+    )
+    errors = finished.stdout + finished.stderr
+    if finished.returncode != 0 or "ResourceWarning" in errors:
+        return errors or f"exit code {finished.returncode}", {}
+    printed = json.loads(result.read_text("utf-8"))
+    return "", {entry["line"]: entry["printed"] for entry in printed}
+
+
+@pytest.fixture(scope="session")
+def page_runs(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[dict[str, Future[tuple[str, dict[int, str]]]]]:
+    """The runs of the pages whose tests were selected, a few at once (each is a process)."""
+    pages = {
+        str(item.callspec.params["page"])
+        for item in request.session.items
+        if isinstance(item, pytest.Function) and item.originalname == "test_examples_run"
+    }
+    with ThreadPoolExecutor(max_workers=min(4, (os.cpu_count() or 1) + 1)) as pool:
+        yield {
+            page: pool.submit(_run_in_a_fresh_process, page, tmp_path_factory.mktemp("page"))
+            for page in sorted(pages)
+        }
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_examples_run(page: str, page_runs: dict[str, Future[tuple[str, dict[int, str]]]]) -> None:
+    """The page's examples, in a fresh process as a newcomer's first run (tests/docs_pages.py)."""
+    errors, printed = page_runs[page].result()
+    assert errors == ""
+    for snippet in python_blocks(DOCS / page):
+        if snippet.output is not None and not snippet.include:
+            where = f"docs/{page}:{snippet.line}"
+            shown = printed[snippet.line]
+            assert _lines(shown) == _lines(snippet.output), f"{where} prints:\n{shown}"
 
 
 def _lines(text: str) -> list[str]:
@@ -220,7 +175,7 @@ def test_examples_that_print_show_their_output(page: str) -> None:
 def test_every_python_block_type_checks(tmp_path: Path) -> None:
     """mypy --strict, with the project's settings, over every block at once (one run)."""
     blocks: dict[str, str] = {}
-    for page in [ROOT / "README.md", *sorted(DOCS.rglob("*.md"))]:
+    for page in [ROOT / "README.md", ROOT / "README.package.md", *sorted(DOCS.rglob("*.md"))]:
         for snippet in python_blocks(page):
             if not snippet.partial and not snippet.include:
                 name = re.sub(r"\W", "_", page.relative_to(ROOT).with_suffix("").as_posix())
@@ -310,3 +265,125 @@ def test_how_a_page_is_read(tmp_path: Path) -> None:
     assert (fragment.partial, sync.partial) == (True, False)
     assert included.include == "examples/fastapi_app/chat_api.py"
     assert sync.include is None
+
+
+OPENERS = {"ChatSDK", "AsyncChatSDK", "run_stream", "Client", "AsyncClient"}
+
+
+def _unclosed(code: str) -> list[str]:
+    """The calls in `code` that open an SDK, a stream or an HTTP client and leave it open.
+
+    Closed are: a `with` block's, a factory's `return` (its caller closes it), one bound to a
+    name whose `close`/`aclose` the block uses (`atexit.register(sdk.close)`), one made in a
+    `try` only to show that it is refused, and one whose line says in a comment where it is
+    closed (a web app's SDK shared by the process).
+    """
+    tree = ast.parse(code)
+    lines = code.splitlines()
+    closed_names = {
+        node.value.id
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Attribute)
+        and node.attr in ("close", "aclose")
+        and isinstance(node.value, ast.Name)
+    }
+    closed = {id(node) for parent in ast.walk(tree) for node in _closed_calls(parent, closed_names)}
+    found = []
+    for node in ast.walk(tree):
+        if not isinstance(node, ast.Call) or id(node) in closed:
+            continue
+        name = node.func.attr if isinstance(node.func, ast.Attribute) else ""
+        name = node.func.id if isinstance(node.func, ast.Name) else name
+        if name in OPENERS and "close" not in lines[node.lineno - 1].partition("#")[2]:
+            found.append(f"line {node.lineno}: {ast.unparse(node)}")
+    return found
+
+
+def _closed_calls(node: ast.AST, closed_names: set[str]) -> Iterator[ast.AST]:
+    """The calls that `node` (a statement) makes sure are closed."""
+    if isinstance(node, ast.With | ast.AsyncWith):
+        yield from (item.context_expr for item in node.items)
+    elif isinstance(node, ast.Return) and node.value:
+        yield node.value
+    elif isinstance(node, ast.Try):
+        yield from (statement.value for statement in node.body if isinstance(statement, ast.Expr))
+    elif isinstance(node, ast.Assign) and all(
+        isinstance(target, ast.Name) and target.id in closed_names for target in node.targets
+    ):
+        yield node.value
+
+
+@pytest.mark.parametrize(
+    "page",
+    [
+        "README.md",
+        "README.package.md",
+        *sorted(p.relative_to(ROOT).as_posix() for p in DOCS.rglob("*.md")),
+    ],
+)
+def test_every_block_closes_what_it_opens(page: str) -> None:
+    """SDKs, streams and HTTP clients are opened by `with` blocks, as users copy them."""
+    unclosed = {
+        snippet.line: calls
+        for snippet in python_blocks(ROOT / page)
+        if not snippet.include and (calls := _unclosed(snippet.code))
+    }
+    assert unclosed == {}, f"{page}: blocks (by line) open these outside a `with`"
+
+
+def test_unclosed_calls_are_found() -> None:
+    code = textwrap.dedent(
+        """
+        sdk = ChatSDK(base_url="http://127.0.0.1:8080/v1")
+        for partial in sdk.chat.completions("m").run_stream("Hi"):
+            pass
+        with ChatSDK() as fine, fine.chat.completions("m").run_stream("Hi") as stream:
+            pass
+
+
+        def make() -> ChatSDK:
+            return ChatSDK()
+
+
+        shared = ChatSDK()
+        atexit.register(shared.close)
+        kept = AsyncChatSDK()  # the app closes it in its lifespan
+        try:
+            ChatSDK(max_retries=-1)
+        except ConfigurationError:
+            pass
+        leaked = AsyncChatSDK()  # a comment that says nothing of it
+        """
+    )
+    found = [call.split(":")[0] for call in _unclosed(code)]
+    assert found == ["line 2", "line 3", "line 20"]
+
+
+def test_the_testing_page_runs_under_pytest_as_written(tmp_path: Path) -> None:
+    """Its test files, copied into a project of their own, pass under plain pytest.
+
+    No settings of this repository apply there (no `anyio_mode`, no conftest.py): the async
+    test runs because the page marks it, as a reader's copy would.
+    """
+    tests = 0
+    for snippet in python_blocks(DOCS / "testing.md"):
+        defined = re.findall(r"^(?:async )?def test_", snippet.code, re.M)
+        if defined:
+            (tmp_path / f"test_page_line_{snippet.line}.py").write_text(snippet.code, "utf-8")
+            tests += len(defined)
+    assert tests >= 7
+    assert any("async def test_" in path.read_text("utf-8") for path in tmp_path.iterdir())
+    environment = {name: value for name, value in os.environ.items() if not name.startswith("YC")}
+    finished = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-W", "error", "."],
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        env={**environment, **FRESH_PROCESS, "PYTEST_ADDOPTS": ""},
+        timeout=300,
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    summary = finished.stdout.strip().splitlines()[-1]
+    passed = re.fullmatch(r"(\d+) passed in [\d.]+s", summary)  # none skipped, nothing warned
+    assert passed, finished.stdout
+    assert int(passed[1]) >= tests, finished.stdout  # async ones run once per backend

@@ -23,7 +23,7 @@ from ycloud_chat import (
     ToolCall,
 )
 from ycloud_chat._request import build_embeddings_body, coerce_texts, model_uri
-from ycloud_chat._response import ResponseContext, parse_embeddings
+from ycloud_chat._response import ResponseContext, decode_json, parse_embeddings
 
 CASSETTE = Path(__file__).parent / "cassettes" / "test_embeddings" / "test_run.yaml"
 URI = "emb://b1g/text-search-doc/latest"
@@ -259,6 +259,41 @@ def test_malformed_answers(body: Any, count: int, match: str) -> None:
         parse_embeddings(body, context(), count)
     assert info.value.request_id == "rid"
     assert info.value.body == body
+
+
+@pytest.mark.parametrize(
+    ("vectors", "match"),
+    [
+        (([1.0, float("nan")],), "vector of text 0 holds nan at position 1"),
+        (([1.0], [2.0, 3.0, float("inf"), 4.0]), "vector of text 1 holds inf at position 2"),
+        (([float("-inf")],), "text 0 holds -inf at position 0"),
+        ((packed(0.5, float("nan")),), "vector of text 0 holds nan at position 1"),
+        ((packed(1.0), packed(float("inf"))), "vector of text 1 holds inf at position 0"),
+        (([1.0, 2.0], [3.0]), "vector of text 1 has 1 numbers, that of text 0 has 2"),
+        ((packed(1.0), packed(1.0, 2.0, 3.0)), "text 1 has 3 numbers, that of text 0 has 1"),
+    ],
+)
+def test_impossible_vectors_are_refused(vectors: tuple[Any, ...], match: str) -> None:
+    with pytest.raises(APIResponseValidationError, match=match):
+        parse_embeddings(answer(*vectors), context(), len(vectors))
+
+
+def test_the_text_index_is_the_vectors_index_not_its_place_in_the_answer() -> None:
+    body = answer([1.0], [float("nan")])
+    body["data"].reverse()
+    with pytest.raises(APIResponseValidationError, match="text 1 holds nan at position 0"):
+        parse_embeddings(body, context(), 2)
+
+
+def test_nan_written_as_a_json_literal_is_refused() -> None:
+    content = b'{"data": [{"index": 0, "embedding": [0.5, NaN]}], "model": "m"}'
+    with pytest.raises(APIResponseValidationError, match="text 0 holds nan at position 1"):
+        parse_embeddings(decode_json(content, context()), context(), 1)
+
+
+def test_huge_finite_numbers_are_kept() -> None:
+    result = parse_embeddings(answer([1e308, 1e308]), context(), 1)
+    assert result.embedding == (1e308, 1e308)
 
 
 def test_repr_counts_the_numbers() -> None:

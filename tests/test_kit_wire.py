@@ -219,3 +219,24 @@ def test_a_request_after_a_chunked_one_on_the_same_connection(
         first.json()["choices"][0]["message"]["content"],
         second.json()["choices"][0]["message"]["content"],
     ] == ["one", "two"]
+
+
+def test_a_reply_made_by_a_rule_for_each_request(fake: FakeChatAPI, http: httpx.Client) -> None:
+    def rule(body: dict[str, Any]) -> dict[str, Any]:
+        if body.get("tools"):
+            return {"tool_calls": [FakeToolCall(body["tools"][0]["function"]["name"], {"n": 1})]}
+        return {"chunks": ["You said: ", body["messages"][-1]["content"]]}
+
+    reply = fake.reply_by(rule)
+    plain = http.post("/chat/completions", json=HI).json()
+    assert plain["choices"][0]["message"]["content"] == "You said: Hi"
+    tool = {"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}
+    called = http.post("/chat/completions", json={**HI, "tools": [tool]}).json()["choices"][0]
+    assert called["finish_reason"] == "tool_calls"
+    function = called["message"]["tool_calls"][0]["function"]
+    assert (function["name"], json.loads(function["arguments"])) == ("add", {"n": 1})
+    streamed = events(http.post("/chat/completions", json={**HI, "stream": True}))
+    deltas = [event["choices"][0]["delta"].get("content") for event in streamed]
+    assert [delta for delta in deltas if delta] == ["You said: ", "Hi"]
+    assert reply.uses == 3
+    assert fake.unused == []

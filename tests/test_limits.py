@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 
 import pytest
 
@@ -186,3 +187,19 @@ def test_the_token_estimate_reads_text_and_the_cap() -> None:
     assert used_tokens(b'{"usage": {"total_tokens": 42}}') == 42
     assert used_tokens(b'{"usage": null}') is None
     assert used_tokens(b"[]") is None
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="no fork here")
+@pytest.mark.filterwarnings("ignore:.*fork.*:DeprecationWarning")  # 3.12+ with other threads
+def test_a_real_fork_child_has_none_of_the_parent_places() -> None:
+    limiter = Limiter(Limits(max_in_flight=1))
+    held = ticket(limiter.try_reserve(0))
+    limiter.pause(30)
+    child = os.fork()
+    if child == 0:  # the child: its own, empty limits
+        fresh = isinstance(limiter.try_reserve(0), Ticket) and limiter.pause_remaining() == 0
+        os._exit(0 if fresh else 1)
+    _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert limiter.in_flight == 1  # the parent still holds its place
+    limiter.release(held)

@@ -194,3 +194,18 @@ def test_a_stream_is_charged_its_usage_once_closed() -> None:
         for _ in range(3):
             with model.run_stream("Hi", timeout=5) as stream:
                 assert [partial.text for partial in stream][-1] == "ab"
+
+
+def test_a_pickled_sdk_keeps_its_limits_and_counts_on_its_own(base_url: str) -> None:
+    import pickle
+
+    with ChatSDK(base_url=base_url, limits=Limits(max_in_flight=3)) as sdk:
+        copy = sdk.with_options(limits=Limits(requests_per_minute=60))
+        unpickled = pickle.loads(pickle.dumps(sdk))
+        unpickled_copy = pickle.loads(pickle.dumps(copy))
+        none = pickle.loads(pickle.dumps(sdk.with_options(limits=None)))
+    with unpickled, unpickled_copy, none:
+        assert unpickled.limits == Limits(max_in_flight=3)
+        assert unpickled._transport.limiter is not sdk._transport.limiter
+        assert unpickled_copy.limits == Limits(requests_per_minute=60)
+        assert none.limits is None

@@ -78,6 +78,11 @@ class Session:
     def error(self, reason: str) -> None:
         raise AssertionError(reason)
 
+    name = "docs"
+
+    def log(self, message: str) -> None:
+        pass
+
 
 @pytest.mark.parametrize("on_ci", [False, True])
 def test_docs_without_a_fit_python_skip_or_fail_on_ci(
@@ -93,3 +98,51 @@ def test_docs_without_a_fit_python_skip_or_fail_on_ci(
 def test_this_machine_s_releases() -> None:
     for version, release in noxfile.RELEASES.items():
         assert ".".join(map(str, release[:2])) == version
+
+
+class RecordingSession:
+    """What the tests and slow sessions use of a nox session, recording what they run."""
+
+    python = "3.11"
+    name = "tests-3.11"
+
+    def __init__(self) -> None:
+        self.posargs: list[str] = []
+        self.runs: list[tuple[tuple[str, ...], dict[str, object]]] = []
+
+    def install(self, *args: str) -> None:
+        pass
+
+    def log(self, message: str) -> None:
+        pass
+
+    def run(self, *args: str, **kwargs: object) -> None:
+        self.runs.append((args, kwargs))
+
+
+@pytest.fixture
+def live_servers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The servers are given, so that no session starts the local model."""
+    monkeypatch.setenv(noxfile.ENV_LLM_URL, "http://127.0.0.1:9/v1")
+    monkeypatch.setenv(noxfile.ENV_EMBEDDINGS_URL, "http://127.0.0.1:9/v1")
+
+
+@pytest.mark.usefixtures("live_servers")
+def test_the_live_model_s_suites_run_once_in_the_slow_session(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(noxfile, "SLOW_PYTHON", "3.11")
+    quick, slow = RecordingSession(), RecordingSession()
+    noxfile.tests(quick)
+    noxfile.slow(slow)
+
+    [(quick_args, _)] = quick.runs
+    assert quick_args[:4] == ("pytest", "-q", "-m", "not slow and not integration")
+    assert "--ignore=tests/test_docs.py" in quick_args  # the docs session runs it
+    [(slow_args, slow_options)] = slow.runs
+    assert slow_args == ("pytest", "-q", "-m", "slow or integration")
+    assert slow_options["success_codes"] == [0, 5]  # a selection of nothing is no failure
+    assert slow_options["env"] == {
+        noxfile.ENV_LLM_URL: "http://127.0.0.1:9/v1",
+        noxfile.ENV_EMBEDDINGS_URL: "http://127.0.0.1:9/v1",
+    }

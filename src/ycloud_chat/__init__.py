@@ -30,6 +30,12 @@ if TYPE_CHECKING:
     from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
     from ._batch import BatchItem
     from ._content import image_part, text_part
+    from ._credentials import (
+        MetadataAuth,
+        OAuthTokenAuth,
+        ServiceAccountKeyAuth,
+        YandexCloudCLIAuth,
+    )
     from ._exceptions import (
         APIConnectionError,
         APIResponseError,
@@ -142,13 +148,16 @@ __all__ = [
     "InternalServerError",
     "InvalidMessageError",
     "Limits",
+    "MetadataAuth",
     "ModelFilterError",
     "NoAuth",
     "NotFoundError",
+    "OAuthTokenAuth",
     "PermissionDeniedError",
     "RateLimitError",
     "ReasoningMode",
     "ResponseTooLargeError",
+    "ServiceAccountKeyAuth",
     "StreamError",
     "StructuredOutputError",
     "TextMessage",
@@ -160,6 +169,7 @@ __all__ = [
     "ToolRunError",
     "UnprocessableEntityError",
     "YCloudChatError",
+    "YandexCloudCLIAuth",
     "__version__",
     "function_tool",
     "image_part",
@@ -183,6 +193,10 @@ _LAZY = {
     "EnvTokenAuth": "._auth",
     "IAMTokenAuth": "._auth",
     "NoAuth": "._auth",
+    "YandexCloudCLIAuth": "._credentials",
+    "ServiceAccountKeyAuth": "._credentials",
+    "OAuthTokenAuth": "._credentials",
+    "MetadataAuth": "._credentials",
     "APIConnectionError": "._exceptions",
     "APIResponseError": "._exceptions",
     "APIResponseValidationError": "._exceptions",

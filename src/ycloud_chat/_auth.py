@@ -26,6 +26,7 @@ __all__ = [
 ]
 
 _IAM_TOKEN_PREFIX = re.compile(r"^t\d\.")
+_OAUTH_TOKEN_PREFIX = re.compile(r"^y[0-3]_[-\w]")
 _HEADER_RULE = "only printable ASCII without spaces can be sent in an HTTP header"
 
 
@@ -172,12 +173,15 @@ def resolve_auth(
 ) -> BaseAuth:
     """Pick the credentials for a server: the `auth` argument, else (AI Studio only) YC_*.
 
-    A string `auth` that looks like an IAM token (`t1.`...) is sent as a Bearer token; any
-    other string is an API key on AI Studio and a Bearer token on other servers.
+    A string `auth` that looks like an IAM token (`t1.`...) is sent as a Bearer token; on AI
+    Studio one that looks like an OAuth token (`y0_`...) is exchanged for IAM tokens, and any
+    other string is an API key; other servers get it as a Bearer token.
 
-    Without `auth`, AI Studio uses YC_API_KEY, then YC_IAM_TOKEN, then YC_TOKEN, and finding
-    none is an error. Any other server gets no Authorization header: the YC_* variables are
-    AI Studio credentials and are never sent anywhere else.
+    Without `auth`, AI Studio uses the first of YC_API_KEY, YC_IAM_TOKEN, YC_OAUTH_TOKEN,
+    YC_SERVICE_ACCOUNT_KEY_FILE, the metadata service (when asked or on a Yandex Cloud VM),
+    YC_TOKEN and the yc CLI, and finding none is an error. Any other server gets no
+    Authorization header: the YC_* variables are AI Studio credentials and are never sent
+    anywhere else.
     """
     if isinstance(auth, BaseAuth):
         return auth
@@ -197,23 +201,51 @@ def resolve_auth(
 
 
 def _auth_from_string(secret: str, *, is_ai_studio: bool) -> BaseAuth:
-    """An IAM token if it looks like one, else the server's kind of key."""
+    """An IAM token or (AI Studio) an OAuth token if it looks like one, else the server's key."""
     if _IAM_TOKEN_PREFIX.match(secret.strip()):
         return IAMTokenAuth(secret)
+    if is_ai_studio and _OAUTH_TOKEN_PREFIX.match(secret.strip()):
+        from ._credentials import OAuthTokenAuth
+
+        return OAuthTokenAuth(secret)
     return APIKeyAuth(secret) if is_ai_studio else BearerTokenAuth(secret)
 
 
 def _ai_studio_auth_from_env(environ: Mapping[str, str] | None) -> BaseAuth:
-    """The first of YC_API_KEY, YC_IAM_TOKEN, YC_TOKEN that is set and not blank."""
+    """The first source found, in the reference SDK's order plus the key file.
+
+    YC_API_KEY, YC_IAM_TOKEN, YC_OAUTH_TOKEN, YC_SERVICE_ACCOUNT_KEY_FILE, the metadata
+    service, YC_TOKEN, the yc CLI.
+
+    Nothing is sent to find them: the metadata service is a source only when
+    YC_METADATA_ADDR is set or the machine is a Yandex Cloud VM by its DMI data.
+    """
+    from ._credentials import MetadataAuth, cli_auth_from_env, exchanging_auth_from_env
+
     env = os.environ if environ is None else environ
     if env.get(ENV_API_KEY, "").strip():
         return APIKeyAuth(env_secret(ENV_API_KEY, env))
     if env.get(ENV_IAM_TOKEN, "").strip():
         return IAMTokenAuth(env_secret(ENV_IAM_TOKEN, env))
+    exchanging = exchanging_auth_from_env(env)
+    if exchanging is not None and not isinstance(exchanging, MetadataAuth):
+        return exchanging
+    later: BaseAuth | None = None
     if env.get(ENV_TOKEN, "").strip():
         env_secret(ENV_TOKEN, env)  # a bad token fails now, not at the first request
-        return EnvTokenAuth(ENV_TOKEN, environ=environ)
+        later = EnvTokenAuth(ENV_TOKEN, environ=environ)
+    else:
+        later = cli_auth_from_env(env)
+    if exchanging is not None:
+        # The metadata service comes first; if it fails at the first call, the next source
+        # serves instead, silently as in the reference SDK.
+        exchanging.fallback = later
+        return exchanging
+    if later is not None:
+        return later
     raise CredentialsError(
         f"no credentials: pass auth= or set {ENV_API_KEY} (an API key), "
-        f"{ENV_IAM_TOKEN} or {ENV_TOKEN} (an IAM token)"
+        f"{ENV_IAM_TOKEN} or {ENV_TOKEN} (an IAM token), YC_OAUTH_TOKEN, "
+        "YC_SERVICE_ACCOUNT_KEY_FILE or YC_METADATA_ADDR, or sign in to the yc CLI "
+        "(see the Credentials page of the docs)"
     )

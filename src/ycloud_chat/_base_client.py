@@ -11,8 +11,6 @@ from __future__ import annotations
 import copy
 import logging
 import os
-import ssl
-import threading
 import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
@@ -20,6 +18,13 @@ from typing import TYPE_CHECKING, Any, ClassVar, Generic, TypeVar
 import httpx
 
 from ._auth import BaseAuth, resolve_auth
+from ._backends import (
+    AsyncClientPool,
+    AsyncHTTPClient,
+    ClientPool,
+    HTTPClient,
+)
+from ._backends._interface import AnyResponse
 from ._checks import (
     HTTPBackend,
     VerifyTypes,
@@ -43,16 +48,21 @@ from ._constants import (
     ENV_FOLDER_ID,
     HEADER_PROJECT,
 )
+from ._credentials import ExchangingAuth
 from ._deadline import check_timeout, resolve_timeout
 from ._exceptions import ClientClosedError, ConfigurationError, ConfigurationTypeError
 from ._exchange import Exchange, Retryable
 from ._limits import Limiter, Limits, check_limits, estimate_tokens, used_tokens
+from ._pickling import Origin, rebuild_sdk, rebuild_transport
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
 from ._retry import check_max_retries, retry_delay, should_retry_status
+from ._tracing import NO_TRACING, Tracing
 from .types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
+    from opentelemetry.metrics import MeterProvider
+    from opentelemetry.trace import TracerProvider
     from typing_extensions import Self
 
     from .types.tools import Tools
@@ -81,11 +91,13 @@ class BaseTransport(Generic[ClientT]):
     """
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
-    # The face's pairs from `_concurrency`: which backend, the pooled client it runs on, and
-    # whether a caller's client keeps the SDK's deadlines.
-    _choose_backend: ClassVar[Callable[..., HTTPBackend]]
-    _pooled_client: ClassVar[Callable[..., tuple[Any, HTTPBackend]]]
-    _bound_client: ClassVar[Callable[..., bool]]
+    # The face's clients, per process (and event loop): see `_backends`.
+    _pool_class: ClassVar[type[AsyncClientPool] | type[ClientPool]]
+    _pool: AsyncClientPool | ClientPool
+    origin: Origin
+    """How the SDK of this transport was made: what pickles in place of the pool."""
+    tracing: Tracing = NO_TRACING
+    """How the calls are traced; the SDK sets it."""
 
     def __init__(
         self,
@@ -130,41 +142,39 @@ class BaseTransport(Generic[ClientT]):
         # Shared by every copy (`shared()`), thread and task; None costs nothing per call.
         self.limiter = None if limits is None else Limiter(limits)
         self._owns_client = http_client is None
+        pool_class: Any = type(self)._pool_class
+        backend = pool_class.choose_backend(http_backend, own_client=http_client is not None)
         # Whether every read ends by the deadline the SDK sets (so that draining is safe).
-        self.bounded_reads = http_client is None or type(self)._bound_client(http_client)
-        backend = type(self)._choose_backend(http_backend, own_client=http_client is not None)
-        # The proxies are read now (a bad variable fails here), the client made on first use.
+        given, bounded = (None, True) if http_client is None else pool_class.wrap(http_client)
+        self.bounded_reads: bool = bounded
+        # The proxies are read now (a bad variable fails here), the clients made on first use.
         routes = proxy_routes(proxy) if http_client is None else {}
-        self._pool: _Pool[ClientT] = _Pool(
-            http_client,
-            type(self)._pooled_client,
-            backend=backend,
+        self._pool = pool_class(
+            given,
+            backend,
             verify=check_verify(verify),
             max_connections=max_connections,
             routes=routes,
         )
 
     @property
-    def client(self) -> ClientT:
-        """The pooled client: the caller's, or the SDK's own, made on the first request.
-
-        Made then, not before, because the async face's depends on the event loop: aiohttp
-        on asyncio, httpx on trio.
-        """
-        client = self._pool.client
-        return client if client is not None else self._pool.make_client()
-
-    @property
     def backend(self) -> HTTPBackend:
         """The HTTP backend the requests go over (settled by the first request)."""
         return self._pool.backend
 
-    def close_pool(self) -> ClientT | None:
-        """Mark the pool closed, if this transport owns it; the client to close, if one was made."""
-        if not self._owns_client:
-            return None
-        self._pool.closed = True
-        return self._pool.client
+    @property
+    def owns_pool(self) -> bool:
+        """Whether closing this transport closes the pool (not a copy's, not a caller's)."""
+        return self._owns_client
+
+    def __copy__(self) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        origin = self.origin
+        return (rebuild_transport, origin.checked(f"model of a {origin.sdk_class.__name__}"))
 
     def shared(self, **settings: Any) -> Self:
         """A transport over the same pool with other settings; closing it leaves the pool open."""
@@ -174,12 +184,27 @@ class BaseTransport(Generic[ClientT]):
         clone._owns_client = False
         return clone
 
+    @property
+    def exchanging_auth(self) -> ExchangingAuth | None:
+        """The credentials, when they are exchanged for IAM tokens that the SDK renews."""
+        return self.auth if isinstance(self.auth, ExchangingAuth) else None
+
+    def reject_token(self, headers: Mapping[str, str]) -> bool:
+        """After a 401: mark the exchanged token the request carried stale; False if none was."""
+        auth = self.exchanging_auth
+        auth = auth.serving() if auth is not None else None
+        sent = headers.get("Authorization", "")
+        if auth is None or not sent.startswith("Bearer "):
+            return False
+        auth.cache.reject(sent.removeprefix("Bearer "))
+        return True
+
     def timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
         """The deadline of one call: its own `timeout`, else the SDK's, else the built-in one."""
         fallback = DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
         return resolve_timeout(timeout, self.default_timeout, fallback)
 
-    def build_request(
+    def attempt_headers(
         self,
         method: str,
         path: str,
@@ -187,17 +212,15 @@ class BaseTransport(Generic[ClientT]):
         *,
         content: bytes | None,
         headers: Mapping[str, str] | None,
-        timeout: httpx.Timeout,
-    ) -> httpx.Request:
-        """The request of one attempt, with this SDK's headers and credentials.
+    ) -> dict[str, str]:
+        """The headers of one attempt: this SDK's, its credentials, and the call's `headers`.
 
         `content` is a JSON body, already encoded.
         """
-        if self.client.is_closed:
-            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
         all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
         if content is not None:
             all_headers["Content-Type"] = "application/json"
+        exchange.call.inject(all_headers)
         if headers:
             all_headers.update(headers)
         if logger.isEnabledFor(logging.DEBUG):
@@ -208,16 +231,27 @@ class BaseTransport(Generic[ClientT]):
                 exchange.attempts + 1,
                 redacted_headers(all_headers),
             )
-        return self.client.build_request(
-            method, self.base_url + path, content=content, headers=all_headers, timeout=timeout
-        )
+        return all_headers
+
+    @staticmethod
+    def check_open(client: AsyncHTTPClient | HTTPClient) -> None:
+        """Refuse a closed client (the SDK's own, once closed, or a caller's)."""
+        if client.is_closed:
+            raise ClientClosedError("this SDK is closed (or its http_client is): make a new one")
 
     def delay_before_retry(
-        self, exchange: Exchange, headers: Mapping[str, str] | None
+        self,
+        exchange: Exchange,
+        headers: Mapping[str, str] | None,
+        error: BaseException | None = None,
     ) -> float | None:
-        """Seconds to wait before the next attempt, or None when no attempt is left."""
+        """Seconds to wait before the next attempt, or None when no attempt is left.
+
+        `error` is what the last attempt failed with, for the call's trace.
+        """
         delay = exchange.delay_before_retry(self.max_retries, headers)
         if delay is not None:
+            exchange.call.retrying(exchange.attempts, delay, error)
             logger.info(
                 "retrying request_id=%s after attempt %d in %.2fs",
                 exchange.request_id,
@@ -259,7 +293,7 @@ class BaseTransport(Generic[ClientT]):
         self.limiter.pause(delay)
 
     def judge(
-        self, response: httpx.Response, content: bytes, exchange: Exchange, started: float
+        self, response: AnyResponse, content: bytes, exchange: Exchange, started: float
     ) -> None:
         """Log one attempt's answer; raise the error its status means (`Retryable` if worth it)."""
         self._log(response, exchange, started)
@@ -272,7 +306,7 @@ class BaseTransport(Generic[ClientT]):
         if status >= 300:
             raise exchange.redirect_error(status, response.headers.get("location"))
 
-    def _log(self, response: httpx.Response, exchange: Exchange, started: float) -> None:
+    def _log(self, response: AnyResponse, exchange: Exchange, started: float) -> None:
         if logger.isEnabledFor(logging.INFO):
             logger.info(
                 "%s %s -> %d request_id=%s server_request_id=%s attempt=%d %.3fs",
@@ -284,50 +318,6 @@ class BaseTransport(Generic[ClientT]):
                 exchange.attempts,
                 time.monotonic() - started,
             )
-
-
-class _Pool(Generic[ClientT]):
-    """The HTTP client a transport shares with its copies, and what to make it with."""
-
-    __slots__ = (
-        "backend",
-        "client",
-        "closed",
-        "lock",
-        "make",
-        "max_connections",
-        "routes",
-        "verify",
-    )
-
-    def __init__(
-        self,
-        client: ClientT | None,
-        make: Callable[..., tuple[Any, HTTPBackend]],
-        *,
-        backend: HTTPBackend,
-        verify: ssl.SSLContext | bool,
-        max_connections: int,
-        routes: dict[str, str | None],
-    ) -> None:
-        self.client = client
-        self.make = make
-        self.backend = backend
-        self.verify = verify
-        self.max_connections = max_connections
-        self.routes = routes
-        self.closed = False
-        self.lock = threading.Lock()  # one client, however many threads ask at once
-
-    def make_client(self) -> ClientT:
-        with self.lock:
-            if self.client is None:
-                if self.closed:
-                    raise ClientClosedError("this SDK is closed: make a new one")
-                self.client, self.backend = self.make(
-                    self.backend, self.verify, self.max_connections, self.routes
-                )
-            return self.client
 
 
 class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
@@ -359,7 +349,12 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         limits: Limits | None = None,
+        tracing: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> None:
+        # The arguments as given, for pickling: what came from the environment is read again.
+        origin = Origin(type(self), {k: v for k, v in locals().items() if k != "self"})
         max_retries = check_max_retries(max_retries)
         default_timeout = check_timeout(timeout)
         if folder_id is None:
@@ -384,8 +379,25 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             max_connections=check_max_connections(max_connections),
             limits=check_limits(limits),
         )
+        transport.tracing = Tracing(
+            enabled=tracing,
+            tracer_provider=tracer_provider,
+            meter_provider=meter_provider,
+            base_url=self.base_url,
+            ai_studio=transport.ai_studio,
+        )
+        transport.origin = origin
         self._transport = transport
         self.chat = self._chat_class(transport)
+
+    def __copy__(self) -> Self:
+        clone = object.__new__(type(self))
+        clone.__dict__.update(self.__dict__)
+        return clone
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickle by the constructor's arguments: see `ycloud_chat._pickling`."""
+        return (rebuild_sdk, self._transport.origin.checked(type(self).__name__))
 
     def with_options(
         self,
@@ -398,6 +410,9 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         max_body_bytes: int | None = None,
         max_event_bytes: int | None = None,
         limits: UndefinedOr[Limits | None] = UNDEFINED,
+        tracing: bool | None = None,
+        tracer_provider: TracerProvider | None = None,
+        meter_provider: MeterProvider | None = None,
     ) -> Self:
         """Return a light copy with some settings changed, sharing this connection pool.
 
@@ -416,6 +431,9 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             max_event_bytes: the largest stream event accepted, in bytes.
             limits: `Limits` of the copy's own (None: none). Left out, the copy shares
                 this SDK's limits: its calls count against them together.
+            tracing: True or False to turn OpenTelemetry tracing on or off for the copy.
+            tracer_provider: the OpenTelemetry tracer provider of the copy's spans.
+            meter_provider: the OpenTelemetry meter provider of the copy's metrics.
         """
         transport = self._transport
         settings: dict[str, Any] = {}
@@ -438,11 +456,18 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         ):
             if limit is not None:
                 settings[name] = check_size_limit(limit, name)
+        traced: dict[str, Any] = {"tracing": tracing, "tracer_provider": tracer_provider}
+        traced["meter_provider"] = meter_provider
+        if any(value is not None for value in traced.values()):
+            settings["tracing"] = transport.tracing.replace(**traced)
+        arguments = _constructor_names(settings, folder_id=folder_id, auth=auth, **traced)
         if limits is not UNDEFINED:
-            checked = check_limits(limits)
+            # A pickled copy is made again with its Limits, and counts on its own from there.
+            arguments["limits"] = checked = check_limits(limits)
             settings["limiter"] = None if checked is None else Limiter(checked)
         clone = copy.copy(self)
         clone._transport = transport.shared(**settings)
+        clone._transport.origin = transport.origin.updated(**arguments)
         clone.folder_id = clone._transport.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
@@ -473,6 +498,18 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             f"auth={getattr(transport, 'auth', None)!r}, "
             f"http_backend={getattr(transport, 'backend', None)!r})"
         )
+
+
+def _constructor_names(settings: Mapping[str, Any], **given: Any) -> dict[str, Any]:
+    """The settings `with_options` changed, named as the constructor names them.
+
+    The folder and the credentials are kept as the caller gave them (not resolved), so that
+    a pickled copy travels with what was explicit only.
+    """
+    renamed = {"default_timeout": "timeout"}
+    changed = {renamed.get(key, key): value for key, value in settings.items() if key not in given}
+    changed.update({key: value for key, value in given.items() if value is not None})
+    return changed
 
 
 ModelT = TypeVar("ModelT")

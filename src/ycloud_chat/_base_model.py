@@ -26,6 +26,7 @@ from ._response import (
     parse_completion,
     parse_embeddings,
 )
+from ._tracing import NO_CALL, Call, NoCall
 from .types.config import (
     BaseModelConfig,
     ChatModelConfig,
@@ -45,7 +46,6 @@ from .types.results import ChatModelResult, ParsedT, ToolCallT
 from .types.tools import BaseToolCall
 
 if TYPE_CHECKING:
-    import httpx
     from typing_extensions import Self
 
     from ._base_client import BaseTransport
@@ -212,6 +212,10 @@ class BaseChatModel(ModelBase[ChatModelConfig], Generic[ToolCallT, ParsedT]):
         )
         return encode_body(body, extra_keys=self._config.extra_query or ())
 
+    def _trace(self, body: bytes, *, stream: bool) -> Call | NoCall:
+        """What traces one call of this model (`NO_CALL` when nothing does)."""
+        return self._transport.tracing.chat(self._uri, self._config, body, stream=stream)
+
     def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT, ParsedT]:
         context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
         return parse_completion(decode_json(content, context), context)
@@ -267,6 +271,10 @@ class BaseChatEmbeddingsModel(ModelBase[ChatEmbeddingsModelConfig]):
         body = build_embeddings_body(self._uri, items, self._config)
         return encode_body(body, extra_keys=self._config.extra_query or ()), len(items)
 
+    def _trace(self) -> Call | NoCall:
+        """What traces one call of this model (`NO_CALL` when nothing does)."""
+        return self._transport.tracing.embeddings(self._uri, self._config)
+
     def _parse(self, content: bytes, exchange: Exchange, count: int) -> ChatEmbeddingsModelResult:
         context = ResponseContext.for_call(BaseToolCall, exchange)
         return parse_embeddings(decode_json(content, context), context, count)
@@ -291,10 +299,13 @@ class StreamState(Generic[ToolCallT]):
     """
 
     __slots__ = (
+        "__weakref__",
         "body",
+        "call",
         "closed",
         "config",
         "exchange",
+        "model",
         "parser",
         "response",
         "timeout",
@@ -309,13 +320,16 @@ class StreamState(Generic[ToolCallT]):
         timeout: float | None,
         config: ChatModelConfig | None,
         tool_call_class: type[ToolCallT],
+        model: str = "",
     ) -> None:
         self.transport = transport
+        self.model = model
+        self.call: Call | NoCall = NO_CALL
         self.config = config
         self.body = body
         self.timeout = timeout
         self.tool_call_class = tool_call_class
-        self.response: httpx.Response | None = None
+        self.response: Any = None  # the face's open response (`_backends`' interface)
         self.exchange: Exchange | None = None
         self.parser: StreamParser[ToolCallT] | None = None
         self.closed = False
@@ -336,6 +350,16 @@ class StreamState(Generic[ToolCallT]):
             read_timeout=None if self.response is None else read_timeout(self.response),
         )
         return self.parser
+
+    def start_call(self) -> Call | NoCall:
+        """Start tracing the stream's request; its span ends however the stream ends."""
+        self.call = self.transport.tracing.chat(self.model, self.config, self.body, stream=True)
+        self.call.watch(self)  # dropped unclosed: ended when collected
+        return self.call
+
+    def end_call(self) -> None:
+        """End the stream's span (once) with the answer so far."""
+        self.call.end(self.parser.last if self.parser else None)
 
     def describe(self) -> str:
         """Its state in a word, for reprs."""
@@ -360,8 +384,12 @@ class BaseChatStream(Generic[ToolCallT]):
         body: bytes,
         timeout: float | None,
         config: ChatModelConfig | None = None,
+        *,
+        model: str = "",
     ) -> None:
-        self._state = StreamState(transport, body, timeout, config, self._tool_call_class)
+        self._state = StreamState(
+            transport, body, timeout, config, self._tool_call_class, model=model
+        )
 
     @property
     def request_id(self) -> str | None:

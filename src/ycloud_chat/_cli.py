@@ -41,6 +41,24 @@ __all__ = ["build_parser", "main"]
 PROG = "ycloud-chat"
 # What a shell can export; anything else given to --api-key-env is likely the key itself.
 _VARIABLE_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+# The SDK's parameters that options set, as its errors name them, and the options' names.
+_OPTION_OF_PARAMETER = {
+    "allow_insecure_http=True": "--allow-insecure-http",
+    "allow_insecure_http": "--allow-insecure-http",
+    "base_url": "--base-url",
+    "folder_id": "--folder-id",
+    "max_tokens": "--max-tokens",
+    "model_version": "--model-version",
+    "temperature": "--temperature",
+    "timeout": "--timeout",
+}
+_PARAMETER = re.compile(
+    r"(?<![\w-])(" + "|".join(map(re.escape, _OPTION_OF_PARAMETER)) + r")(?![\w=])"
+)
+_NO_PROMPT = (
+    'no prompt: pass it as an argument (ycloud-chat "Hi"), or on stdin '
+    "(echo \"Hi\" | ycloud-chat; '-' reads it from the terminal until Ctrl-D)"
+)
 
 EXIT_API_ERROR = 1
 EXIT_USAGE = 2
@@ -69,7 +87,9 @@ def build_parser() -> argparse.ArgumentParser:
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
     parser.add_argument(
-        "prompt", nargs="*", help="the question; read from stdin when absent or '-'"
+        "prompt",
+        nargs="*",
+        help="the question; read from stdin when absent (unless stdin is a terminal) or '-'",
     )
     parser.add_argument(
         "--model",
@@ -129,13 +149,15 @@ def main(argv: list[str] | None = None) -> int:
         return batch(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not args.prompt and sys.stdin.isatty():
+        parser.error(_NO_PROMPT)  # rather than wait, silently, for what the user never types
     try:
         prompt = read_prompt(args.prompt)
         if not prompt.strip():
             parser.error("the prompt is empty: pass it as an argument or on stdin")
         return ask(args, prompt)
     except ConfigurationError as exc:
-        return fail(str(exc), EXIT_USAGE)
+        return fail(in_cli_terms(str(exc)), EXIT_USAGE)
     except AuthenticationError as exc:
         return fail(f"{exc}{api_key_env_hint(args)}", EXIT_API_ERROR)
     except YCloudChatError as exc:
@@ -144,6 +166,13 @@ def main(argv: list[str] | None = None) -> int:
         return fail("interrupted", EXIT_INTERRUPTED)
     except BrokenPipeError:
         return quiet_after_broken_pipe()
+
+
+def in_cli_terms(message: str) -> str:
+    """The SDK's error about an argument, naming the option that set it instead."""
+    message = message.removeprefix("invalid model configuration: ")
+    message = re.sub(r"^(\w+): (?=\1 )", "", message)  # "max_tokens: max_tokens must be..."
+    return _PARAMETER.sub(lambda match: _OPTION_OF_PARAMETER[match[1]], message)
 
 
 def read_prompt(words: list[str]) -> str:
@@ -226,10 +255,19 @@ def stream_answer(
     model: ChatModel, messages: list[TextMessage]
 ) -> tuple[ChatModelStatus, ChatUsage | None]:
     """Print each piece of the answer as it arrives; return its final status and its usage."""
-    with model.run_stream(messages) as stream:
-        for partial in stream:
-            sys.stdout.write(partial.delta)
+    wrote = False
+    try:
+        with model.run_stream(messages) as stream:
+            for partial in stream:
+                # Set before the write: Ctrl-C may come as soon as the piece is shown.
+                wrote = wrote or bool(partial.delta)
+                sys.stdout.write(partial.delta)
+                sys.stdout.flush()
+    except KeyboardInterrupt:
+        if wrote:  # end the answer's line, so that the error starts one of its own
+            sys.stdout.write("\n")
             sys.stdout.flush()
+        raise
     sys.stdout.write("\n")
     sys.stdout.flush()
     # After the loop, the stream's result is the whole answer (not the usage chunk).

@@ -9,62 +9,54 @@ from __future__ import annotations
 
 import contextlib
 import functools
-import importlib.util
 import inspect
 import logging
-import os
 import sys
 import threading
 import time
+import types
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
     Awaitable,
     Callable,
+    Generator,
     Iterable,
     Iterator,
     Sequence,
 )
 from contextlib import AbstractAsyncContextManager as AsyncContextManager
 from contextlib import AbstractContextManager as ContextManager
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
-from ._checks import HTTPBackend, check_http_backend
-from ._constants import DEFAULT_LIMITS, ENV_HTTP_BACKEND
-from ._exceptions import ConfigurationError
-from ._sync_backend import bound_client, bounded_by_deadline, limits_for, pooled_transport
-
-if TYPE_CHECKING:
-    import ssl
-
-    import httpx
+from ._backends import bounded_by_deadline
 
 T = TypeVar("T")
 
 logger = logging.getLogger("ycloud_chat")
 
 __all__ = [
-    "async_bound_client",
     "async_call_function",
     "async_cancel_shield",
-    "async_choose_backend",
     "async_deadline_scope",
+    "async_end_generator",
     "async_map_unordered",
-    "async_pooled_client",
+    "async_run_process",
     "async_settle_all",
     "async_sleep",
+    "async_wait_event",
     "async_wakeup",
-    "bound_client",
     "call_function",
     "cancel_shield",
-    "choose_backend",
     "deadline_scope",
+    "end_generator",
     "map_unordered",
-    "pooled_client",
+    "run_process",
     "run_until_signal",
     "settle_all",
     "sleep",
+    "wait_event",
     "wakeup",
 ]
 
@@ -114,112 +106,6 @@ def deadline_scope(seconds: float | None) -> ContextManager[object]:
     return bounded_by_deadline(seconds)
 
 
-def async_choose_backend(given: object, *, own_client: bool) -> HTTPBackend:
-    """The async face's HTTP backend: `http_backend=`, else $YCLOUD_CHAT_HTTP_BACKEND, else aiohttp.
-
-    aiohttp when it is installed, that is. It runs on asyncio only: on trio the SDK's client
-    is httpx's whatever this says. A caller's `http_client` is an httpx client: httpx.
-    """
-    if given is not None:
-        backend = check_http_backend(given, "http_backend")
-        if backend == "aiohttp":
-            if own_client:
-                raise ConfigurationError(
-                    'http_backend="aiohttp" cannot use an http_client (an httpx client): '
-                    "pass one or the other"
-                )
-            if importlib.util.find_spec("aiohttp") is None:
-                raise ConfigurationError(
-                    'http_backend="aiohttp" needs aiohttp: pip install "ycloud-chat[aiohttp]"'
-                )
-        return backend
-    if own_client:
-        return "httpx"
-    from_env = os.environ.get(ENV_HTTP_BACKEND, "").strip().lower()
-    if from_env:
-        return check_http_backend(from_env, ENV_HTTP_BACKEND)
-    return "aiohttp" if importlib.util.find_spec("aiohttp") is not None else "httpx"
-
-
-def choose_backend(given: object, *, own_client: bool) -> HTTPBackend:
-    """The sync face's HTTP backend: httpx, always ($YCLOUD_CHAT_HTTP_BACKEND is not its)."""
-    if given is not None and check_http_backend(given, "http_backend") != "httpx":
-        raise ConfigurationError('the sync face runs on httpx only: http_backend="httpx" or None')
-    return "httpx"
-
-
-def async_pooled_client(
-    backend: HTTPBackend,
-    verify: ssl.SSLContext | bool,
-    max_connections: int,
-    routes: dict[str, str | None],
-) -> tuple[httpx.AsyncClient, HTTPBackend]:
-    """The async face's pooled client on the running event loop, and the backend it runs on.
-
-    Deadlines are kept by cancel scopes; `routes` are the proxies (see `_proxies`). The
-    aiohttp client offers the calls the transport makes of an httpx client (see `_aiohttp`);
-    aiohttp is imported here, with the first client on asyncio. A SOCKS or HTTPS proxy, which
-    aiohttp does not speak, keeps httpx.
-    """
-    import httpx
-
-    plain_proxies = all(url is None or url.startswith("http:") for url in routes.values())
-    if backend == "aiohttp" and plain_proxies and _async_library() == "asyncio":
-        from ._aiohttp import AiohttpClient
-
-        client: Any = AiohttpClient(
-            verify=verify,
-            max_connections=max_connections,
-            keepalive_expiry=DEFAULT_LIMITS.keepalive_expiry,
-            routes=routes,
-        )
-    else:
-        from ._intercept import AsyncInterceptableTransport
-
-        backend = "httpx"
-        limits = limits_for(max_connections)
-
-        def pooled(proxy: str | None = None) -> httpx.AsyncHTTPTransport:
-            return AsyncInterceptableTransport(verify=verify, limits=limits, proxy=proxy)
-
-        client = httpx.AsyncClient(
-            transport=pooled(), mounts=_mounts(routes, pooled), follow_redirects=False
-        )
-    logger.debug("HTTP backend: %s", backend)
-    return client, backend
-
-
-def pooled_client(
-    backend: HTTPBackend,
-    verify: ssl.SSLContext | bool,
-    max_connections: int,
-    routes: dict[str, str | None],
-) -> tuple[httpx.Client, HTTPBackend]:
-    """The sync face's pooled client, whose network I/O is bounded by the call's deadline."""
-    import httpx
-
-    limits = limits_for(max_connections)
-
-    def pooled(proxy: str | None = None) -> httpx.HTTPTransport:
-        return pooled_transport(verify, limits, proxy)
-
-    client = httpx.Client(
-        transport=pooled(), mounts=_mounts(routes, pooled), follow_redirects=False
-    )
-    logger.debug("HTTP backend: httpx")
-    return client, "httpx"
-
-
-def _mounts(routes: dict[str, str | None], pooled: Callable[[str], T]) -> dict[str, T | None]:
-    """Httpx's mounts for the proxy routes: a pooled transport per proxy, None for direct."""
-    return {pattern: None if url is None else pooled(url) for pattern, url in routes.items()}
-
-
-def async_bound_client(client: httpx.AsyncClient) -> bool:
-    """A caller's client keeps the SDK's deadlines as it is: cancel scopes bound every wait."""
-    return True
-
-
 def async_cancel_shield() -> ContextManager[object]:
     """Shield cleanup (closing a response) from the cancellation that triggered it."""
     import anyio
@@ -230,6 +116,32 @@ def async_cancel_shield() -> ContextManager[object]:
 def cancel_shield() -> ContextManager[object]:
     """Nothing can cancel blocking cleanup: a no-op."""
     return contextlib.nullcontext()
+
+
+async def async_end_generator(generator: AsyncGenerator[Any, None], most: int = 64) -> None:
+    """End an async generator and every one it iterates, without waiting for anything.
+
+    `aclose()` ends this generator only: one suspended inside it (in an `async for`) is left
+    to the garbage collector, which trio reports. Resumed in a cancelled scope instead, the
+    chain ends on its first wait, each generator raising on the way out; at most `most`
+    pieces already at hand are read (and dropped) before that.
+    """
+    if isinstance(generator, types.AsyncGeneratorType) and generator.ag_frame is None:
+        return  # run to its end already
+    import anyio
+
+    # Its end, whatever it is (an error, the cancellation): the caller wants no more of it.
+    ended = contextlib.suppress(Exception, anyio.get_cancelled_exc_class())
+    with anyio.CancelScope(shield=True) as scope, ended:
+        scope.cancel()
+        for _ in range(most):
+            await generator.__anext__()
+    await generator.aclose()
+
+
+def end_generator(generator: Generator[Any, None, None], most: int = 64) -> None:
+    """End a generator: closing it closes the ones it iterates (nothing is left to report)."""
+    generator.close()
 
 
 def _is_async(function: Callable[..., Any]) -> bool:
@@ -295,7 +207,7 @@ def _async_library() -> str | None:
         try:
             trio.lowlevel.current_trio_token()
             return "trio"
-        except RuntimeError:
+        except (RuntimeError, AttributeError):  # AttributeError: trio half imported by a thread
             pass
     import asyncio
 
@@ -641,3 +553,60 @@ def run_until_signal(
                 loop.remove_signal_handler(number)
 
     return asyncio.run(run())
+
+
+async def async_wait_event(event: threading.Event, timeout: float | None) -> bool:
+    """Wait for a thread-safe event without blocking the loop; False if `timeout` ran out first.
+
+    The event may be set from any thread or event loop, so it is polled (briefly at first):
+    no event-loop primitive is shared between loops.
+    """
+    import anyio
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    pause = 0.002
+    while not event.is_set():
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        await anyio.sleep(pause if deadline is None else min(pause, deadline - time.monotonic()))
+        pause = min(pause * 2, 0.05)
+    return True
+
+
+def wait_event(event: threading.Event, timeout: float | None) -> bool:
+    """Block until the event is set; False if `timeout` ran out first."""
+    return event.wait(timeout)
+
+
+async def async_run_process(argv: Sequence[str], timeout: float) -> tuple[int, bytes]:
+    """Run a command with no input and return its exit code and output; TimeoutError if slow.
+
+    Its error output is discarded (it may hold what the command was given).
+    """
+    import subprocess
+
+    import anyio
+
+    with anyio.fail_after(timeout):
+        done = await anyio.run_process(
+            list(argv), check=False, stdin=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+    return done.returncode, done.stdout
+
+
+def run_process(argv: Sequence[str], timeout: float) -> tuple[int, bytes]:
+    """Run a command with no input and return its exit code and output; TimeoutError if slow."""
+    import subprocess
+
+    try:
+        done = subprocess.run(  # noqa: S603 - the argv is the SDK's own, never a shell
+            list(argv),
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.DEVNULL,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired as exc:
+        raise TimeoutError(f"the command ran longer than {timeout}s") from exc
+    return done.returncode, done.stdout

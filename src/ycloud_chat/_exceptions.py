@@ -77,7 +77,14 @@ __all__ = [
 
 
 class YCloudChatError(Exception):
-    """The base of every error raised by ycloud-chat."""
+    """The base of every error raised by ycloud-chat.
+
+    Every error pickles and copies with its fields (for a process pool or a task queue):
+    it is rebuilt from its message and its attributes, not by calling `__init__` again.
+    """
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (_rebuild_error, (type(self), self.args), self.__dict__ or None)
 
 
 class ConfigurationError(YCloudChatError, ValueError):
@@ -383,6 +390,11 @@ class StructuredOutputError(YCloudChatError, ValueError):
         self.message = message
         self.text = text
         self.errors = errors
+
+
+def _rebuild_error(kind: type[YCloudChatError], args: tuple[Any, ...]) -> YCloudChatError:
+    """An error of class `kind` with `args`, its other fields set afterwards by pickle."""
+    return kind.__new__(kind, *args)
 
 
 # Known by their public names: a traceback prints `ycloud_chat.RateLimitError`, not this module.

@@ -7,7 +7,7 @@ live here, so that the transport and the stream of both faces only do the I/O.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
@@ -28,6 +28,10 @@ from ._exceptions import (
 )
 from ._request import new_request_id
 from ._retry import retry_delay
+from ._tracing import NO_CALL, Call, NoCall
+
+if TYPE_CHECKING:
+    from ._backends._interface import AnyResponse
 
 __all__ = [
     "BodyReader",
@@ -46,11 +50,21 @@ _NOT_RETRYABLE = (httpx.LocalProtocolError, httpx.UnsupportedProtocol, httpx.Pro
 class Exchange:
     """The identity of one call, shared by all its attempts (the same request id on each)."""
 
-    __slots__ = ("attempts", "deadline", "headers", "request_id", "server_request_id", "ticket")
+    __slots__ = (
+        "attempts",
+        "call",
+        "deadline",
+        "headers",
+        "request_id",
+        "server_request_id",
+        "ticket",
+    )
 
-    def __init__(self, deadline: Deadline) -> None:
+    def __init__(self, deadline: Deadline, call: Call | NoCall = NO_CALL) -> None:
         self.request_id = new_request_id()
         self.deadline = deadline
+        self.call = call
+        """What traces the call (`NO_CALL` when nothing does)."""
         self.attempts = 0
         self.server_request_id: str | None = None
         self.headers: Mapping[str, str] | None = None
@@ -118,7 +132,7 @@ class Exchange:
         self, status_code: int, cause: BaseException
     ) -> APIResponseValidationError:
         """The error for a body that cannot be decoded (a broken content-encoding)."""
-        message = f"the answer's body cannot be decoded: {_name(cause)}: {cause}"
+        message = f"the answer's body cannot be decoded: {_described(cause)}"
         return self._error(APIResponseValidationError, message, status_code=status_code)
 
     def connection_error(self, cause: BaseException, *, detail: bool = True) -> APIConnectionError:
@@ -126,7 +140,7 @@ class Exchange:
 
         `detail=False` leaves out the cause's text, for causes that may quote a header.
         """
-        text = f"{_name(cause)}: {cause}" if detail else _name(cause)
+        text = _described(cause) if detail else _name(cause)
         return self._error(APIConnectionError, f"connection failed: {text}")
 
     def status_error(self, status_code: int, content: bytes) -> APIStatusError:
@@ -143,12 +157,12 @@ class Exchange:
     def broken_stream_error(self, cause: BaseException) -> IncompleteStreamError:
         """The error for a stream whose connection broke after it started."""
         message = (
-            f"the stream ended before the answer was complete: the stream broke: "
-            f"{_name(cause)}: {cause}"
+            "the stream ended before the answer was complete: the stream broke: "
+            + _described(cause)
         )
         return self._error(IncompleteStreamError, message)
 
-    def body_reader(self, response: httpx.Response, limit: int | None = None) -> BodyReader:
+    def body_reader(self, response: AnyResponse, limit: int | None = None) -> BodyReader:
         """A reader of `response`'s raw body: decoded in small pieces, within `limit` bytes."""
         return BodyReader(self, response, limit)
 
@@ -167,7 +181,7 @@ class BodyReader:
 
     __slots__ = ("_decoder", "_exchange", "_limit", "_parts", "_size", "_status", "raw")
 
-    def __init__(self, exchange: Exchange, response: httpx.Response, limit: int | None) -> None:
+    def __init__(self, exchange: Exchange, response: AnyResponse, limit: int | None) -> None:
         self._exchange = exchange
         self._status = response.status_code
         self._limit = limit
@@ -231,6 +245,19 @@ _TIMEOUT_REASONS = {
 }
 
 
+def _described(cause: BaseException) -> str:
+    """`Name: message`; an empty message is taken from what caused it, else left out."""
+    reason: BaseException | None = cause
+    for _ in range(4):  # a few links: the network error under httpx's or anyio's
+        if reason is None:
+            break
+        text = " ".join(str(reason).split())
+        if text:
+            return f"{_name(cause)}: {text}"
+        reason = reason.__cause__ or reason.__context__
+    return _name(cause)
+
+
 def _name(cause: BaseException) -> str:
     return type(cause).__name__
 
@@ -269,7 +296,7 @@ def attempt_timeout(seconds: float | None) -> httpx.Timeout:
     return httpx.Timeout(seconds, connect=connect)
 
 
-def read_timeout(response: httpx.Response) -> float | None:
+def read_timeout(response: AnyResponse) -> float | None:
     """The read timeout a response was requested with: how long httpx lets each read wait."""
     timeouts = response.request.extensions.get("timeout", {})
     read: float | None = timeouts.get("read")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import math
 import struct
 import time
 from collections.abc import Iterator, Mapping
@@ -1069,7 +1070,8 @@ def parse_embeddings(
             index = _index(item, position)
             if not 0 <= index < count or index in vectors:
                 raise ValueError(f"data[{position}] has index {index} (texts: {count})")
-            vectors[index] = _vector(item.get("embedding"), position)
+            vectors[index] = _finite(_vector(item.get("embedding"), position), index)
+        _check_lengths(vectors)
         usage = data.get("usage")
         if _is_mapping(usage):
             counts = {key: _count(usage, key) for key in ("prompt_tokens", "total_tokens")}
@@ -1086,6 +1088,27 @@ def parse_embeddings(
         )
     except _SHAPE_ERRORS as exc:
         raise context.invalid(_malformed("the embeddings answer", exc), body=data) from exc
+
+
+def _finite(vector: tuple[float, ...], index: int) -> tuple[float, ...]:
+    """The vector, unless it holds a NaN or an infinity (a broken model, not a meaning)."""
+    if math.isfinite(sum(vector)):  # one pass over the usual vector; an overflow looks below
+        return vector
+    for place, number in enumerate(vector):
+        if not math.isfinite(number):
+            raise ValueError(f"the vector of text {index} holds {number} at position {place}")
+    return vector
+
+
+def _check_lengths(vectors: Mapping[int, tuple[float, ...]]) -> None:
+    """Every vector of one answer has the same length: the model's dimensions."""
+    lengths = {index: len(vector) for index, vector in sorted(vectors.items())}
+    expected = lengths.get(0)
+    for index, length in lengths.items():
+        if length != expected:
+            raise ValueError(
+                f"the vector of text {index} has {length} numbers, that of text 0 has {expected}"
+            )
 
 
 def _vector(value: Any, position: int) -> tuple[float, ...]:

@@ -32,7 +32,7 @@ def ssl_context_of(sdk: AsyncChatSDK) -> Any:
     client = sdk._transport.client
     if hasattr(client, "ssl_context"):  # the aiohttp backend's client
         return client.ssl_context
-    return client._transport._pool._ssl_context  # type: ignore[attr-defined]
+    return client.client._transport._pool._ssl_context  # type: ignore[attr-defined]
 
 
 async def test_with_options_shares_the_pool_and_the_original_owns_it(server: FaultServer) -> None:

@@ -21,8 +21,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import httpx
-
 from tests.helpers import chunk, completion, sse
 
 # What a fault does with one request: answer on the connection; return False to close it.
@@ -201,14 +199,10 @@ def _shutdown(sock: socket.socket) -> None:
         sock.shutdown(socket.SHUT_RDWR)
 
 
-def checked_out(client: httpx.Client | httpx.AsyncClient) -> int:
-    """Connections of a client's pool held by a request or an unclosed response."""
-    in_use = getattr(client, "connections_in_use", None)  # the aiohttp backend's client
-    if in_use is not None:
-        return int(in_use)
-    pool = client._transport._pool  # type: ignore[union-attr]
-    busy = [conn for conn in pool.connections if not (conn.is_idle() or conn.is_closed())]
-    return len(pool._requests) + len(busy)
+def checked_out(client: object) -> int:
+    """Connections of an SDK's client held by a request or an unclosed response."""
+    in_use: int = getattr(client, "connections_in_use")  # noqa: B009  (every backend has it)
+    return in_use
 
 
 def closed_port() -> int:
@@ -375,6 +369,22 @@ def error_event() -> Fault:
         return True
 
     return Fault("sse_error_event", act)
+
+
+def first_chunk_then_wait(seconds: float) -> Fault:
+    """A stream's first chunk, then nothing for `seconds` (then the rest)."""
+    first = _sse_body(chunk("Hel"))
+    rest = _sse_body(chunk("lo", finish_reason="stop"), "[DONE]")
+
+    def act(connection: Connection, request: Received) -> bool:
+        connection.send_head(200, {"content-type": "text/event-stream"})
+        connection.sock.sendall(first)
+        if not connection.wait(seconds):
+            return False
+        connection.sock.sendall(rest)
+        return False
+
+    return Fault("first_chunk_then_wait", act)
 
 
 def gzipped(*, stream: bool = False, broken: bool = False) -> Fault:

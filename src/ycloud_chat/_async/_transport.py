@@ -1,6 +1,7 @@
-"""The HTTP layer: one pooled client per SDK, the retry loop and the deadlines.
+"""The HTTP layer: the SDK's pooled clients, the retry loop and the deadlines.
 
-The client is httpx's or, on the async face, aiohttp's behind the same calls (`_aiohttp`).
+The client is httpx's or, on the async face, aiohttp's behind the same interface; which
+client serves this process (and event loop) is `_backends`' rule.
 
 Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
 what to retry, how long to wait and what each error says are decided by `Exchange` and
@@ -15,17 +16,17 @@ from typing import cast
 
 import httpx
 
+from .._backends import AsyncClientPool, AsyncHTTPClient, AsyncHTTPResponse
 from .._base_client import BaseTransport
 from .._concurrency import (
-    async_bound_client,
     async_cancel_shield,
-    async_choose_backend,
     async_deadline_scope,
-    async_pooled_client,
+    async_end_generator,
     async_sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -34,24 +35,29 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from .._tracing import NO_CALL, Call, NoCall
+from ._credentials import obtain_token
 from ._limiter import take_place
 
 __all__ = ["AsyncTransport"]
 
 
 class AsyncTransport(BaseTransport[httpx.AsyncClient]):
-    """Sends requests with retries over one pooled client, httpx's or aiohttp's."""
+    """Sends requests with retries over a pooled client, httpx's or aiohttp's."""
 
     _client_class = httpx.AsyncClient
-    _choose_backend = staticmethod(async_choose_backend)
-    _pooled_client = staticmethod(async_pooled_client)
-    _bound_client = staticmethod(async_bound_client)
+    _pool_class = AsyncClientPool
+    _pool: AsyncClientPool
+
+    @property
+    def client(self) -> AsyncHTTPClient:
+        """The client for this process and event loop: the caller's, or made on first use."""
+        return self._pool.client()
 
     async def aclose(self) -> None:
-        """Close the connection pool, unless the caller (or another SDK) owns the client."""
-        client = self.close_pool()
-        if client is not None:
-            await client.aclose()
+        """Close the connection pools, unless the caller (or another SDK) owns the client."""
+        if self.owns_pool:
+            await self._pool.aclose()
 
     async def request(
         self,
@@ -61,23 +67,29 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None,
+        call: Call | NoCall = NO_CALL,
     ) -> tuple[bytes, Exchange]:
         """Send a request, retrying as the policy allows, and return the whole 2xx body.
 
-        `timeout` is a total deadline over every attempt and every wait between them.
+        `timeout` is a total deadline over every attempt and every wait between them; `call`
+        traces it.
         """
-        _, body, exchange = await self._send(method, path, content, headers, timeout, stream=False)
+        _, body, exchange = await self._send(
+            method, path, content, headers, timeout, stream=False, call=call
+        )
         return body, exchange
 
     async def open_stream(
-        self, path: str, *, content: bytes, timeout: float | None
-    ) -> tuple[httpx.Response, Exchange]:
+        self, path: str, *, content: bytes, timeout: float | None, call: Call | NoCall = NO_CALL
+    ) -> tuple[AsyncHTTPResponse, Exchange]:
         """Open a streaming POST and return the response once it is a 2xx event stream.
 
         Retries happen only here, before any byte of the body reaches the caller; `timeout`
         bounds this whole opening phase, then each gap between chunks.
         """
-        response, _, exchange = await self._send("POST", path, content, None, timeout, stream=True)
+        response, _, exchange = await self._send(
+            "POST", path, content, None, timeout, stream=True, call=call
+        )
         try:
             await self._check_event_stream(response, exchange)
         except BaseException:
@@ -94,37 +106,49 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         timeout: float | None,
         *,
         stream: bool,
-    ) -> tuple[httpx.Response, bytes, Exchange]:
+        call: Call | NoCall,
+    ) -> tuple[AsyncHTTPResponse, bytes, Exchange]:
         """The retry loop: attempts until a 2xx answer, an error not worth retrying, or the end.
 
         A stream's answer is returned with its body unread; any other is read whole.
         """
-        exchange = Exchange(Deadline(timeout))
+        exchange = Exchange(Deadline(timeout), call)
         limiter = self.limiter
         tokens = self.charge_for(content)
+        renewed = False
         while True:
+            if (auth := self.exchanging_auth) is not None:
+                await self._obtain_token(auth, exchange)
+            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
+            sent = self.attempt_headers(method, path, exchange, content=content, headers=headers)
             if limiter is not None:
                 exchange.ticket = await take_place(limiter, tokens, exchange)
             remaining = exchange.deadline.remaining()
             try:
-                # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-                request = self.build_request(
-                    method,
-                    path,
-                    exchange,
-                    content=content,
-                    headers=headers,
-                    timeout=attempt_timeout(remaining),
-                )
                 async with async_deadline_scope(remaining):
-                    response, body = await self._attempt(request, exchange, read_body=not stream)
+                    response, body = await self._attempt(
+                        method,
+                        path,
+                        content,
+                        sent,
+                        attempt_timeout(remaining),
+                        exchange,
+                        read_body=not stream,
+                    )
             except Retryable as retry:
                 self.settle_place(exchange)
-                delay = self.delay_before_retry(exchange, retry.headers)
+                delay = self.delay_before_retry(exchange, retry.headers, retry.error)
                 self.pause_after(exchange, retry, delay)
                 if delay is None:
                     raise retry.error from retry.__cause__
                 await async_sleep(delay)
+                continue
+            except AuthenticationError as refused:
+                self.settle_place(exchange)
+                if renewed or not self.reject_token(sent):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                exchange.call.retrying(exchange.attempts, 0.0, refused)
                 continue
             except TimeoutError as exc:  # the deadline scope ran out
                 self.settle_place(exchange)
@@ -136,8 +160,15 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
                 self.settle_place(exchange, body)
             return response, body, exchange
 
+    async def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
+        try:
+            await obtain_token(auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
+
     async def iter_body(
-        self, response: httpx.Response, exchange: Exchange
+        self, response: AsyncHTTPResponse, exchange: Exchange
     ) -> AsyncGenerator[bytes, None]:
         """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""
         reader = exchange.body_reader(response)
@@ -153,50 +184,70 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         except httpx.HTTPError as exc:
             raise exchange.broken_stream_error(exc) from exc
         finally:
-            await chunks.aclose()
+            await self._end(response, chunks)
 
-    async def close_response(self, response: httpx.Response) -> None:
+    async def close_response(self, response: AsyncHTTPResponse) -> None:
         """Release a response's connection, even while the caller is being cancelled."""
         if response.is_closed:
             return  # httpx closes a response once its body is read to the end
         with async_cancel_shield():
             await response.aclose()
 
+    async def _end(self, response: AsyncHTTPResponse, chunks: AsyncGenerator[bytes, None]) -> None:
+        """Close the response, then end its body's generators (httpx nests several)."""
+        await self.close_response(response)
+        await async_end_generator(chunks)
+
     async def _attempt(
-        self, request: httpx.Request, exchange: Exchange, *, read_body: bool
-    ) -> tuple[httpx.Response, bytes]:
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+        exchange: Exchange,
+        *,
+        read_body: bool,
+    ) -> tuple[AsyncHTTPResponse, bytes]:
         """One attempt: a 2xx response, read (`read_body`) or left open for streaming."""
+        client = self._pool.client()
+        self.check_open(client)
         exchange.attempts += 1
         started = time.monotonic()
         try:
-            # A caller-owned client may follow redirects; credentials must not.
-            response = await self.client.send(request, stream=True, follow_redirects=False)
+            response = await client.send(
+                method, self.base_url + path, content=content, headers=headers, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             raise failure(exchange, exc) from error_cause(exc)
         exchange.answered(response.headers)
         read_body = read_body or response.status_code >= 300
-        content = b""
+        body = b""
         try:
             if read_body:
-                content = await self._read(response, exchange)
+                body = await self._read(response, exchange)
         except httpx.HTTPError as exc:
             raise failure(exchange, exc, response.status_code) from error_cause(exc)
         finally:
             if read_body:
                 await self.close_response(response)
-        self.judge(response, content, exchange, started)
-        return response, content
+        self.judge(response, body, exchange, started)
+        return response, body
 
-    async def _read(self, response: httpx.Response, exchange: Exchange) -> bytes:
+    async def _read(self, response: AsyncHTTPResponse, exchange: Exchange) -> bytes:
         """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
         reader = exchange.body_reader(response, self.max_body_bytes)
-        async for chunk in _chunks(response, reader):
-            reader.add(chunk)
-            if exchange.deadline.expired:
-                raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        chunks = _chunks(response, reader)
+        try:
+            async for chunk in chunks:
+                reader.add(chunk)
+                if exchange.deadline.expired:
+                    raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        finally:
+            await self._end(response, chunks)
         return reader.finish()
 
-    async def _check_event_stream(self, response: httpx.Response, exchange: Exchange) -> None:
+    async def _check_event_stream(self, response: AsyncHTTPResponse, exchange: Exchange) -> None:
         content_type = response.headers.get("content-type", "")
         if not content_type or content_type.lower().startswith("text/event-stream"):
             return
@@ -209,7 +260,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         raise exchange.unexpected_content_error(response.status_code, content_type, content)
 
 
-def _chunks(response: httpx.Response, reader: BodyReader) -> AsyncGenerator[bytes, None]:
+def _chunks(response: AsyncHTTPResponse, reader: BodyReader) -> AsyncGenerator[bytes, None]:
     """The body's bytes the reader wants: raw, or as httpx already decoded them."""
     # httpx annotates these as iterators; they are generators, and must be closed explicitly
     # when the caller stops early.

@@ -50,6 +50,13 @@ class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
         max_connections: the most connections the SDK's pool opens at once (100).
         limits: `Limits` every call of this SDK shares (in flight, requests and tokens
             per minute; a 429 pauses them all); none by default.
+        tracing: OpenTelemetry spans and metrics of every call: by default on when the API
+            is installed (`pip install "ycloud-chat[otel]"`) unless `YCLOUD_CHAT_TRACING=off`;
+            False turns them off, True requires them.
+        tracer_provider: the OpenTelemetry tracer provider of the spans (default: the
+            global one).
+        meter_provider: the OpenTelemetry meter provider of the metrics (default: the
+            global one).
 
     Use it as a context manager, or call `aclose()` when done. One SDK may be shared by
     many tasks (or threads, on the sync face).

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._base_model import BaseChatEmbeddingsModel
 from .._batch import AsyncRows, BatchItem, check_batch_size, check_rows, one_text, split_row
@@ -11,6 +11,9 @@ from .._concurrency import async_map_unordered
 from ..types.embeddings import ChatEmbeddingsModelResult, EmbeddingsInput
 from ..types.misc import UNDEFINED, UndefinedOr
 from ._transport import AsyncTransport
+
+if TYPE_CHECKING:
+    from ..langchain import YCloudEmbeddings
 
 __all__ = ["AsyncChatEmbeddingsModel"]
 
@@ -42,13 +45,25 @@ class AsyncChatEmbeddingsModel(BaseChatEmbeddingsModel):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body, count = self._body(input)
-        content, exchange = await self._transport.request(
-            "POST",
-            "/embeddings",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange, count)
+        with self._trace() as call:
+            content, exchange = await self._transport.request(
+                "POST",
+                "/embeddings",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange, count))
+
+    def langchain(self, **settings: Any) -> YCloudEmbeddings:
+        """Return this model as LangChain embeddings, on this model's SDK.
+
+        The `YCloudEmbeddings` keeps the SDK (credentials, pool, retries, deadlines) and
+        this configuration. Needs `pip install "ycloud-chat[langchain]"`.
+        """
+        from ..langchain import YCloudEmbeddings
+
+        return YCloudEmbeddings.from_model(self, **settings)
 
     def batch(
         self,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, AsyncIterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._base_model import BaseChatModel, check_run_tools_arguments
@@ -10,7 +11,7 @@ from .._batch import AsyncRows, BatchItem, check_batch_size, check_rows, split_r
 from .._concurrency import async_map_unordered, async_settle_all
 from .._exceptions import ToolRoundsExceededError
 from .._messages import coerce_messages
-from ..types.messages import MessagesInput
+from ..types.messages import MessagesInput, ToolResultMessageDict
 from ..types.misc import UNDEFINED, UndefinedOr
 from ..types.results import ChatModelResult, ParsedT, ToolRun
 from ..types.tools import answer_calls
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._base_model import ModelSettings
+    from ..langchain import ChatYCloud
 
 __all__ = ["AsyncChatModel"]
 
@@ -70,13 +72,15 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body = self._body(messages, stream=False)
-        content, exchange = await self._transport.request(
-            "POST",
-            "/chat/completions",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange)
+        with self._trace(body, stream=False) as call:
+            content, exchange = await self._transport.request(
+                "POST",
+                "/chat/completions",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange))
 
     def batch(
         self,
@@ -156,7 +160,7 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
             calls = result.tool_calls or ()
             if not calls:
                 return ToolRun(result=result, messages=transcript, rounds=rounds)
-            outcomes = await async_settle_all([call.run for call in calls])
+            outcomes = await async_settle_all([partial(self._run_call, call) for call in calls])
             answers, failure = answer_calls(calls, outcomes, send_errors=tool_errors == "send")
             transcript.extend(answers)
             if failure is not None:
@@ -171,6 +175,11 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
         )
         exceeded.messages = transcript
         raise exceeded
+
+    async def _run_call(self, call: AsyncToolCall) -> ToolResultMessageDict:
+        """Run one tool call of `run_tools()`, traced as an `execute_tool` span."""
+        with self._transport.tracing.tool(call) as traced:
+            return traced.succeeded(await call.run())
 
     def run_stream(
         self, messages: MessagesInput, *, timeout: UndefinedOr[float | None] = UNDEFINED
@@ -189,4 +198,16 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
         """
         body = self._body(messages, stream=True)
         seconds = self._transport.timeout_for(timeout, run=True)
-        return AsyncChatStream(self._transport, body, seconds, self._config)
+        return AsyncChatStream(self._transport, body, seconds, self._config, model=self._uri)
+
+    def langchain(self, **settings: Any) -> ChatYCloud:
+        """Return this model as a LangChain chat model, on this model's SDK.
+
+        The `ChatYCloud` keeps the SDK (credentials, pool, retries, deadlines) and this
+        configuration, tools included; `settings` are its own (`streaming`, `stop`...).
+        Needs `pip install "ycloud-chat[langchain]"`.
+        """
+        from ..langchain import ChatYCloud
+        from .chat import AsyncChatCompletions
+
+        return ChatYCloud.from_model(self, AsyncChatCompletions(self._transport), **settings)

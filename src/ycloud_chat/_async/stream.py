@@ -71,14 +71,20 @@ async def _open(state: State) -> None:
         raise RuntimeError("this stream is closed; start a new run_stream()")
     if state.response is None:
         transport: AsyncTransport = state.transport
-        state.response, state.exchange = await transport.open_stream(
-            "/chat/completions", content=state.body, timeout=state.timeout
-        )
+        call = state.start_call()
+        try:
+            state.response, state.exchange = await transport.open_stream(
+                "/chat/completions", content=state.body, timeout=state.timeout, call=call
+            )
+        except BaseException as exc:
+            call.failed(exc)
+            raise
 
 
 async def _release(state: State) -> None:
     state.closed = True
     transport: AsyncTransport = state.transport
+    state.end_call()
     if state.response is not None:
         await transport.close_response(state.response)
     if state.exchange is not None:  # a stream holds its place until it is closed
@@ -100,6 +106,7 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
                 if chunk is None:
                     break
                 for result in parser.feed(chunk):
+                    state.call.chunk()
                     yield result
             for result in parser.close():
                 yield result
@@ -113,6 +120,9 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
             # thread): the loop that was waiting just ends.
         finally:
             await body.aclose()
+    except BaseException as exc:
+        state.call.failed(exc)  # a stream closed early (GeneratorExit) is no failure
+        raise
     finally:
         await _release(state)
 

@@ -1,8 +1,9 @@
 # GENERATED from src/ycloud_chat/_async/_transport.py by build_tools/unasync.py: DO NOT EDIT.
 # Edit the async source and run `nox -s unasync`.
-"""The HTTP layer: one pooled client per SDK, the retry loop and the deadlines.
+"""The HTTP layer: the SDK's pooled clients, the retry loop and the deadlines.
 
-The client is httpx's or, on the async face, aiohttp's behind the same calls (`_aiohttp`).
+The client is httpx's or, on the async face, aiohttp's behind the same interface; which
+client serves this process (and event loop) is `_backends`' rule.
 
 Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
 what to retry, how long to wait and what each error says are decided by `Exchange` and
@@ -17,17 +18,17 @@ from typing import cast
 
 import httpx
 
+from .._backends import ClientPool, HTTPClient, HTTPResponse
 from .._base_client import BaseTransport
 from .._concurrency import (
-    bound_client,
     cancel_shield,
-    choose_backend,
     deadline_scope,
-    pooled_client,
+    end_generator,
     sleep,
 )
+from .._credentials import ExchangingAuth
 from .._deadline import Deadline
-from .._exceptions import YCloudChatError
+from .._exceptions import AuthenticationError, YCloudChatError
 from .._exchange import (
     BodyReader,
     Exchange,
@@ -36,24 +37,29 @@ from .._exchange import (
     error_cause,
     failure,
 )
+from .._tracing import NO_CALL, Call, NoCall
+from ._credentials import obtain_token
 from ._limiter import take_place
 
 __all__ = ["Transport"]
 
 
 class Transport(BaseTransport[httpx.Client]):
-    """Sends requests with retries over one pooled client, httpx's or aiohttp's."""
+    """Sends requests with retries over a pooled client, httpx's or aiohttp's."""
 
     _client_class = httpx.Client
-    _choose_backend = staticmethod(choose_backend)
-    _pooled_client = staticmethod(pooled_client)
-    _bound_client = staticmethod(bound_client)
+    _pool_class = ClientPool
+    _pool: ClientPool
+
+    @property
+    def client(self) -> HTTPClient:
+        """The client for this process and event loop: the caller's, or made on first use."""
+        return self._pool.client()
 
     def close(self) -> None:
-        """Close the connection pool, unless the caller (or another SDK) owns the client."""
-        client = self.close_pool()
-        if client is not None:
-            client.close()
+        """Close the connection pools, unless the caller (or another SDK) owns the client."""
+        if self.owns_pool:
+            self._pool.close()
 
     def request(
         self,
@@ -63,23 +69,29 @@ class Transport(BaseTransport[httpx.Client]):
         content: bytes | None = None,
         headers: Mapping[str, str] | None = None,
         timeout: float | None,
+        call: Call | NoCall = NO_CALL,
     ) -> tuple[bytes, Exchange]:
         """Send a request, retrying as the policy allows, and return the whole 2xx body.
 
-        `timeout` is a total deadline over every attempt and every wait between them.
+        `timeout` is a total deadline over every attempt and every wait between them; `call`
+        traces it.
         """
-        _, body, exchange = self._send(method, path, content, headers, timeout, stream=False)
+        _, body, exchange = self._send(
+            method, path, content, headers, timeout, stream=False, call=call
+        )
         return body, exchange
 
     def open_stream(
-        self, path: str, *, content: bytes, timeout: float | None
-    ) -> tuple[httpx.Response, Exchange]:
+        self, path: str, *, content: bytes, timeout: float | None, call: Call | NoCall = NO_CALL
+    ) -> tuple[HTTPResponse, Exchange]:
         """Open a streaming POST and return the response once it is a 2xx event stream.
 
         Retries happen only here, before any byte of the body reaches the caller; `timeout`
         bounds this whole opening phase, then each gap between chunks.
         """
-        response, _, exchange = self._send("POST", path, content, None, timeout, stream=True)
+        response, _, exchange = self._send(
+            "POST", path, content, None, timeout, stream=True, call=call
+        )
         try:
             self._check_event_stream(response, exchange)
         except BaseException:
@@ -96,37 +108,49 @@ class Transport(BaseTransport[httpx.Client]):
         timeout: float | None,
         *,
         stream: bool,
-    ) -> tuple[httpx.Response, bytes, Exchange]:
+        call: Call | NoCall,
+    ) -> tuple[HTTPResponse, bytes, Exchange]:
         """The retry loop: attempts until a 2xx answer, an error not worth retrying, or the end.
 
         A stream's answer is returned with its body unread; any other is read whole.
         """
-        exchange = Exchange(Deadline(timeout))
+        exchange = Exchange(Deadline(timeout), call)
         limiter = self.limiter
         tokens = self.charge_for(content)
+        renewed = False
         while True:
+            if (auth := self.exchanging_auth) is not None:
+                self._obtain_token(auth, exchange)
+            # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
+            sent = self.attempt_headers(method, path, exchange, content=content, headers=headers)
             if limiter is not None:
                 exchange.ticket = take_place(limiter, tokens, exchange)
             remaining = exchange.deadline.remaining()
             try:
-                # Bounded by what is left, so that a blocking retry cannot outlast the deadline.
-                request = self.build_request(
-                    method,
-                    path,
-                    exchange,
-                    content=content,
-                    headers=headers,
-                    timeout=attempt_timeout(remaining),
-                )
                 with deadline_scope(remaining):
-                    response, body = self._attempt(request, exchange, read_body=not stream)
+                    response, body = self._attempt(
+                        method,
+                        path,
+                        content,
+                        sent,
+                        attempt_timeout(remaining),
+                        exchange,
+                        read_body=not stream,
+                    )
             except Retryable as retry:
                 self.settle_place(exchange)
-                delay = self.delay_before_retry(exchange, retry.headers)
+                delay = self.delay_before_retry(exchange, retry.headers, retry.error)
                 self.pause_after(exchange, retry, delay)
                 if delay is None:
                     raise retry.error from retry.__cause__
                 sleep(delay)
+                continue
+            except AuthenticationError as refused:
+                self.settle_place(exchange)
+                if renewed or not self.reject_token(sent):
+                    raise
+                renewed = True  # a token refused once is renewed, and the call tried again
+                exchange.call.retrying(exchange.attempts, 0.0, refused)
                 continue
             except TimeoutError as exc:  # the deadline scope ran out
                 self.settle_place(exchange)
@@ -138,7 +162,14 @@ class Transport(BaseTransport[httpx.Client]):
                 self.settle_place(exchange, body)
             return response, body, exchange
 
-    def iter_body(self, response: httpx.Response, exchange: Exchange) -> Generator[bytes, None]:
+    def _obtain_token(self, auth: ExchangingAuth, exchange: Exchange) -> None:
+        """Renew the exchanged IAM token ahead of its expiry, within the call's deadline."""
+        try:
+            obtain_token(auth, self.client, exchange.deadline)
+        except TimeoutError as exc:
+            raise exchange.timeout_error(exc) from exc
+
+    def iter_body(self, response: HTTPResponse, exchange: Exchange) -> Generator[bytes, None]:
         """The decoded body of an open stream in small pieces, httpx's failures made the SDK's."""
         reader = exchange.body_reader(response)
         chunks = _chunks(response, reader)
@@ -153,50 +184,70 @@ class Transport(BaseTransport[httpx.Client]):
         except httpx.HTTPError as exc:
             raise exchange.broken_stream_error(exc) from exc
         finally:
-            chunks.close()
+            self._end(response, chunks)
 
-    def close_response(self, response: httpx.Response) -> None:
+    def close_response(self, response: HTTPResponse) -> None:
         """Release a response's connection, even while the caller is being cancelled."""
         if response.is_closed:
             return  # httpx closes a response once its body is read to the end
         with cancel_shield():
             response.close()
 
+    def _end(self, response: HTTPResponse, chunks: Generator[bytes, None]) -> None:
+        """Close the response, then end its body's generators (httpx nests several)."""
+        self.close_response(response)
+        end_generator(chunks)
+
     def _attempt(
-        self, request: httpx.Request, exchange: Exchange, *, read_body: bool
-    ) -> tuple[httpx.Response, bytes]:
+        self,
+        method: str,
+        path: str,
+        content: bytes | None,
+        headers: dict[str, str],
+        timeout: httpx.Timeout,
+        exchange: Exchange,
+        *,
+        read_body: bool,
+    ) -> tuple[HTTPResponse, bytes]:
         """One attempt: a 2xx response, read (`read_body`) or left open for streaming."""
+        client = self._pool.client()
+        self.check_open(client)
         exchange.attempts += 1
         started = time.monotonic()
         try:
-            # A caller-owned client may follow redirects; credentials must not.
-            response = self.client.send(request, stream=True, follow_redirects=False)
+            response = client.send(
+                method, self.base_url + path, content=content, headers=headers, timeout=timeout
+            )
         except httpx.HTTPError as exc:
             raise failure(exchange, exc) from error_cause(exc)
         exchange.answered(response.headers)
         read_body = read_body or response.status_code >= 300
-        content = b""
+        body = b""
         try:
             if read_body:
-                content = self._read(response, exchange)
+                body = self._read(response, exchange)
         except httpx.HTTPError as exc:
             raise failure(exchange, exc, response.status_code) from error_cause(exc)
         finally:
             if read_body:
                 self.close_response(response)
-        self.judge(response, content, exchange, started)
-        return response, content
+        self.judge(response, body, exchange, started)
+        return response, body
 
-    def _read(self, response: httpx.Response, exchange: Exchange) -> bytes:
+    def _read(self, response: HTTPResponse, exchange: Exchange) -> bytes:
         """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
         reader = exchange.body_reader(response, self.max_body_bytes)
-        for chunk in _chunks(response, reader):
-            reader.add(chunk)
-            if exchange.deadline.expired:
-                raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        chunks = _chunks(response, reader)
+        try:
+            for chunk in chunks:
+                reader.add(chunk)
+                if exchange.deadline.expired:
+                    raise httpx.ReadTimeout("the call's deadline ran out while reading the body")
+        finally:
+            self._end(response, chunks)
         return reader.finish()
 
-    def _check_event_stream(self, response: httpx.Response, exchange: Exchange) -> None:
+    def _check_event_stream(self, response: HTTPResponse, exchange: Exchange) -> None:
         content_type = response.headers.get("content-type", "")
         if not content_type or content_type.lower().startswith("text/event-stream"):
             return
@@ -209,7 +260,7 @@ class Transport(BaseTransport[httpx.Client]):
         raise exchange.unexpected_content_error(response.status_code, content_type, content)
 
 
-def _chunks(response: httpx.Response, reader: BodyReader) -> Generator[bytes, None]:
+def _chunks(response: HTTPResponse, reader: BodyReader) -> Generator[bytes, None]:
     """The body's bytes the reader wants: raw, or as httpx already decoded them."""
     # httpx annotates these as iterators; they are generators, and must be closed explicitly
     # when the caller stops early.

@@ -5,7 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .._base_model import BaseChatEmbeddingsModel
 from .._batch import BatchItem, Rows, check_batch_size, check_rows, one_text, split_row
@@ -13,6 +13,9 @@ from .._concurrency import map_unordered
 from ..types.embeddings import ChatEmbeddingsModelResult, EmbeddingsInput
 from ..types.misc import UNDEFINED, UndefinedOr
 from ._transport import Transport
+
+if TYPE_CHECKING:
+    from ..langchain import YCloudEmbeddings
 
 __all__ = ["ChatEmbeddingsModel"]
 
@@ -44,13 +47,25 @@ class ChatEmbeddingsModel(BaseChatEmbeddingsModel):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body, count = self._body(input)
-        content, exchange = self._transport.request(
-            "POST",
-            "/embeddings",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange, count)
+        with self._trace() as call:
+            content, exchange = self._transport.request(
+                "POST",
+                "/embeddings",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange, count))
+
+    def langchain(self, **settings: Any) -> YCloudEmbeddings:
+        """Return this model as LangChain embeddings, on this model's SDK.
+
+        The `YCloudEmbeddings` keeps the SDK (credentials, pool, retries, deadlines) and
+        this configuration. Needs `pip install "ycloud-chat[langchain]"`.
+        """
+        from ..langchain import YCloudEmbeddings
+
+        return YCloudEmbeddings.from_model(self, **settings)
 
     def batch(
         self,

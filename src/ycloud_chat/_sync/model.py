@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal, TypeVar, overload
 
 from .._base_model import BaseChatModel, check_run_tools_arguments
@@ -12,7 +13,7 @@ from .._batch import BatchItem, Rows, check_batch_size, check_rows, split_row
 from .._concurrency import map_unordered, settle_all
 from .._exceptions import ToolRoundsExceededError
 from .._messages import coerce_messages
-from ..types.messages import MessagesInput
+from ..types.messages import MessagesInput, ToolResultMessageDict
 from ..types.misc import UNDEFINED, UndefinedOr
 from ..types.results import ChatModelResult, ParsedT, ToolRun
 from ..types.tools import answer_calls
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from typing_extensions import Unpack
 
     from .._base_model import ModelSettings
+    from ..langchain import ChatYCloud
 
 __all__ = ["ChatModel"]
 
@@ -72,13 +74,15 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
                 SDK's `timeout`, else 180); `None` for no deadline.
         """
         body = self._body(messages, stream=False)
-        content, exchange = self._transport.request(
-            "POST",
-            "/chat/completions",
-            content=body,
-            timeout=self._transport.timeout_for(timeout, run=True),
-        )
-        return self._parse(content, exchange)
+        with self._trace(body, stream=False) as call:
+            content, exchange = self._transport.request(
+                "POST",
+                "/chat/completions",
+                content=body,
+                timeout=self._transport.timeout_for(timeout, run=True),
+                call=call,
+            )
+            return call.succeeded(self._parse(content, exchange))
 
     def batch(
         self,
@@ -158,7 +162,7 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
             calls = result.tool_calls or ()
             if not calls:
                 return ToolRun(result=result, messages=transcript, rounds=rounds)
-            outcomes = settle_all([call.run for call in calls])
+            outcomes = settle_all([partial(self._run_call, call) for call in calls])
             answers, failure = answer_calls(calls, outcomes, send_errors=tool_errors == "send")
             transcript.extend(answers)
             if failure is not None:
@@ -173,6 +177,11 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
         )
         exceeded.messages = transcript
         raise exceeded
+
+    def _run_call(self, call: ToolCall) -> ToolResultMessageDict:
+        """Run one tool call of `run_tools()`, traced as an `execute_tool` span."""
+        with self._transport.tracing.tool(call) as traced:
+            return traced.succeeded(call.run())
 
     def run_stream(
         self, messages: MessagesInput, *, timeout: UndefinedOr[float | None] = UNDEFINED
@@ -191,4 +200,16 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
         """
         body = self._body(messages, stream=True)
         seconds = self._transport.timeout_for(timeout, run=True)
-        return ChatStream(self._transport, body, seconds, self._config)
+        return ChatStream(self._transport, body, seconds, self._config, model=self._uri)
+
+    def langchain(self, **settings: Any) -> ChatYCloud:
+        """Return this model as a LangChain chat model, on this model's SDK.
+
+        The `ChatYCloud` keeps the SDK (credentials, pool, retries, deadlines) and this
+        configuration, tools included; `settings` are its own (`streaming`, `stop`...).
+        Needs `pip install "ycloud-chat[langchain]"`.
+        """
+        from ..langchain import ChatYCloud
+        from .chat import ChatCompletions
+
+        return ChatYCloud.from_model(self, ChatCompletions(self._transport), **settings)

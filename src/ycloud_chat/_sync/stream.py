@@ -73,14 +73,20 @@ def _open(state: State) -> None:
         raise RuntimeError("this stream is closed; start a new run_stream()")
     if state.response is None:
         transport: Transport = state.transport
-        state.response, state.exchange = transport.open_stream(
-            "/chat/completions", content=state.body, timeout=state.timeout
-        )
+        call = state.start_call()
+        try:
+            state.response, state.exchange = transport.open_stream(
+                "/chat/completions", content=state.body, timeout=state.timeout, call=call
+            )
+        except BaseException as exc:
+            call.failed(exc)
+            raise
 
 
 def _release(state: State) -> None:
     state.closed = True
     transport: Transport = state.transport
+    state.end_call()
     if state.response is not None:
         transport.close_response(state.response)
     if state.exchange is not None:  # a stream holds its place until it is closed
@@ -102,6 +108,7 @@ def _generate(state: State) -> Generator[Result, None]:
                 if chunk is None:
                     break
                 for result in parser.feed(chunk):
+                    state.call.chunk()
                     yield result
             for result in parser.close():
                 yield result
@@ -115,6 +122,9 @@ def _generate(state: State) -> Generator[Result, None]:
             # thread): the loop that was waiting just ends.
         finally:
             body.close()
+    except BaseException as exc:
+        state.call.failed(exc)  # a stream closed early (GeneratorExit) is no failure
+        raise
     finally:
         _release(state)
 

@@ -19,6 +19,7 @@ from ._wire import (
     MessagesPredicate,
     Planned,
     Reply,
+    ReplyRule,
     StreamShape,
     Usage,
     error_body,
@@ -245,6 +246,17 @@ class FakeChatAPI:
         """Answer with `value` as JSON text, as a model does for `response_format`."""
         return self.reply(json.dumps(value, ensure_ascii=False), **options)
 
+    def reply_by(self, rule: ReplyRule, **options: Unpack[CompletionOptions]) -> Reply:
+        """Answer each chat request with what `rule(body)` returns, made for that request.
+
+        `rule` gets the request's JSON body and returns the keyword arguments of `reply()`
+        (`text`, `chunks`, `tool_calls`, `finish_reason`, `usage`...); a stream gets them as
+        a stream, a plain run as one body. It answers every request its options accept
+        (`times=None`) unless `times` is given.
+        """
+        reply = Reply("completion", rule=rule, times=None)
+        return self._add(reply, options)
+
     def fail(
         self,
         status: int,
@@ -352,7 +364,7 @@ class FakeChatAPI:
         block, sends its requests here instead of to the network, whatever its `base_url`;
         one given `http_client=` is left alone. The `fake_chat_api` pytest fixture uses it.
         """
-        from .._intercept import intercepted
+        from .._backends._intercept import intercepted
 
         return intercepted(self.transport(), self)
 
@@ -504,6 +516,8 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             if index and delay:
                 sleep(self.wait.bounded(delay))
                 self.wait.check(delay)
+            if self.record.response_closed:
+                return  # as a closed connection: nothing more comes
             self._sending(index)
             yield piece
 
@@ -513,6 +527,8 @@ class _Body(httpx.SyncByteStream, httpx.AsyncByteStream):
             if index and delay:
                 await async_sleep(self.wait.bounded(delay))
                 self.wait.check(delay)
+            if self.record.response_closed:
+                return
             self._sending(index)
             yield piece
 

@@ -6,6 +6,7 @@ Pure: a reply plus the request it answers become a status, headers and the body 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import json
 import math
@@ -29,6 +30,8 @@ __all__ = [
 StreamShape = Literal["openai", "ai_studio"]
 """How a scripted stream is written: as vLLM and OpenAI do, or as YandexGPT on AI Studio does."""
 MessagesPredicate = Callable[[list[dict[str, Any]]], bool]
+ReplyRule = Callable[[dict[str, Any]], Mapping[str, Any]]
+"""What `reply_by()` takes: the request's JSON body in, the arguments of `reply()` out."""
 Usage = Mapping[str, Any] | None | Literal["auto"]
 
 _SSE_HEADERS = (("content-type", "text/event-stream"), ("cache-control", "no-cache"))
@@ -125,6 +128,7 @@ class Reply:
     times: int | None = 1
     optional: bool = False
     uses: int = 0
+    rule: ReplyRule | None = None
 
     @property
     def exhausted(self) -> bool:
@@ -202,6 +206,12 @@ class Reply:
             return self._planned(_JSON_HEADERS, headers, [_dumps(self.error)])
         if self.kind == "embeddings":
             return self._planned(_JSON_HEADERS, headers, [_dumps(self._embeddings(chat))])
+        if self.rule is not None:  # the answer made for this request, planned as scripted
+            made = dict(self.rule(chat))
+            if made.get("chunks") is not None and not made.get("text"):
+                made["text"] = "".join(made["chunks"])
+            planned = dataclasses.replace(self, rule=None, **made)
+            return planned.plan(body, serial, ai_studio=ai_studio)
         writer = _Writer(self, chat, serial, ai_studio=ai_studio)
         if chat.get("stream") is True:
             return self._planned(_SSE_HEADERS, headers, writer.events(), stream=True)

@@ -52,3 +52,6 @@ class Headers(Mapping[str, str]):
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}({dict(self.items())!r})"
+
+    def __reduce__(self) -> tuple[type[Headers], tuple[dict[str, str]]]:
+        return (type(self), (dict(self.items()),))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import socket
 import ssl
 import time
 from collections.abc import Iterable, Iterator
@@ -20,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from ._constants import DEFAULT_LIMITS, DEFAULT_MAX_KEEPALIVE
+from .._constants import DEFAULT_LIMITS, DEFAULT_MAX_KEEPALIVE
 from ._intercept import InterceptableTransport
 
 if TYPE_CHECKING:
@@ -120,6 +121,13 @@ class _DeadlineStream(_NetworkStream):
         self._stream.write(buffer, _bounded(timeout, "WriteTimeout"))
 
     def close(self) -> None:
+        # A read blocked in another thread (a stream closed from there) wakes on a shutdown
+        # only; a TLS socket's shutdown sends no close_notify. (A forked child never gets
+        # here for its parent's connections: it detaches them, see `_ownership`.)
+        sock = self._stream.get_extra_info("socket")
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
         self._stream.close()
 
     def start_tls(

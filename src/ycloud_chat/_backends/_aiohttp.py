@@ -1,16 +1,16 @@
 """The aiohttp backend of the async face, on asyncio: the SDK's requests without httpx's objects.
 
-`AiohttpClient` offers the few calls the transport makes of an `httpx.AsyncClient`
-(`build_request`, `send`, `aclose`, `is_closed`) over one `aiohttp.ClientSession`, and its
-responses the few attributes the transport reads of an `httpx.Response`. aiohttp's failures
-are raised as the httpx exceptions they correspond to, so both backends' failures are
-classified, retried and reported the same way. Only the async face imports this module, and
-only for a client on asyncio; trio, the sync face and a caller's `http_client` use httpx.
+`AiohttpClient` sends the transport's requests over one `aiohttp.ClientSession`, and its
+responses offer the few attributes the transport reads of an `httpx.Response`. aiohttp's
+failures are raised as the httpx exceptions they correspond to, so both backends' failures
+are classified, retried and reported the same way. Only the async face imports this module,
+and only for a client on asyncio; trio, the sync face and a caller's `http_client` use httpx.
 """
 
 from __future__ import annotations
 
 import asyncio
+import io
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from typing import Any
@@ -20,10 +20,15 @@ import httpx
 import yarl
 from multidict import CIMultiDict
 
+from .._proxies import proxy_for
 from . import _intercept
-from ._proxies import proxy_for
+from ._httpx import FORGOTTEN
 
 __all__ = ["AiohttpClient", "AiohttpRequest", "AiohttpResponse"]
+
+# aiohttp warns of a larger body given as bytes (it is written in one piece): such a body goes
+# as a file-like object instead, written in chunks.
+_LARGE_BODY = 1 << 20
 
 # `asyncio.TimeoutError` is the builtin TimeoutError from Python 3.11; aiohttp raises the
 # former, the SDK's deadline scopes the latter.
@@ -77,6 +82,10 @@ class AiohttpResponse:
         self._response.release()
         self.is_closed = True
 
+    def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """The body as it arrives: undecoded too, as the SDK decodes it (`is_stream_consumed`)."""
+        return self.aiter_raw()
+
     async def aclose(self) -> None:
         """Release the connection: back to the pool when the body was read to its end."""
         if self.is_closed:
@@ -89,10 +98,10 @@ class AiohttpResponse:
 
 
 class AiohttpClient:
-    """A pooled aiohttp session behind the calls the transport makes of an httpx client.
+    """A pooled aiohttp session behind the backend interface, on one event loop.
 
     The session is made on the first request, on the event loop that sends it (aiohttp binds
-    a session to one loop); a request from another loop gets a session of its own.
+    a session to one loop); `_ownership` gives each loop a client of its own.
     """
 
     def __init__(
@@ -108,11 +117,10 @@ class AiohttpClient:
         self._max_connections = max_connections
         self._keepalive_expiry = keepalive_expiry
         self._session: aiohttp.ClientSession | None = None
-        self._loop: asyncio.AbstractEventLoop | None = None
         self._proxies: dict[str, tuple[yarl.URL | None, dict[str, str] | None]] = {}
         self.is_closed = False
 
-    def build_request(
+    async def send(
         self,
         method: str,
         url: str,
@@ -120,17 +128,12 @@ class AiohttpClient:
         content: bytes | None,
         headers: dict[str, str],
         timeout: httpx.Timeout,
-    ) -> AiohttpRequest:
-        """An attempt's request."""
-        return AiohttpRequest(method, url, headers, content, timeout)
-
-    async def send(
-        self, request: AiohttpRequest, *, stream: bool = True, follow_redirects: bool = False
     ) -> AiohttpResponse | httpx.Response:
         """Send a request and return once the response's head has come; never redirects.
 
         While the testing kit intercepts the SDK's clients, its stand-in answers instead.
         """
+        request = AiohttpRequest(method, url, headers, content, timeout)
         stand_in = _intercept.stand_in()
         if stand_in is not None:
             as_httpx = httpx.Request(
@@ -143,7 +146,7 @@ class AiohttpClient:
             answer = await stand_in.handle_async_request(as_httpx)
             answer.request = as_httpx
             return answer
-        session = self._session_for_this_loop()
+        session = self._session or self._new_session()
         timeouts = request.extensions["timeout"]
         headers = request.headers
         proxy, proxy_headers = self._proxy_for(request.url)
@@ -155,7 +158,7 @@ class AiohttpClient:
             response = await session.request(
                 request.method,
                 request.url,
-                data=request.content,
+                data=_body(request.content),
                 headers=headers,
                 allow_redirects=False,
                 proxy=proxy,
@@ -177,30 +180,38 @@ class AiohttpClient:
     async def aclose(self) -> None:
         """Close the pool and its connections."""
         self.is_closed = True
-        if self._session is not None:
-            await self._session.close()
-            self._session = None
+        session, self._session = self._session, None
+        if session is not None:
+            await session.close()
 
-    def _session_for_this_loop(self) -> aiohttp.ClientSession:
-        loop = asyncio.get_running_loop()
-        if self._session is None or self._loop is not loop:
-            # A session on another loop (an earlier asyncio.run) cannot be used or closed
-            # from this one: it is left to that loop.
-            connector = aiohttp.TCPConnector(
-                limit=self._max_connections,
-                limit_per_host=0,
-                keepalive_timeout=self._keepalive_expiry,
-                ssl=self.ssl_context,
-            )
-            self._session = aiohttp.ClientSession(
-                connector=connector,
-                cookie_jar=aiohttp.DummyCookieJar(),
-                auto_decompress=False,  # the SDK decompresses, within its size limits
-                # Proxies are read from the environment below, once per host: aiohttp's
-                # trust_env would also read ~/.netrc in a worker thread on every request.
-                trust_env=False,
-            )
-            self._loop = loop
+    def forget(self) -> None:
+        """Drop the session unclosed and quiet: its event loop is gone (or another process's).
+
+        Marked closed, aiohttp's finalisers neither report it nor touch the loop; the session
+        itself is kept, so that its sockets are never closed from here.
+        """
+        self.is_closed = True
+        session, self._session = self._session, None
+        connector = None if session is None else session.connector
+        if connector is not None:
+            connector._closed = True
+            FORGOTTEN.append(session)
+
+    def _new_session(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=self._max_connections,
+            limit_per_host=0,
+            keepalive_timeout=self._keepalive_expiry,
+            ssl=self.ssl_context,
+        )
+        self._session = aiohttp.ClientSession(
+            connector=connector,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            auto_decompress=False,  # the SDK decompresses, within its size limits
+            # Proxies are read from the environment below, once per host: aiohttp's
+            # trust_env would also read ~/.netrc in a worker thread on every request.
+            trust_env=False,
+        )
         return self._session
 
     def _proxy_for(self, url: str) -> tuple[yarl.URL | None, dict[str, str] | None]:
@@ -210,6 +221,10 @@ class AiohttpClient:
             proxy = proxy_for(self._routes, url)
             found = self._proxies[url] = (None, None) if proxy is None else _split(proxy)
         return found
+
+
+def _body(content: bytes | None) -> bytes | io.BytesIO | None:
+    return io.BytesIO(content) if content is not None and len(content) > _LARGE_BODY else content
 
 
 def _split(proxy: str) -> tuple[yarl.URL, dict[str, str] | None]:
