@@ -38,7 +38,9 @@ def answer(
     if checkpoint is not None:  # the ids of the rows written go there; a run again skips them
         context = ray.data.DataContext.get_current()
         context.checkpoint_config = CheckpointConfig(id_column="id", checkpoint_path=checkpoint)
-    prompts = ray.data.read_parquet(source, override_num_blocks=blocks)
+    prompts = ray.data.read_parquet(source)
+    if blocks is not None:
+        prompts = prompts.repartition(blocks)
     answers = chat(
         prompts,
         "yandexgpt",
