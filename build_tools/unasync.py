@@ -67,6 +67,7 @@ NAMES = {
     # tests
     "AsyncMockTransport": "MockTransport",
     "anext": "next",
+    "async_grant": "grant",
     "async_client": "sync_client",
 }
 

@@ -26,7 +26,15 @@ from typing import Any, Protocol
 
 from ._exceptions import ConfigurationError, ConfigurationTypeError
 
-__all__ = ["Limiter", "Limits", "Ticket", "Waiter", "check_limits", "estimate_tokens"]
+__all__ = [
+    "Limiter",
+    "Limits",
+    "RemoteLimiter",
+    "Ticket",
+    "Waiter",
+    "check_limits",
+    "estimate_tokens",
+]
 
 # The burst each bucket allows: half a second's worth. Any window of T seconds then holds at
 # most rate * (T + 0.5) starts as the SDK makes them, which leaves half a second's worth for
@@ -308,6 +316,22 @@ class Limiter:
 
     def __repr__(self) -> str:
         return f"<Limiter {self.limits!r} in_flight={self._in_flight}>"
+
+
+class RemoteLimiter(Limiter):
+    """A limiter whose state lives elsewhere (`ycloud_chat.ray`'s, held for a whole cluster).
+
+    The transport asks it for each attempt's place (`async_grant` on the async face, `grant`
+    on the sync one) instead of waiting on local state; `release` and `pause` are sent there.
+    """
+
+    async def async_grant(self, tokens: int, remaining: float | None) -> Ticket | None:
+        """A ticket once the attempt may start; None when `remaining` seconds ran out first."""
+        raise NotImplementedError(f"{type(self).__name__} grants no places on the async face")
+
+    def grant(self, tokens: int, remaining: float | None) -> Ticket | None:
+        """A ticket once the attempt may start; None when `remaining` seconds ran out first."""
+        raise NotImplementedError(f"{type(self).__name__} grants no places on the sync face")
 
 
 # After a fork the child has none of the parent's calls: each limiter starts afresh there.

@@ -9,7 +9,7 @@ from __future__ import annotations
 from .._concurrency import AsyncWakeup, async_sleep, async_wakeup
 from .._exceptions import APITimeoutError
 from .._exchange import Exchange
-from .._limits import Limiter, Ticket
+from .._limits import Limiter, RemoteLimiter, Ticket
 
 __all__ = ["take_place"]
 
@@ -19,6 +19,11 @@ async def take_place(limiter: Limiter, tokens: int, exchange: Exchange) -> Ticke
 
     Raises `APITimeoutError` when the call's deadline would run out first.
     """
+    if isinstance(limiter, RemoteLimiter):  # the state lives elsewhere, and so does the waiting
+        granted = await limiter.async_grant(tokens, exchange.deadline.remaining())
+        if granted is None:
+            raise limit_timeout_error(limiter, exchange)
+        return granted
     ticket = await _reserve(limiter, tokens, exchange)
     try:
         while (delay := limiter.delay(ticket)) > 0:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from .._concurrency import Wakeup, sleep, wakeup
 from .._exceptions import APITimeoutError
 from .._exchange import Exchange
-from .._limits import Limiter, Ticket
+from .._limits import Limiter, RemoteLimiter, Ticket
 
 __all__ = ["take_place"]
 
@@ -21,6 +21,11 @@ def take_place(limiter: Limiter, tokens: int, exchange: Exchange) -> Ticket:
 
     Raises `APITimeoutError` when the call's deadline would run out first.
     """
+    if isinstance(limiter, RemoteLimiter):  # the state lives elsewhere, and so does the waiting
+        granted = limiter.grant(tokens, exchange.deadline.remaining())
+        if granted is None:
+            raise limit_timeout_error(limiter, exchange)
+        return granted
     ticket = _reserve(limiter, tokens, exchange)
     try:
         while (delay := limiter.delay(ticket)) > 0:
