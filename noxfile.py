@@ -210,13 +210,14 @@ def tests(session: nox.Session) -> None:
             f"not installed here, so skipped: Python {', '.join(MISSING)} "
             f"(the suite runs on {', '.join(INSTALLED)}; CI requires all of {', '.join(PYTHONS)})"
         )
-    session.install(".[aiohttp]", *group("test"))
+    session.install(".[aiohttp]", *group("deployment"))
     # The live model's suites (marker integration) run once, in the slow session, and the
-    # docs' examples (fresh processes, mypy) once, in the docs session.
+    # docs' examples (fresh processes, mypy) once, in the docs session; the deployment suite
+    # (fork, loops, servers) runs on every Python, as the process models differ between them.
     args = session.posargs or [
         "-q",
         "-m",
-        "not slow and not integration",
+        "(not slow or deployment) and not integration",
         "--ignore=tests/test_docs.py",
     ]
     with _integration_servers(session, args) as urls:
@@ -237,7 +238,7 @@ def slow(session: nox.Session) -> None:
     if SLOW_PYTHON is None:
         session.skip("no Python of 3.10 to 3.13 is installed")
     session.install(f".[{','.join(EXTRAS)}]", *group("slow"))
-    args = session.posargs or ["-q", "-m", "slow or integration"]
+    args = session.posargs or ["-q", "-m", "(slow or integration) and not deployment"]
     with _integration_servers(session, args) as urls:
         session.run("pytest", *args, env=urls, success_codes=[0, PYTEST_NO_TESTS])
 

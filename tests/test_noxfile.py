@@ -137,10 +137,10 @@ def test_the_live_model_s_suites_run_once_in_the_slow_session(
     noxfile.slow(slow)
 
     [(quick_args, _)] = quick.runs
-    assert quick_args[:4] == ("pytest", "-q", "-m", "not slow and not integration")
+    assert quick_args[:4] == ("pytest", "-q", "-m", "(not slow or deployment) and not integration")
     assert "--ignore=tests/test_docs.py" in quick_args  # the docs session runs it
     [(slow_args, slow_options)] = slow.runs
-    assert slow_args == ("pytest", "-q", "-m", "slow or integration")
+    assert slow_args == ("pytest", "-q", "-m", "(slow or integration) and not deployment")
     assert slow_options["success_codes"] == [0, 5]  # a selection of nothing is no failure
     assert slow_options["env"] == {
         noxfile.ENV_LLM_URL: "http://127.0.0.1:9/v1",

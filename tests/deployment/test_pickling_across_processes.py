@@ -12,7 +12,7 @@ from ..pickling_samples import errors, fields, results
 from .conftest import ROOT, SCRIPTS, STRICT, assert_quiet, child_env
 from .echo_server import EchoServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.deployment]
 
 
 @pytest.mark.parametrize("protocol", [0, pickle.HIGHEST_PROTOCOL])

@@ -12,7 +12,7 @@ import pytest
 from .conftest import run_script
 from .echo_server import EchoServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.deployment]
 
 FACES = [("sync", "httpx"), ("async", "httpx"), ("async", "aiohttp")]
 FACE_IDS = ["sync", "async-httpx", "async-aiohttp"]

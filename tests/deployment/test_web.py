@@ -20,7 +20,7 @@ import pytest
 from .conftest import ROOT, STRICT, WebServer, assert_quiet, child_env
 from .echo_server import EchoServer
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.deployment]
 
 DJANGO = ROOT / "examples" / "django_app"
 FASTAPI = ROOT / "examples" / "fastapi_app"
