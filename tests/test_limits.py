@@ -86,6 +86,16 @@ def test_a_late_caller_gets_the_burst_back() -> None:
     assert starts_of(limiter, clock, 5) == [clock.now] * 5  # half a second's worth
 
 
+def test_a_smaller_burst_lets_fewer_start_at_once() -> None:
+    clock = Clock()
+    one_sdk = starts_of(Limiter(Limits(requests_per_minute=600), clock), clock, 60)
+    limiter = Limiter(Limits(requests_per_minute=600), clock, burst=0.25)
+    starts = starts_of(limiter, clock, 60)
+    assert (one_sdk.count(clock.now), starts.count(clock.now)) == (5, 2)
+    assert most_in_window(starts, 1.0) <= 10 * 1.25 + 1
+    assert max(starts) - clock.now == pytest.approx(5.75, abs=0.1 + 1e-6)
+
+
 def test_places_in_flight_queue_waiters_and_wake_them_in_order() -> None:
     limiter = Limiter(Limits(max_in_flight=2), Clock())
     first, second = ticket(limiter.try_reserve(0)), ticket(limiter.try_reserve(0))

@@ -164,15 +164,15 @@ class Ticket:
 
 
 class _Bucket:
-    """A GCRA schedule: `rate` units a second, a burst of half a second's worth."""
+    """A GCRA schedule: `rate` units a second, a burst of `burst` seconds' worth."""
 
     __slots__ = ("interval", "tat", "tolerance")
 
-    def __init__(self, per_minute: float) -> None:
+    def __init__(self, per_minute: float, burst: float = BURST_SECONDS) -> None:
         self.interval = 60.0 / per_minute  # seconds per unit
         # With this tolerance, n starts span at least (n - 1) * interval - tolerance seconds:
-        # at most rate * (T + BURST_SECONDS) in any window of T seconds.
-        self.tolerance = max(0.0, BURST_SECONDS - self.interval)
+        # at most rate * (T + burst) in any window of T seconds.
+        self.tolerance = max(0.0, burst - self.interval)
         self.tat = -math.inf  # when the schedule is next free, were there no burst
 
     def reserve(self, units: float, now: float) -> float:
@@ -191,11 +191,22 @@ class _Bucket:
 
 
 class Limiter:
-    """The limits' state for one SDK: thread-safe, no I/O, no event-loop objects."""
+    """The limits' state for one SDK: thread-safe, no I/O, no event-loop objects.
 
-    def __init__(self, limits: Limits, clock: Callable[[], float] = time.monotonic) -> None:
+    `burst` is the buckets' tolerance in seconds' worth of their rate (BURST_SECONDS); a
+    limiter whose starts travel further before they reach the server takes a smaller one.
+    """
+
+    def __init__(
+        self,
+        limits: Limits,
+        clock: Callable[[], float] = time.monotonic,
+        *,
+        burst: float = BURST_SECONDS,
+    ) -> None:
         self.limits = limits
         self._clock = clock
+        self._burst = burst
         self._reset()
         _LIMITERS.add(self)
 
@@ -205,10 +216,14 @@ class Limiter:
         self._in_flight = 0
         self._waiters: deque[Waiter] = deque()
         self._requests = (
-            None if limits.requests_per_minute is None else _Bucket(limits.requests_per_minute)
+            None
+            if limits.requests_per_minute is None
+            else _Bucket(limits.requests_per_minute, self._burst)
         )
         self._tokens = (
-            None if limits.tokens_per_minute is None else _Bucket(limits.tokens_per_minute)
+            None
+            if limits.tokens_per_minute is None
+            else _Bucket(limits.tokens_per_minute, self._burst)
         )
         self._paused_until = -math.inf
         self._shift = 0.0

@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -67,23 +68,43 @@ EMBEDDINGS_COLUMNS = pa.schema(
 """The columns `EmbeddingsProcessor` adds; `error` is set only on rows that failed."""
 
 
+# The cluster's buckets allow a burst of a quarter of a second's worth (one SDK's: half a
+# second's), and a grant that reaches its caller more than a quarter of a second after its
+# start is given back unused, wherever it was held up (the actor's loop, Ray, the caller's
+# loop). The schedule puts at most rate * (T + 0.25) starts in T seconds; held up by up to
+# 0.25 s, they are rate * (T + 0.5) at most, which leaves a quarter of a second's worth of
+# the rate * (T + 1) that `Limits` promises for the last step, from the caller to the server.
+CLUSTER_BURST_SECONDS = 0.25
+LATE_GRANT_SECONDS = 0.25
+# Late grants given back in a row before a call takes the next one however late it comes (a
+# cluster so stalled that every grant is late still moves, over its bound).
+LATE_GRANTS_GIVEN_BACK = 3
+
+
 class _LimitsActor:
     """The cluster's limits: one `Limiter` in an async Ray actor, granting places on request."""
 
     def __init__(self, limits: Limits) -> None:
-        self._limiter = Limiter(limits)
+        self._limiter = Limiter(limits, burst=CLUSTER_BURST_SECONDS)
         self._tickets: dict[int, Ticket] = {}
         self._issued = 0
 
-    async def grant(self, tokens: int, remaining: float | None) -> int | None:
-        """Wait until an attempt may start; its ticket's key, or None when time ran out."""
+    async def grant(self, tokens: int, remaining: float | None) -> tuple[int, float] | None:
+        """Wait until an attempt may start; None when time ran out first.
+
+        The grant is its ticket's key and its start, in seconds after the request reached
+        the actor: the caller, which knows when it asked, tells from it how late the grant
+        reached it without a clock shared between nodes.
+        """
+        asked = time.monotonic()
         try:
             ticket = await take_place(self._limiter, tokens, Exchange(Deadline(remaining)))
         except APITimeoutError:
             return None
+        start = time.monotonic() + self._limiter.delay(ticket)  # when it was due, pauses too
         self._issued += 1
         self._tickets[self._issued] = ticket
-        return self._issued
+        return self._issued, max(0.0, start - asked)
 
     async def release(self, key: int, used: int | None) -> None:
         """Free a ticket's place; correct its token charge by what the answer used."""
@@ -147,22 +168,44 @@ class _ClusterLimiter(RemoteLimiter):
     def __init__(self, cluster: ClusterLimits) -> None:
         super().__init__(cluster.limits)
         self._actor: Any = cluster.actor
+        limits = cluster.limits
+        self._scheduled = limits.requests_per_minute or limits.tokens_per_minute
 
     async def async_grant(self, tokens: int, remaining: float | None) -> Ticket | None:
+        """The actor's grant, once one reaches this caller in time for its start.
+
+        A late grant is given back (its places in the schedules stay spent) and another is
+        asked for. Lateness is measured from when this caller asked, so it counts the way to
+        the actor too: never an underestimate, and no clock shared between nodes.
+        """
+        deadline = Deadline(remaining)
+        given_back = 0
+        while True:
+            asked = time.monotonic()
+            granted = await self._ask(tokens, deadline.remaining())
+            if granted is None:
+                return None
+            key, start = granted
+            in_time = time.monotonic() - asked - start <= LATE_GRANT_SECONDS
+            if in_time or not self._scheduled or given_back == LATE_GRANTS_GIVEN_BACK:
+                return _RemoteTicket(start_at=0.0, tokens=tokens, shift=0.0, key=key)
+            self._actor.release.remote(key, None)
+            given_back += 1
+
+    async def _ask(self, tokens: int, remaining: float | None) -> tuple[int, float] | None:
         reply = self._actor.grant.remote(tokens, remaining)
         try:
-            key = await reply
+            granted: tuple[int, float] | None = await reply
         except BaseException:
             # Cancelled while waiting: a place granted after all must still be given back.
             reply.future().add_done_callback(self._release_late_grant)
             raise
-        if key is None:
-            return None
-        return _RemoteTicket(start_at=0.0, tokens=tokens, shift=0.0, key=key)
+        return granted
 
     def _release_late_grant(self, future: Any) -> None:
         if not future.cancelled() and future.exception() is None and future.result() is not None:
-            self._actor.release.remote(future.result(), 0)
+            key, _ = future.result()
+            self._actor.release.remote(key, 0)
 
     def release(self, ticket: Ticket, used: int | None = None) -> None:
         if ticket.released or not isinstance(ticket, _RemoteTicket):

@@ -1,8 +1,8 @@
 """The Ray suite's data and its killable driver.
 
-`python -m tests.ray.jobs SETTINGS_JSON` runs `examples/ray_data.py`'s job as a driver of its
-own, on a Ray of its own, with Ray Data's checkpoints, so that a test can kill it half-way
-(driver, actors and all) and run it again.
+`python -m tests.ray.jobs SETTINGS_JSON [ADDRESS]` runs `examples/ray_data.py`'s job as a
+driver of its own, with Ray Data's checkpoints, so that a test can kill it half-way (driver,
+actors and all) and run it again: on the cluster at ADDRESS, or on a Ray of its own.
 """
 
 from __future__ import annotations
@@ -55,11 +55,15 @@ def read_answers(folder: Path) -> pa.Table:
     return pa.concat_tables(tables) if tables else pa.table({"id": pa.array([], pa.int64())})
 
 
-def main(settings: dict[str, Any]) -> None:
-    """Run the example's job as a driver of the suite's cluster."""
-    # Ray Data's checkpoint filter actor asks for a whole CPU: on two CPUs, with a reader and
-    # four actors, a resumed run waits for one forever. Declare more logical CPUs (docs/ray.md).
-    ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
+def main(settings: dict[str, Any], address: str | None) -> None:
+    """Run the example's job as a driver: of the cluster at `address`, or of its own Ray."""
+    if address is not None:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        # Ray Data's checkpoint filter actor asks for a whole CPU: on two CPUs, with a reader
+        # and four actors, a resumed run waits for one forever. Declare more logical CPUs
+        # (docs/ray.md).
+        ray.init(num_cpus=4, include_dashboard=False, log_to_driver=False)
     job = example_job()
     job(
         settings["input"],
@@ -71,4 +75,4 @@ def main(settings: dict[str, Any]) -> None:
 
 
 if __name__ == "__main__":
-    main(json.loads(sys.argv[1]))
+    main(json.loads(sys.argv[1]), sys.argv[2] if len(sys.argv) > 2 else None)

@@ -1,9 +1,9 @@
 """Chat over Ray Data against a loopback fake, on a cluster of two CPUs with four actors.
 
 One job of 4,000 rows (examples/ray_data.py's, Parquet in and out, a 429 half-way) is checked
-for every row once and a row answered 400 failing alone; a second job, run as its own driver
-with Ray Data's checkpoints, holds 40 requests a second for the cluster, pauses every actor
-for a 429, is killed half-way and run again.
+for every row once and a row answered 400 failing alone; a second job, run as a driver of its
+own with Ray Data's checkpoints, holds 40 requests a second for the cluster at the server,
+pauses every actor for a 429, is killed half-way and run again.
 """
 
 from __future__ import annotations
@@ -117,19 +117,68 @@ def test_the_processors_on_the_driver(fake: RateFake) -> None:
     assert errors[2].startswith("BadRequestError")
     assert list(out["text"]) == ["echo hello", None]
     assert list(out["output_tokens"]) == [5, None]
-    # Places are given back fire-and-forget, and an async actor runs its calls in no set
-    # order: the count reaches 0 once the last release has been handled.
+    wait_for_releases(limits, 0)
+
+
+def test_a_grant_that_comes_late_is_given_back(fake: RateFake) -> None:
+    """A grant held up on its way (here by the limits' actor) is given back and asked again.
+
+    After LATE_GRANTS_GIVEN_BACK late ones in a row the next is taken however late.
+    """
+    import ray
+
+    from ycloud_chat import Limits
+    from ycloud_chat.ray import (
+        LATE_GRANT_SECONDS,
+        LATE_GRANTS_GIVEN_BACK,
+        ClusterLimits,
+        _ClusterLimiter,
+        _LimitsActor,
+    )
+
+    class Stalling(_LimitsActor):
+        stall = 0.0
+
+        async def grant(self, tokens: int, remaining: float | None) -> Any:
+            granted = await super().grant(tokens, remaining)
+            await asyncio.sleep(self.stall)  # after its start was reckoned: it comes late
+            return granted
+
+        async def hold_grants(self, seconds: float) -> int:
+            self.stall = seconds
+            return self._issued
+
+    cluster = ClusterLimits(Limits(requests_per_minute=6_000))
+    cluster.actor = ray.remote(Stalling).options(num_cpus=0).remote(cluster.limits)
+    limiter = _ClusterLimiter(cluster)
+
+    def grants_for_one_call(stall: float) -> int:
+        issued = int(ray.get(cluster.actor.hold_grants.remote(stall)))
+        ticket = asyncio.run(limiter.async_grant(1, None))
+        assert ticket is not None
+        wait_for_releases(cluster, 1)
+        limiter.release(ticket)
+        wait_for_releases(cluster, 0)
+        return int(ray.get(cluster.actor.hold_grants.remote(0.0))) - issued
+
+    assert grants_for_one_call(0.0) == 1
+    assert grants_for_one_call(LATE_GRANT_SECONDS + 0.1) == LATE_GRANTS_GIVEN_BACK + 1
+
+
+def wait_for_releases(limits: Any, in_flight: int) -> None:
+    """Places are given back fire-and-forget, handled by the actor in no set order."""
     deadline = time.monotonic() + 30
-    while limits.in_flight() and time.monotonic() < deadline:
+    while limits.in_flight() != in_flight and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert limits.in_flight() == 0
+    assert limits.in_flight() == in_flight
 
 
 def test_limits_hold_for_the_cluster_and_a_killed_job_resumes(
     fake: RateFake, tmp_path: Path
 ) -> None:
+    import ray
 
-    rows, rate = 1_200, 40
+    rows, rate = 800, 40
     write_prompts(tmp_path / "prompts", rows)
     settings = {
         "input": str(tmp_path / "prompts"),
@@ -138,13 +187,15 @@ def test_limits_hold_for_the_cluster_and_a_killed_job_resumes(
         "rpm": rate * 60,
         "blocks": rows // BATCH,  # each written as it is answered
     }
-    command = [sys.executable, "-m", "tests.ray.jobs", json.dumps(settings)]
-    reset(fake, throttle_arrivals={THROTTLED_AT_40})
-    # Not the session's cluster: a resumed run needs more logical CPUs (see tests/ray/jobs.py).
     env = {name: value for name, value in os.environ.items() if name != "RAY_ADDRESS"}
-    job = subprocess.Popen(command, cwd=ROOT, start_new_session=True, env=env)
+    reset(fake, throttle_arrivals={THROTTLED_AT_40})
+    # The first run joins the session's cluster; the run again needs more logical CPUs, and
+    # so a Ray of its own (see tests/ray/jobs.py).
+    address = ray.get_runtime_context().gcs_address
+    first_run = [*_job_command(settings), address]
+    job = subprocess.Popen(first_run, cwd=ROOT, start_new_session=True, env=env)
     try:
-        deadline = time.monotonic() + 300  # its own Ray starts first
+        deadline = time.monotonic() + 180
         while read_answers(tmp_path / "answers").num_rows < rows // 2:
             assert job.poll() is None, "the job ended before it was killed"
             assert time.monotonic() < deadline, "the job wrote too little"
@@ -153,12 +204,13 @@ def test_limits_hold_for_the_cluster_and_a_killed_job_resumes(
     finally:
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
+    _wait_until_quiet(fake)  # the killed driver's actors end a moment after it
     first = list(fake.arrivals)
     assert_paused(first, list(fake.answered_429), rate)
     written = set(read_answers(tmp_path / "answers").column("id").to_pylist())
 
     reset(fake)
-    subprocess.run(command, cwd=ROOT, check=True, timeout=240, env=env)
+    subprocess.run(_job_command(settings), cwd=ROOT, check=True, timeout=180, env=env)
     second = list(fake.arrivals)
 
     ids = read_answers(tmp_path / "answers").column("id").to_pylist()
@@ -174,10 +226,7 @@ def test_limits_hold_for_the_cluster_and_a_killed_job_resumes(
         window = most_in_window(starts, 1.0)
         span = starts[-1] - starts[0]
         print(f"{len(starts)} requests in {span:.1f}s: at most {window} in 1 s")
-        # The issue's bound is 2 * rate (80). On the shared two-core machine (load 15) one run
-        # saw 104: an actor whose event loop stalls sends the calls granted meanwhile together
-        # (the grants themselves keep the schedule). Held here at 3 * rate; see the notes.
-        assert window <= 3 * rate
+        assert window <= 2 * rate
         assert len(starts) <= rate * span + rate
 
 
@@ -197,6 +246,20 @@ def assert_paused(arrivals: list[tuple[float, str, int]], answered: list[float],
     )
     assert len(granted_before) <= max(ACTORS, rate // 10)
     assert all(when < throttled + 0.3 for when in granted_before)  # then none until 0.9 s
+
+
+def _job_command(settings: dict[str, Any]) -> list[str]:
+    return [sys.executable, "-m", "tests.ray.jobs", json.dumps(settings)]
+
+
+def _wait_until_quiet(fake: RateFake, seconds: float = 2.0) -> None:
+    """Wait until no request has come for `seconds` (at most 30 s)."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        last = fake.arrivals[-1][0] if fake.arrivals else 0.0
+        if time.monotonic() - last >= seconds:
+            return
+        time.sleep(0.1)
 
 
 def _row(text: str) -> int:
