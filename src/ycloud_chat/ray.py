@@ -69,11 +69,12 @@ EMBEDDINGS_COLUMNS = pa.schema(
 
 
 # The cluster's buckets allow a burst of a quarter of a second's worth (one SDK's: half a
-# second's), and a grant that reaches its caller more than a quarter of a second after its
-# start is given back unused, wherever it was held up (the actor's loop, Ray, the caller's
-# loop). The schedule puts at most rate * (T + 0.25) starts in T seconds; held up by up to
-# 0.25 s, they are rate * (T + 0.5) at most, which leaves a quarter of a second's worth of
-# the rate * (T + 1) that `Limits` promises for the last step, from the caller to the server.
+# second's), and a grant taken up more than a quarter of a second after its start is given
+# back unused (held up by the actor's loop or the caller's). The schedule puts at most
+# rate * (T + 0.25) starts in T seconds; held up by up to 0.25 s, they are rate * (T + 0.5)
+# at most, which leaves a quarter of a second's worth of the rate * (T + 1) that `Limits`
+# promises for the way from the actor to the caller (a millisecond on one machine) and from
+# the caller to the server.
 CLUSTER_BURST_SECONDS = 0.25
 LATE_GRANT_SECONDS = 0.25
 # Late grants given back in a row before a call takes the next one however late it comes (a
@@ -92,19 +93,25 @@ class _LimitsActor:
     async def grant(self, tokens: int, remaining: float | None) -> tuple[int, float] | None:
         """Wait until an attempt may start; None when time ran out first.
 
-        The grant is its ticket's key and its start, in seconds after the request reached
-        the actor: the caller, which knows when it asked, tells from it how late the grant
-        reached it without a clock shared between nodes.
+        The grant is its ticket's key and the seconds it has been due: how late this
+        actor's loop sends it. The caller adds how late its own loop takes it up.
         """
-        asked = time.monotonic()
+        taken = await self._take(tokens, remaining)
+        if taken is None:
+            return None
+        key, due = taken
+        return key, max(0.0, time.monotonic() - due)
+
+    async def _take(self, tokens: int, remaining: float | None) -> tuple[int, float] | None:
+        """A place once its start comes: its ticket's key and when it was due."""
         try:
             ticket = await take_place(self._limiter, tokens, Exchange(Deadline(remaining)))
         except APITimeoutError:
             return None
-        start = time.monotonic() + self._limiter.delay(ticket)  # when it was due, pauses too
+        due = time.monotonic() + self._limiter.delay(ticket)  # pauses included
         self._issued += 1
         self._tickets[self._issued] = ticket
-        return self._issued, max(0.0, start - asked)
+        return self._issued, due
 
     async def release(self, key: int, used: int | None) -> None:
         """Free a ticket's place; correct its token charge by what the answer used."""
@@ -175,32 +182,41 @@ class _ClusterLimiter(RemoteLimiter):
         """The actor's grant, once one reaches this caller in time for its start.
 
         A late grant is given back (its places in the schedules stay spent) and another is
-        asked for. Lateness is measured from when this caller asked, so it counts the way to
-        the actor too: never an underestimate, and no clock shared between nodes.
+        asked for. How late is measured in durations, at both ends (no clock is shared
+        between nodes): the actor's delay in sending it, and this loop's in taking it up
+        once it landed. The time the request waited to be heard does not count: its start
+        was reckoned when it was.
         """
         deadline = Deadline(remaining)
         given_back = 0
         while True:
-            asked = time.monotonic()
             granted = await self._ask(tokens, deadline.remaining())
             if granted is None:
                 return None
-            key, start = granted
-            in_time = time.monotonic() - asked - start <= LATE_GRANT_SECONDS
+            key, late = granted
+            in_time = late <= LATE_GRANT_SECONDS
             if in_time or not self._scheduled or given_back == LATE_GRANTS_GIVEN_BACK:
                 return _RemoteTicket(start_at=0.0, tokens=tokens, shift=0.0, key=key)
             self._actor.release.remote(key, None)
             given_back += 1
 
     async def _ask(self, tokens: int, remaining: float | None) -> tuple[int, float] | None:
+        """The actor's grant: its key and how late it is here, or None (time ran out)."""
         reply = self._actor.grant.remote(tokens, remaining)
+        landed: list[float] = []
+        # Ray completes this future on its own thread as the reply lands, whatever the loop does.
+        future = reply.future()
+        future.add_done_callback(lambda _: landed.append(time.monotonic()))
         try:
-            granted: tuple[int, float] | None = await reply
+            granted: tuple[int, float] | None = await asyncio.wrap_future(future)
         except BaseException:
             # Cancelled while waiting: a place granted after all must still be given back.
             reply.future().add_done_callback(self._release_late_grant)
             raise
-        return granted
+        if granted is None:
+            return None
+        key, late = granted
+        return key, late + time.monotonic() - landed[0]
 
     def _release_late_grant(self, future: Any) -> None:
         if not future.cancelled() and future.exception() is None and future.result() is not None:

@@ -139,10 +139,10 @@ def test_a_grant_that_comes_late_is_given_back(fake: RateFake) -> None:
     class Stalling(_LimitsActor):
         stall = 0.0
 
-        async def grant(self, tokens: int, remaining: float | None) -> Any:
-            granted = await super().grant(tokens, remaining)
-            await asyncio.sleep(self.stall)  # after its start was reckoned: it comes late
-            return granted
+        async def _take(self, tokens: int, remaining: float | None) -> Any:
+            taken = await super()._take(tokens, remaining)
+            await asyncio.sleep(self.stall)  # its start has come: the grant goes out late
+            return taken
 
         async def hold_grants(self, seconds: float) -> int:
             self.stall = seconds
