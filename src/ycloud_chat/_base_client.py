@@ -88,10 +88,11 @@ ChatT = TypeVar("ChatT")
 
 
 class BaseTransport(Generic[ClientT]):
-    """The settings every call of one SDK shares, and the pure steps of sending one.
+    """One SDK's settings, pool and limits, and the pure steps of sending a call.
 
-    Models and domains get the transport, not the SDK: it tells them the folder, whether the
-    server is AI Studio, and the timeout of a call.
+    Models and domains get the transport, not the SDK: its `settings` tell them the folder,
+    whether the server is AI Studio, and how calls are traced; `timeout_for` the timeout of
+    a call. The pool and the limiter are state that copies share, not settings.
     """
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
