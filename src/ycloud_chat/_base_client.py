@@ -3,8 +3,8 @@
 `BaseChatSDK` checks the constructor's arguments and the environment, and makes copies
 (`with_options`); `BaseTransport` holds the settings of the calls (`TransportSettings`:
 credentials, retries, timeouts, headers) and the pooled client, and builds requests and
-judges answers. The faces
-(`AsyncChatSDK` / `ChatSDK`, `AsyncTransport` / `Transport`) add only what sends and waits.
+judges answers. The faces (`AsyncChatSDK` / `ChatSDK`, `AsyncTransport` / `Transport`) add
+only what sends and waits.
 """
 
 from __future__ import annotations
