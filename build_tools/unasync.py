@@ -6,7 +6,8 @@
 The rules live here and only here: the explicit name map (every `Async*` name is mapped by
 hand; unasync's fallback `AsyncX -> SyncX` is treated as an error), the docstring fix-ups
 (each must match somewhere, or the run fails naming it), the "generated" header, and
-formatting with the pinned ruff.
+formatting with the pinned ruff. The table of public names (`ycloud_chat/_exports.py`,
+see `public_names.py`) is generated and checked with it.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import argparse
 import ast
 import difflib
 import importlib
+import importlib.util
 import re
 import subprocess
 import sys
@@ -26,6 +28,10 @@ from typing import Any
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != _HERE]
 unasync: Any = importlib.import_module("unasync")
+# The table of public names is generated (and checked) with the sync face: see public_names.py.
+_spec: Any = importlib.util.spec_from_file_location("public_names", _HERE / "public_names.py")
+public_names: Any = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(public_names)
 
 ROOT = Path(__file__).resolve().parent.parent
 DIRS = [
@@ -177,6 +183,7 @@ def generate(out_root: Path) -> dict[Path, Path]:
             generated.write_text(text, "utf-8")
             produced[target_dir / relative] = generated
     _check_every_rule_matched(hits)
+    produced.update(public_names.generate(out_root))
     _ruff(out_root)
     return produced
 

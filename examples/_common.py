@@ -10,6 +10,7 @@ from contextlib import contextmanager
 from typing import Any
 
 ENV_BASE_URL = "YCLOUD_CHAT_BASE_URL"
+ENV_SDK_BASE_URL = "YC_BASE_URL"
 ENV_MODEL = "YCLOUD_CHAT_MODEL"
 DEFAULT_MODEL = "smollm2-135m"  # the local model of `nox -s llm` and `nox -s demo`
 
@@ -34,11 +35,15 @@ EXAMPLE_TOOL_TURN: list[dict[str, Any]] = [
 
 
 def base_url() -> str:
-    """The server's base URL: the first argument, else $YCLOUD_CHAT_BASE_URL."""
-    url = sys.argv[1] if len(sys.argv) > 1 else os.environ.get(ENV_BASE_URL, "")
+    """The server's base URL: the first argument, else $YCLOUD_CHAT_BASE_URL, else $YC_BASE_URL.
+
+    The last is the SDK's own variable, which the examples read too.
+    """
+    url = sys.argv[1] if len(sys.argv) > 1 else ""
+    url = url or os.environ.get(ENV_BASE_URL) or os.environ.get(ENV_SDK_BASE_URL, "")
     if not url:
         sys.exit(
-            f"usage: python {sys.argv[0]} BASE_URL (or set {ENV_BASE_URL}), "
+            f"usage: python {sys.argv[0]} BASE_URL (or set {ENV_BASE_URL} or {ENV_SDK_BASE_URL}), "
             "e.g. http://127.0.0.1:8080/v1; `nox -s llm` starts a local server"
         )
     return url

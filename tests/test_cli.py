@@ -428,6 +428,7 @@ def test_help_explains_where_credentials_go() -> None:
     assert result.returncode == 0
     assert "--api-key-env NAME" in result.stdout
     assert "sent to AI Studio only" in result.stdout
+    assert "ycloud-chat batch --help" in result.stdout  # the subcommand is findable
 
 
 def test_json_prints_the_whole_result(server: ChatServer, env: dict[str, str]) -> None:

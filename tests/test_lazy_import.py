@@ -3,15 +3,22 @@ the SDK object, and every public name still resolves."""
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
 import json
 import subprocess
 import sys
+from pathlib import Path
+from types import ModuleType
+from typing import Any
 
 import pytest
 
 import ycloud_chat
 import ycloud_chat.testing
 import ycloud_chat.types
+
+ROOT = Path(__file__).parent.parent
 
 
 def loaded_after(statement: str) -> set[str]:
@@ -53,3 +60,39 @@ def test_every_public_name_resolves_and_is_listed() -> None:
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="NoSuchName"):
         ycloud_chat.NoSuchName  # type: ignore[attr-defined]  # noqa: B018
+
+
+def public_names() -> Any:
+    """build_tools/public_names.py, which writes the table the packages read at run time."""
+    spec: Any = importlib.util.spec_from_file_location(
+        "public_names", ROOT / "build_tools" / "public_names.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize("package", [ycloud_chat, ycloud_chat.types, ycloud_chat.testing])
+def test_the_names_type_checkers_see_are_the_public_names_at_run_time(
+    package: ModuleType,
+) -> None:
+    assert package.__file__ is not None
+    seen = public_names().exports(Path(package.__file__))
+    assert sorted(seen) == sorted(package.__all__)
+    for name, module in seen.items():
+        assert getattr(package, name) is getattr(
+            importlib.import_module(module, package.__name__), name
+        )
+
+
+def test_a_name_imported_for_type_checkers_alone_must_be_re_exported(tmp_path: Path) -> None:
+    init = tmp_path / "__init__.py"
+    init.write_text(
+        "from typing import TYPE_CHECKING\n"
+        "if TYPE_CHECKING:\n"
+        "    from .a import Kept as Kept\n"
+        "    from .a import Forgotten\n",
+        "utf-8",
+    )
+    with pytest.raises(SystemExit, match="write `Forgotten as Forgotten`"):
+        public_names().exports(init)

@@ -13,6 +13,7 @@ import asyncio
 import gc
 import logging
 import os
+import ssl
 import subprocess
 import sys
 import threading
@@ -26,6 +27,7 @@ import trio
 from tests.faults.server import FaultServer, checked_out, echo, first_chunk_then_wait
 from ycloud_chat import AsyncChatSDK, AsyncChatStream, ChatSDK
 from ycloud_chat._arguments import HTTPBackend
+from ycloud_chat._backends._tls import ssl_context
 
 BACKENDS: list[HTTPBackend] = ["aiohttp", "httpx"]
 
@@ -156,6 +158,36 @@ def test_threads_each_with_its_own_loop_share_one_sdk(
     assert failures == []
     assert sorted(answers) == sorted(f"t{n}-{i}" for n in range(8) for i in range(3))
     assert sdk._transport._pool._clients == {}
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_every_loops_client_shares_the_processs_tls_context(
+    server: FaultServer, backend: HTTPBackend, quiet: None
+) -> None:
+    # Loading the certificates again for each loop's client blocked that loop for tens of ms.
+    server.plan(echo())
+    sdk = AsyncChatSDK(auth="k", base_url=server.base_url, http_backend=backend)
+    contexts = []
+
+    async def call() -> None:
+        await sdk.chat.completions("m").run("hi")
+        contexts.append(tls_context_of(sdk._transport.client))
+
+    for _ in range(3):
+        asyncio.run(call())
+    assert contexts[0] is contexts[1] is contexts[2] is ssl_context(True)
+    assert ssl_context(False) is not ssl_context(True)
+    own = ssl.create_default_context()
+    assert ssl_context(own) is own
+
+
+def tls_context_of(client: object) -> ssl.SSLContext:
+    """The SSL context a backend's client connects with."""
+    context = getattr(client, "ssl_context", None)  # aiohttp's
+    if context is None:  # httpx's: its transport's pool
+        context = client.client._transport._pool._ssl_context  # type: ignore[attr-defined]
+    assert isinstance(context, ssl.SSLContext)
+    return context
 
 
 def test_trio_runs_one_after_another_share_one_sdk(server: FaultServer, quiet: None) -> None:

@@ -98,8 +98,8 @@ def test_an_sdk_from_the_environment_pickles_without_its_credentials(
     monkeypatch.setenv("YC_API_KEY", "another-key")  # the other process's environment
     again, model = pickle.loads(data)
     with again:
-        assert again._transport.auth.authorization() == "Api-Key another-key"
-        assert model._transport.auth.authorization() == "Api-Key another-key"
+        assert again._transport.settings.auth.authorization() == "Api-Key another-key"
+        assert model._transport.settings.auth.authorization() == "Api-Key another-key"
         assert (again.folder_id, model.config.temperature) == ("env-folder", 0.2)
     model._transport.close()
 
@@ -130,7 +130,7 @@ def test_an_explicit_auth_travels_as_given(
         copied = pickle.loads(pickle.dumps(sdk.with_options(timeout=5, max_retries=0)))
     with copied:
         assert copied.chat.completions("yandexgpt").run("Hi").text == "ok"
-        assert (copied.max_retries, copied._transport.default_timeout) == (0, 5.0)
+        assert (copied.max_retries, copied._transport.settings.default_timeout) == (0, 5.0)
     assert fake.last_request.headers["authorization"].endswith(" explicit-key")
 
 
@@ -149,7 +149,7 @@ def test_an_exchanging_auth_travels_without_the_token_it_obtained(auth: Any) -> 
         data = pickle.dumps(sdk)
     assert b"t1.obtained-secret" not in data
     with pickle.loads(data) as again:
-        copied = again._transport.auth
+        copied = again._transport.settings.auth
         assert repr(copied) == repr(auth)
         assert copied.cache.token is None
         assert copied.cache.join()[1]  # no token: the first call leads an exchange

@@ -83,7 +83,7 @@ def test_no_provider_set_means_no_span_and_no_header() -> None:
     fake = FakeChatAPI()
     fake.reply("a")
     with ChatSDK("f", "k", http_client=fake.client()) as sdk:
-        assert sdk._transport.tracing.chat("m", None, b"", stream=False) is NO_CALL
+        assert sdk._transport.settings.tracing.chat("m", None, b"", stream=False) is NO_CALL
         sdk.chat.completions("m").run("hi")
     assert "traceparent" not in fake.last_request.headers
 
@@ -180,7 +180,7 @@ def test_token_buckets_are_the_conventions() -> None:
 def test_pickled_sdks_keep_their_tracing_setting(telemetry: Telemetry) -> None:
     sdk = ChatSDK("f", "k", base_url="http://127.0.0.1:9/v1", tracing=False)
     copy = pickle.loads(pickle.dumps(sdk.with_options(tracing=True)))
-    assert copy._transport.tracing.enabled
-    assert not pickle.loads(pickle.dumps(sdk))._transport.tracing.enabled
+    assert copy._transport.settings.tracing.enabled
+    assert not pickle.loads(pickle.dumps(sdk))._transport.settings.tracing.enabled
     with pytest.raises(TypeError, match="tracer_provider"):
         pickle.dumps(sdk.with_options(tracer_provider=telemetry.tracer_provider))

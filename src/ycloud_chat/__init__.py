@@ -11,7 +11,7 @@ program pays only for what it touches.
 import os
 from typing import TYPE_CHECKING
 
-from ._version import __version__
+from ._version import __version__ as __version__
 
 if os.environ.get("YCLOUD_CHAT_LOG"):  # the logging switch: see _logging.py
     from ._logging import setup_logging
@@ -20,230 +20,94 @@ if os.environ.get("YCLOUD_CHAT_LOG"):  # the logging switch: see _logging.py
     del setup_logging
 del os
 
+# The public names, listed once: type checkers read these imports, and at run time each
+# name is imported on first use from the module that `_exports.py` (generated from these
+# lines by build_tools/unasync.py) records for it.
 if TYPE_CHECKING:
-    from ._async.chat import AsyncChat, AsyncChatCompletions, AsyncChatEmbeddings
-    from ._async.client import AsyncChatSDK
-    from ._async.embeddings import AsyncChatEmbeddingsModel
-    from ._async.model import AsyncChatModel
-    from ._async.stream import AsyncChatStream
-    from ._async.tool_call import AsyncToolCall
-    from ._auth import APIKeyAuth, BaseAuth, BearerTokenAuth, EnvTokenAuth, IAMTokenAuth, NoAuth
-    from ._batch import BatchItem
-    from ._content import image_part, text_part
-    from ._credentials import (
-        MetadataAuth,
-        OAuthTokenAuth,
-        ServiceAccountKeyAuth,
-        YandexCloudCLIAuth,
-    )
-    from ._exceptions import (
-        APIConnectionError,
-        APIError,
-        APIResponseError,
-        APIResponseValidationError,
-        APIStatusError,
-        APITimeoutError,
-        AuthenticationError,
-        BadRequestError,
-        ClientClosedError,
-        ConfigurationError,
-        ConfigurationTypeError,
-        ConflictError,
-        CredentialsError,
-        IncompleteStreamError,
-        InternalServerError,
-        InvalidMessageError,
-        ModelFilterError,
-        NotFoundError,
-        PermissionDeniedError,
-        RateLimitError,
-        ResponseTooLargeError,
-        StreamError,
-        StructuredOutputError,
-        ToolError,
-        ToolRoundsExceededError,
-        ToolRunError,
-        UnprocessableEntityError,
-        YCloudChatError,
-    )
-    from ._limits import Limits
-    from ._sync.chat import Chat, ChatCompletions, ChatEmbeddings
-    from ._sync.client import ChatSDK
-    from ._sync.embeddings import ChatEmbeddingsModel
-    from ._sync.model import ChatModel
-    from ._sync.stream import ChatStream
-    from ._sync.tool_call import ToolCall
-    from .types import (
-        UNDEFINED,
-        BaseToolCall,
-        ChatChoice,
-        ChatEmbeddingsModelConfig,
-        ChatEmbeddingsModelResult,
-        ChatModelConfig,
-        ChatModelResult,
-        ChatModelStatus,
-        ChatUsage,
-        DeltaChatChoice,
-        EmbeddingsUsage,
-        FinishReason,
-        FunctionCall,
-        FunctionTool,
-        Headers,
-        ReasoningMode,
-        TextMessage,
-        ToolArgumentsError,
-        ToolRun,
-        function_tool,
-    )
+    from ._async.chat import AsyncChat as AsyncChat
+    from ._async.chat import AsyncChatCompletions as AsyncChatCompletions
+    from ._async.chat import AsyncChatEmbeddings as AsyncChatEmbeddings
+    from ._async.client import AsyncChatSDK as AsyncChatSDK
+    from ._async.embeddings import AsyncChatEmbeddingsModel as AsyncChatEmbeddingsModel
+    from ._async.model import AsyncChatModel as AsyncChatModel
+    from ._async.stream import AsyncChatStream as AsyncChatStream
+    from ._async.tool_call import AsyncToolCall as AsyncToolCall
+    from ._auth import APIKeyAuth as APIKeyAuth
+    from ._auth import BaseAuth as BaseAuth
+    from ._auth import BearerTokenAuth as BearerTokenAuth
+    from ._auth import EnvTokenAuth as EnvTokenAuth
+    from ._auth import IAMTokenAuth as IAMTokenAuth
+    from ._auth import NoAuth as NoAuth
+    from ._batch import BatchItem as BatchItem
+    from ._content import image_part as image_part
+    from ._content import text_part as text_part
+    from ._credentials import MetadataAuth as MetadataAuth
+    from ._credentials import OAuthTokenAuth as OAuthTokenAuth
+    from ._credentials import ServiceAccountKeyAuth as ServiceAccountKeyAuth
+    from ._credentials import YandexCloudCLIAuth as YandexCloudCLIAuth
+    from ._exceptions import APIConnectionError as APIConnectionError
+    from ._exceptions import APIError as APIError
+    from ._exceptions import APIResponseError as APIResponseError
+    from ._exceptions import APIResponseValidationError as APIResponseValidationError
+    from ._exceptions import APIStatusError as APIStatusError
+    from ._exceptions import APITimeoutError as APITimeoutError
+    from ._exceptions import AuthenticationError as AuthenticationError
+    from ._exceptions import BadRequestError as BadRequestError
+    from ._exceptions import ClientClosedError as ClientClosedError
+    from ._exceptions import ConfigurationError as ConfigurationError
+    from ._exceptions import ConfigurationTypeError as ConfigurationTypeError
+    from ._exceptions import ConflictError as ConflictError
+    from ._exceptions import CredentialsError as CredentialsError
+    from ._exceptions import IncompleteStreamError as IncompleteStreamError
+    from ._exceptions import InternalServerError as InternalServerError
+    from ._exceptions import InvalidMessageError as InvalidMessageError
+    from ._exceptions import ModelFilterError as ModelFilterError
+    from ._exceptions import NotFoundError as NotFoundError
+    from ._exceptions import PermissionDeniedError as PermissionDeniedError
+    from ._exceptions import RateLimitError as RateLimitError
+    from ._exceptions import ResponseTooLargeError as ResponseTooLargeError
+    from ._exceptions import StreamError as StreamError
+    from ._exceptions import StructuredOutputError as StructuredOutputError
+    from ._exceptions import ToolError as ToolError
+    from ._exceptions import ToolRoundsExceededError as ToolRoundsExceededError
+    from ._exceptions import ToolRunError as ToolRunError
+    from ._exceptions import UnprocessableEntityError as UnprocessableEntityError
+    from ._exceptions import YCloudChatError as YCloudChatError
+    from ._limits import Limits as Limits
+    from ._sync.chat import Chat as Chat
+    from ._sync.chat import ChatCompletions as ChatCompletions
+    from ._sync.chat import ChatEmbeddings as ChatEmbeddings
+    from ._sync.client import ChatSDK as ChatSDK
+    from ._sync.embeddings import ChatEmbeddingsModel as ChatEmbeddingsModel
+    from ._sync.model import ChatModel as ChatModel
+    from ._sync.stream import ChatStream as ChatStream
+    from ._sync.tool_call import ToolCall as ToolCall
+    from .types import UNDEFINED as UNDEFINED
+    from .types import BaseToolCall as BaseToolCall
+    from .types import ChatChoice as ChatChoice
+    from .types import ChatEmbeddingsModelConfig as ChatEmbeddingsModelConfig
+    from .types import ChatEmbeddingsModelResult as ChatEmbeddingsModelResult
+    from .types import ChatModelConfig as ChatModelConfig
+    from .types import ChatModelResult as ChatModelResult
+    from .types import ChatModelStatus as ChatModelStatus
+    from .types import ChatUsage as ChatUsage
+    from .types import DeltaChatChoice as DeltaChatChoice
+    from .types import EmbeddingsUsage as EmbeddingsUsage
+    from .types import FinishReason as FinishReason
+    from .types import FunctionCall as FunctionCall
+    from .types import FunctionTool as FunctionTool
+    from .types import Headers as Headers
+    from .types import ReasoningMode as ReasoningMode
+    from .types import TextMessage as TextMessage
+    from .types import ToolArgumentsError as ToolArgumentsError
+    from .types import ToolRun as ToolRun
+    from .types import function_tool as function_tool
 
-__all__ = [
-    "UNDEFINED",
-    "APIConnectionError",
-    "APIError",
-    "APIKeyAuth",
-    "APIResponseError",
-    "APIResponseValidationError",
-    "APIStatusError",
-    "APITimeoutError",
-    "AsyncChat",
-    "AsyncChatCompletions",
-    "AsyncChatEmbeddings",
-    "AsyncChatEmbeddingsModel",
-    "AsyncChatModel",
-    "AsyncChatSDK",
-    "AsyncChatStream",
-    "AsyncToolCall",
-    "AuthenticationError",
-    "BadRequestError",
-    "BaseAuth",
-    "BaseToolCall",
-    "BatchItem",
-    "BearerTokenAuth",
-    "Chat",
-    "ChatChoice",
-    "ChatCompletions",
-    "ChatEmbeddings",
-    "ChatEmbeddingsModel",
-    "ChatEmbeddingsModelConfig",
-    "ChatEmbeddingsModelResult",
-    "ChatModel",
-    "ChatModelConfig",
-    "ChatModelResult",
-    "ChatModelStatus",
-    "ChatSDK",
-    "ChatStream",
-    "ChatUsage",
-    "ClientClosedError",
-    "ConfigurationError",
-    "ConfigurationTypeError",
-    "ConflictError",
-    "CredentialsError",
-    "DeltaChatChoice",
-    "EmbeddingsUsage",
-    "EnvTokenAuth",
-    "FinishReason",
-    "FunctionCall",
-    "FunctionTool",
-    "Headers",
-    "IAMTokenAuth",
-    "IncompleteStreamError",
-    "InternalServerError",
-    "InvalidMessageError",
-    "Limits",
-    "MetadataAuth",
-    "ModelFilterError",
-    "NoAuth",
-    "NotFoundError",
-    "OAuthTokenAuth",
-    "PermissionDeniedError",
-    "RateLimitError",
-    "ReasoningMode",
-    "ResponseTooLargeError",
-    "ServiceAccountKeyAuth",
-    "StreamError",
-    "StructuredOutputError",
-    "TextMessage",
-    "ToolArgumentsError",
-    "ToolCall",
-    "ToolError",
-    "ToolRoundsExceededError",
-    "ToolRun",
-    "ToolRunError",
-    "UnprocessableEntityError",
-    "YCloudChatError",
-    "YandexCloudCLIAuth",
-    "__version__",
-    "function_tool",
-    "image_part",
-    "text_part",
-]
-
-# Where each public name lives; `__getattr__` imports it on first use. The names this table
-# leaves out come from `.types`, which imports each from its own module in turn.
-_LAZY = {
-    "AsyncChat": "._async.chat",
-    "AsyncChatCompletions": "._async.chat",
-    "AsyncChatEmbeddings": "._async.chat",
-    "AsyncChatEmbeddingsModel": "._async.embeddings",
-    "AsyncChatSDK": "._async.client",
-    "AsyncChatModel": "._async.model",
-    "AsyncChatStream": "._async.stream",
-    "AsyncToolCall": "._async.tool_call",
-    "APIKeyAuth": "._auth",
-    "BaseAuth": "._auth",
-    "BearerTokenAuth": "._auth",
-    "EnvTokenAuth": "._auth",
-    "IAMTokenAuth": "._auth",
-    "NoAuth": "._auth",
-    "YandexCloudCLIAuth": "._credentials",
-    "ServiceAccountKeyAuth": "._credentials",
-    "OAuthTokenAuth": "._credentials",
-    "MetadataAuth": "._credentials",
-    "APIConnectionError": "._exceptions",
-    "APIError": "._exceptions",
-    "APIResponseError": "._exceptions",
-    "APIResponseValidationError": "._exceptions",
-    "APIStatusError": "._exceptions",
-    "APITimeoutError": "._exceptions",
-    "AuthenticationError": "._exceptions",
-    "BadRequestError": "._exceptions",
-    "ClientClosedError": "._exceptions",
-    "ConfigurationError": "._exceptions",
-    "ConfigurationTypeError": "._exceptions",
-    "ConflictError": "._exceptions",
-    "CredentialsError": "._exceptions",
-    "IncompleteStreamError": "._exceptions",
-    "InternalServerError": "._exceptions",
-    "ModelFilterError": "._exceptions",
-    "NotFoundError": "._exceptions",
-    "PermissionDeniedError": "._exceptions",
-    "RateLimitError": "._exceptions",
-    "ResponseTooLargeError": "._exceptions",
-    "StreamError": "._exceptions",
-    "StructuredOutputError": "._exceptions",
-    "ToolError": "._exceptions",
-    "ToolRoundsExceededError": "._exceptions",
-    "ToolRunError": "._exceptions",
-    "UnprocessableEntityError": "._exceptions",
-    "YCloudChatError": "._exceptions",
-    "InvalidMessageError": "._exceptions",
-    "image_part": "._content",
-    "BatchItem": "._batch",
-    "Limits": "._limits",
-    "text_part": "._content",
-    "Chat": "._sync.chat",
-    "ChatCompletions": "._sync.chat",
-    "ChatEmbeddings": "._sync.chat",
-    "ChatEmbeddingsModel": "._sync.embeddings",
-    "ChatSDK": "._sync.client",
-    "ChatModel": "._sync.model",
-    "ChatStream": "._sync.stream",
-    "ToolCall": "._sync.tool_call",
-}
+    __all__: list[str]  # these names, in the order `_exports.py` has them
 
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
     from ._lazy import lazy_attributes
 
-    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__, ".types")
+    __all__, __getattr__, __dir__ = lazy_attributes(__name__, globals())
     del lazy_attributes

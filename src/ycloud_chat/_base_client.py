@@ -1,14 +1,16 @@
 """What the SDK and its transport are on both faces, before any I/O: settings, checks, requests.
 
 `BaseChatSDK` checks the constructor's arguments and the environment, and makes copies
-(`with_options`); `BaseTransport` holds the settings of the calls (credentials, retries,
-timeouts, headers, the pooled client) and builds requests and judges answers. The faces
-(`AsyncChatSDK` / `ChatSDK`, `AsyncTransport` / `Transport`) add only what sends and waits.
+(`with_options`); `BaseTransport` holds the settings of the calls (`TransportSettings`:
+credentials, retries, timeouts, headers) and the pooled client, and builds requests and
+judges answers. The faces (`AsyncChatSDK` / `ChatSDK`, `AsyncTransport` / `Transport`) add
+only what sends and waits.
 """
 
 from __future__ import annotations
 
 import copy
+import dataclasses
 import logging
 import os
 import time
@@ -58,7 +60,8 @@ from ._pickling import Origin, rebuild_sdk, rebuild_transport
 from ._proxies import ProxyInput, proxy_routes
 from ._request import build_headers, is_ai_studio, model_uri, redacted_headers
 from ._retry import retry_delay, should_retry_status
-from ._tracing import NO_TRACING, Tracing
+from ._settings import TransportSettings
+from ._tracing import Tracing
 from .types.misc import UNDEFINED, UndefinedOr
 
 if TYPE_CHECKING:
@@ -85,10 +88,11 @@ ChatT = TypeVar("ChatT")
 
 
 class BaseTransport(Generic[ClientT]):
-    """The settings every call of one SDK shares, and the pure steps of sending one.
+    """One SDK's settings, pool and limits, and the pure steps of sending a call.
 
-    Models and domains get the transport, not the SDK: it tells them the folder, whether the
-    server is AI Studio, and the timeout of a call.
+    Models and domains get the transport, not the SDK: its `settings` tell them the folder,
+    whether the server is AI Studio, and how calls are traced; `timeout_for` the timeout of
+    a call. The pool and the limiter are state that copies share, not settings.
     """
 
     _client_class: ClassVar[type[httpx.AsyncClient] | type[httpx.Client]]
@@ -97,23 +101,16 @@ class BaseTransport(Generic[ClientT]):
     _pool: AsyncClientPool | ClientPool
     origin: Origin
     """How the SDK of this transport was made: what pickles in place of the pool."""
-    tracing: Tracing = NO_TRACING
-    """How the calls are traced; the SDK sets it."""
+    settings: TransportSettings
+    """What every call is sent with; a copy (`shared`) may have others."""
 
     def __init__(
         self,
+        settings: TransportSettings,
         *,
-        base_url: str,
-        folder_id: str | None,
-        auth: BaseAuth,
-        max_retries: int,
-        default_timeout: float | None,
-        default_headers: Mapping[str, str],
         http_client: ClientT | None,
         verify: VerifyTypes = True,
         proxy: ProxyInput = UNDEFINED,
-        max_body_bytes: int = DEFAULT_MAX_BODY_BYTES,
-        max_event_bytes: int = DEFAULT_MAX_EVENT_BYTES,
         http_backend: HTTPBackend | None = None,
         max_connections: int = DEFAULT_MAX_CONNECTIONS,
         limits: Limits | None = None,
@@ -131,15 +128,7 @@ class BaseTransport(Generic[ClientT]):
             raise ConfigurationError(
                 "proxy applies to the client the SDK makes: configure proxies on your http_client"
             )
-        self.base_url = base_url
-        self.folder_id = folder_id
-        self.ai_studio = is_ai_studio(base_url)
-        self.auth = auth
-        self.max_retries = max_retries
-        self.default_timeout = default_timeout
-        self.default_headers = dict(default_headers)
-        self.max_body_bytes = max_body_bytes
-        self.max_event_bytes = max_event_bytes
+        self.settings = settings
         # Shared by every copy (`shared()`), thread and task; None costs nothing per call.
         self.limiter = None if limits is None else Limiter(limits)
         self._owns_client = http_client is None
@@ -177,18 +166,25 @@ class BaseTransport(Generic[ClientT]):
         origin = self.origin
         return (rebuild_transport, origin.checked(f"model of a {origin.sdk_class.__name__}"))
 
-    def shared(self, **settings: Any) -> Self:
-        """A transport over the same pool with other settings; closing it leaves the pool open."""
+    def shared(
+        self, settings: TransportSettings, limiter: UndefinedOr[Limiter | None] = UNDEFINED
+    ) -> Self:
+        """A transport over the same pool with other settings; closing it leaves the pool open.
+
+        Its calls count against this transport's limits, unless it is given a `limiter`.
+        """
         clone = copy.copy(self)
-        for name, value in settings.items():
-            setattr(clone, name, value)
+        clone.settings = settings
+        if limiter is not UNDEFINED:
+            clone.limiter = limiter
         clone._owns_client = False
         return clone
 
     @property
     def exchanging_auth(self) -> ExchangingAuth | None:
         """The credentials, when they are exchanged for IAM tokens that the SDK renews."""
-        return self.auth if isinstance(self.auth, ExchangingAuth) else None
+        auth = self.settings.auth
+        return auth if isinstance(auth, ExchangingAuth) else None
 
     def reject_token(self, headers: Mapping[str, str]) -> bool:
         """After a 401: mark the exchanged token the request carried stale; False if none was."""
@@ -203,7 +199,7 @@ class BaseTransport(Generic[ClientT]):
     def timeout_for(self, timeout: UndefinedOr[float | None], *, run: bool) -> float | None:
         """The deadline of one call: its own `timeout`, else the SDK's, else the built-in one."""
         fallback = DEFAULT_RUN_TIMEOUT if run else DEFAULT_LIST_TIMEOUT
-        return resolve_timeout(timeout, self.default_timeout, fallback)
+        return resolve_timeout(timeout, self.settings.default_timeout, fallback)
 
     def attempt_headers(
         self,
@@ -218,7 +214,8 @@ class BaseTransport(Generic[ClientT]):
 
         `content` is a JSON body, already encoded.
         """
-        all_headers = build_headers(self.auth, exchange.request_id, self.default_headers)
+        settings = self.settings
+        all_headers = build_headers(settings.auth, exchange.request_id, settings.default_headers)
         if content is not None:
             all_headers["Content-Type"] = "application/json"
         exchange.call.inject(all_headers)
@@ -228,7 +225,7 @@ class BaseTransport(Generic[ClientT]):
             logger.debug(
                 "sending %s %s attempt=%d headers=%s",
                 method,
-                self.base_url + path,
+                settings.base_url + path,
                 exchange.attempts + 1,
                 redacted_headers(all_headers),
             )
@@ -250,7 +247,7 @@ class BaseTransport(Generic[ClientT]):
 
         `error` is what the last attempt failed with, for the call's trace.
         """
-        delay = exchange.delay_before_retry(self.max_retries, headers)
+        delay = exchange.delay_before_retry(self.settings.max_retries, headers)
         if delay is not None:
             exchange.call.retrying(exchange.attempts, delay, error)
             logger.info(
@@ -364,28 +361,33 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         base_url = base_url or os.environ.get(ENV_BASE_URL, "").strip() or DEFAULT_BASE_URL
         self.base_url = normalise_base_url(base_url)
         check_base_url_scheme(self.base_url, allow_insecure_http=allow_insecure_http)
-        transport: Any = self._transport_class(
+        ai_studio = is_ai_studio(self.base_url)
+        settings = TransportSettings(
             base_url=self.base_url,
             folder_id=self.folder_id,
-            auth=resolve_auth(auth, is_ai_studio=is_ai_studio(self.base_url)),
+            ai_studio=ai_studio,
+            auth=resolve_auth(auth, is_ai_studio=ai_studio),
             max_retries=max_retries,
             default_timeout=default_timeout,
             default_headers=check_headers(default_headers),
+            max_body_bytes=check_size_limit(max_body_bytes, "max_body_bytes"),
+            max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
+            tracing=Tracing(
+                enabled=tracing,
+                tracer_provider=tracer_provider,
+                meter_provider=meter_provider,
+                base_url=self.base_url,
+                ai_studio=ai_studio,
+            ),
+        )
+        transport: Any = self._transport_class(
+            settings,
             http_client=http_client,
             verify=verify,
             proxy=proxy,
-            max_body_bytes=check_size_limit(max_body_bytes, "max_body_bytes"),
-            max_event_bytes=check_size_limit(max_event_bytes, "max_event_bytes"),
             http_backend=http_backend,
             max_connections=check_max_connections(max_connections),
             limits=check_limits(limits),
-        )
-        transport.tracing = Tracing(
-            enabled=tracing,
-            tracer_provider=tracer_provider,
-            meter_provider=meter_provider,
-            base_url=self.base_url,
-            ai_studio=transport.ai_studio,
         )
         transport.origin = origin
         self._transport = transport
@@ -437,39 +439,41 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
             meter_provider: the OpenTelemetry meter provider of the copy's metrics.
         """
         transport = self._transport
-        settings: dict[str, Any] = {}
+        current = transport.settings
+        changes: dict[str, Any] = {}
         if folder_id is not None:
-            settings["folder_id"] = check_folder_id(folder_id)
+            changes["folder_id"] = check_folder_id(folder_id)
         if auth is not None:
-            settings["auth"] = resolve_auth(auth, is_ai_studio=transport.ai_studio)
+            changes["auth"] = resolve_auth(auth, is_ai_studio=current.ai_studio)
         if timeout is not UNDEFINED:
-            settings["default_timeout"] = check_timeout(timeout)
+            changes["default_timeout"] = check_timeout(timeout)
         if max_retries is not None:
-            settings["max_retries"] = check_max_retries(max_retries)
+            changes["max_retries"] = check_max_retries(max_retries)
         if default_headers is not None:
             added = check_headers(default_headers)
             names = {name.lower() for name in added}
-            kept = {k: v for k, v in transport.default_headers.items() if k.lower() not in names}
-            settings["default_headers"] = {**kept, **added}
+            kept = {k: v for k, v in current.default_headers.items() if k.lower() not in names}
+            changes["default_headers"] = {**kept, **added}
         for name, limit in (
             ("max_body_bytes", max_body_bytes),
             ("max_event_bytes", max_event_bytes),
         ):
             if limit is not None:
-                settings[name] = check_size_limit(limit, name)
+                changes[name] = check_size_limit(limit, name)
         traced: dict[str, Any] = {"tracing": tracing, "tracer_provider": tracer_provider}
         traced["meter_provider"] = meter_provider
         if any(value is not None for value in traced.values()):
-            settings["tracing"] = transport.tracing.replace(**traced)
-        arguments = _constructor_names(settings, folder_id=folder_id, auth=auth, **traced)
+            changes["tracing"] = current.tracing.replace(**traced)
+        arguments = _constructor_names(changes, folder_id=folder_id, auth=auth, **traced)
+        limiter: UndefinedOr[Limiter | None] = UNDEFINED
         if limits is not UNDEFINED:
             # A pickled copy is made again with its Limits, and counts on its own from there.
             arguments["limits"] = checked = check_limits(limits)
-            settings["limiter"] = None if checked is None else Limiter(checked)
+            limiter = None if checked is None else Limiter(checked)
         clone = copy.copy(self)
-        clone._transport = transport.shared(**settings)
+        clone._transport = transport.shared(dataclasses.replace(current, **changes), limiter)
         clone._transport.origin = transport.origin.updated(**arguments)
-        clone.folder_id = clone._transport.folder_id
+        clone.folder_id = clone._transport.settings.folder_id
         clone.chat = self._chat_class(clone._transport)
         return clone
 
@@ -483,7 +487,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
     @property
     def max_retries(self) -> int:
         """How many times a failed request is retried."""
-        return self._transport.max_retries
+        return self._transport.settings.max_retries
 
     @property
     def limits(self) -> Limits | None:
@@ -496,7 +500,7 @@ class BaseChatSDK(Generic[ClientT, TransportT, ChatT]):
         return (
             f"{type(self).__name__}(folder_id={getattr(self, 'folder_id', None)!r}, "
             f"base_url={getattr(self, 'base_url', None)!r}, "
-            f"auth={getattr(transport, 'auth', None)!r}, "
+            f"auth={getattr(getattr(transport, 'settings', None), 'auth', None)!r}, "
             f"http_backend={getattr(transport, 'backend', None)!r})"
         )
 
@@ -538,18 +542,19 @@ class ModelCatalog(Generic[ModelT]):
         the bare name.
         """
         transport = self._transport
+        settings = transport.settings
         uri = model_uri(
             model_name,
             model_version,
-            transport.folder_id,
-            ai_studio=transport.ai_studio,
+            settings.folder_id,
+            ai_studio=settings.ai_studio,
             scheme=self._scheme,
         )
         model: ModelT = type(self)._model_class()(transport, uri)
         return model
 
     def _list_headers(self) -> dict[str, str] | None:
-        folder_id = self._transport.folder_id
+        folder_id = self._transport.settings.folder_id
         return {HEADER_PROJECT: folder_id} if folder_id else None
 
     def _check_filters(self, filters: Mapping[str, Any] | None) -> dict[str, Any]:
@@ -572,7 +577,7 @@ class ModelCatalog(Generic[ModelT]):
         return tuple(model for model in models if matches_filters(model, filters))
 
     def __repr__(self) -> str:
-        return f"<{type(self).__name__} folder_id={self._transport.folder_id!r}>"
+        return f"<{type(self).__name__} folder_id={self._transport.settings.folder_id!r}>"
 
 
 class BaseChatCompletions(ModelCatalog[ModelT]):

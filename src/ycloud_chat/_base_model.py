@@ -203,13 +203,13 @@ class BaseChatModel(RemoteModel[ChatModelConfig], Generic[ToolCallT, ParsedT]):
             coerce_messages(messages),
             self._config,
             stream=stream,
-            stream_usage=not self._transport.ai_studio,
+            stream_usage=not self._transport.settings.ai_studio,
         )
         return encode_body(body, extra_keys=self._config.extra_query or ())
 
     def _trace(self, body: bytes, *, stream: bool) -> Call | NoCall:
         """What traces one call of this model (`NO_CALL` when nothing does)."""
-        return self._transport.tracing.chat(self._uri, self._config, body, stream=stream)
+        return self._transport.settings.tracing.chat(self._uri, self._config, body, stream=stream)
 
     def _parse(self, content: bytes, exchange: Exchange) -> ChatModelResult[ToolCallT, ParsedT]:
         context = ResponseContext.for_call(self._tool_call_class, exchange, self._config)
@@ -268,7 +268,7 @@ class BaseChatEmbeddingsModel(RemoteModel[ChatEmbeddingsModelConfig]):
 
     def _trace(self) -> Call | NoCall:
         """What traces one call of this model (`NO_CALL` when nothing does)."""
-        return self._transport.tracing.embeddings(self._uri, self._config)
+        return self._transport.settings.tracing.embeddings(self._uri, self._config)
 
     def _parse(self, content: bytes, exchange: Exchange, count: int) -> ChatEmbeddingsModelResult:
         context = ResponseContext.for_call(BaseToolCall, exchange)
@@ -339,7 +339,7 @@ class StreamState(Generic[ToolCallT]):
         remaining = exchange.deadline.remaining()
         self.parser = StreamParser(
             context,
-            max_event_bytes=self.transport.max_event_bytes,
+            max_event_bytes=self.transport.settings.max_event_bytes,
             timeout=self.timeout,
             first_due=None if remaining is None else time.monotonic() + remaining,
             read_timeout=None if self.response is None else read_timeout(self.response),
@@ -348,7 +348,9 @@ class StreamState(Generic[ToolCallT]):
 
     def start_call(self) -> Call | NoCall:
         """Start tracing the stream's request; its span ends however the stream ends."""
-        self.call = self.transport.tracing.chat(self.model, self.config, self.body, stream=True)
+        self.call = self.transport.settings.tracing.chat(
+            self.model, self.config, self.body, stream=True
+        )
         self.call.watch(self)  # dropped unclosed: ended when collected
         return self.call
 

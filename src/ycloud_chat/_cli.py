@@ -75,6 +75,12 @@ credentials come from the environment only:
 
     export MY_KEY=...
     {PROG} --base-url http://127.0.0.1:8080/v1 --api-key-env MY_KEY "Hi"
+
+batch jobs:
+  {PROG} batch REQUESTS.jsonl RESULTS.jsonl runs a file of OpenAI Batch
+  requests into a file of results, resumably, within rate limits
+  (see {PROG} batch --help); a prompt that is the word "batch" goes
+  after --:  {PROG} -- batch
 """
 
 

@@ -51,6 +51,17 @@ class ServiceAccountKey:
         self.key_id: str = fields["id"]
         self.service_account_id: str = fields["service_account_id"]
         self._private_key = _load_private_key(fields["private_key"], self.key_id)
+        self._path = None if isinstance(key, Mapping) else os.fspath(key)
+
+    def __reduce__(self) -> tuple[type[ServiceAccountKey], tuple[str]]:
+        # By the file's path, read again where it is unpickled: the private key itself never
+        # goes into a pickle (a task queue's broker, a cluster's object store).
+        if self._path is None:
+            raise TypeError(
+                "a service account key given as a dict does not pickle (its private key stays "
+                "in this process); give the key file's path, read again where it is unpickled"
+            )
+        return ServiceAccountKey, (self._path,)
 
     def sign(self, now: float) -> str:
         """A JWT for the IAM token exchange, signed now."""

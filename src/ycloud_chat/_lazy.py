@@ -2,33 +2,31 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable
 from importlib import import_module
 from types import FunctionType
 from typing import Any
+
+from ._exports import EXPORTS
 
 __all__ = ["lazy_attributes"]
 
 
 def lazy_attributes(
-    package: str,
-    lazy: Mapping[str, str],
-    namespace: dict[str, Any],
-    public: Sequence[str],
-    elsewhere: str | None = None,
-) -> tuple[Callable[[str], object], Callable[[], list[str]]]:
-    """A package's `__getattr__` and `__dir__` for names that `lazy` maps to their modules.
+    package: str, namespace: dict[str, Any]
+) -> tuple[list[str], Callable[[str], object], Callable[[], list[str]]]:
+    """A package's `__all__`, `__getattr__` and `__dir__`, for the names it re-exports.
 
-    A name is imported from its module on first use and then kept in `namespace`, so the
-    module-level `__getattr__` runs once per name. A public name `lazy` leaves out comes
-    from the module `elsewhere`, when it is given. A class or function is known by its
-    public path: its `__module__` becomes `package` (see `_publish`).
+    Where each name lives is `EXPORTS[package]`, generated from the package's own imports
+    (the ones type checkers read). A name is imported from its module on first use and then
+    kept in `namespace`, so the module-level `__getattr__` runs once per name. A class or
+    function is known by its public path: its `__module__` becomes `package` (see `_publish`).
     """
+    lazy = EXPORTS[package]
+    public = list(lazy)
 
     def __getattr__(name: str) -> object:
         module = lazy.get(name)
-        if module is None and elsewhere is not None and name in public:
-            module = elsewhere
         if module is None:
             raise AttributeError(f"module {package!r} has no attribute {name!r}")
         value = getattr(import_module(module, package), name)
@@ -39,7 +37,7 @@ def lazy_attributes(
     def __dir__() -> list[str]:
         return sorted(set(namespace) | set(public))
 
-    return __getattr__, __dir__
+    return public, __getattr__, __dir__
 
 
 def _publish(value: object, package: str) -> None:

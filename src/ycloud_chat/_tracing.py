@@ -75,8 +75,8 @@ class NoCall:
     def retrying(self, attempt: int, delay: float, error: BaseException | None) -> None:
         """Note that attempt number `attempt` failed with `error`; the next comes in `delay` s."""
 
-    def chunk(self) -> None:
-        """Note a stream's result (the first one sets the time to first chunk)."""
+    def first_chunk(self) -> None:
+        """Note a stream's first result: the time to first chunk."""
 
     def succeeded(self, result: T) -> T:
         """Record the call's result, end it, and return the result."""
@@ -427,8 +427,8 @@ class Call:
         self.span.add_event("ycloud_chat.retry", attributes)
         self.span.set_attribute("http.request.resend_count", attempt)
 
-    def chunk(self) -> None:
-        """Note a stream's result; the first one gives the time to first chunk."""
+    def first_chunk(self) -> None:
+        """Note a stream's first result: the time to first chunk (later calls do nothing)."""
         if self._first_chunk is None:
             self._first_chunk = seconds = time.monotonic() - self._started
             self.span.set_attribute("gen_ai.response.time_to_first_chunk", seconds)

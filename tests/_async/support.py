@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -33,7 +34,8 @@ def make_sdk(transport: httpx.AsyncBaseTransport | Handler, **kwargs: Any) -> As
     intended = urlsplit(sdk.base_url)
     origin = f"{intended.scheme}://{intended.netloc}"
     served = loopback.SERVERS.enter_context(loopback.serve(transport, origin))
-    sdk._transport.base_url = served + intended.path
+    settings = sdk._transport.settings
+    sdk._transport.settings = replace(settings, base_url=served + intended.path)
     return sdk
 
 

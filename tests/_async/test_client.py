@@ -390,7 +390,13 @@ async def test_configure_returns_a_new_model() -> None:
 async def test_secrets_never_show_in_reprs() -> None:
     async with make_sdk(Recorder()) as sdk:
         model = sdk.chat.completions("yandexgpt")
-        for obj in (sdk, sdk.chat.completions, model, model.run_stream("x"), sdk._transport.auth):
+        for obj in (
+            sdk,
+            sdk.chat.completions,
+            model,
+            model.run_stream("x"),
+            sdk._transport.settings.auth,
+        ):
             assert SECRET not in repr(obj)
             assert SECRET not in str(obj)
 

@@ -13,6 +13,7 @@ from tests.fake_cloud import OAUTH_TOKEN, FakeCloud, make_key_file
 from ycloud_chat import (
     AsyncChatSDK,
     AuthenticationError,
+    ConfigurationTypeError,
     CredentialsError,
     MetadataAuth,
     OAuthTokenAuth,
@@ -71,6 +72,28 @@ async def test_a_key_file_on_disk_works_as_its_json(cloud: FakeCloud, tmp_path: 
         cloud, ServiceAccountKeyAuth(str(path), iam_endpoint=cloud.iam_endpoint)
     ) as sdk:
         assert await ask(sdk) == "t1.fake-1"
+
+
+async def test_a_key_file_pickles_by_its_path_and_a_key_dict_not_at_all(
+    cloud: FakeCloud, tmp_path: Path
+) -> None:
+    import json
+    import pickle
+
+    path = tmp_path / "key.json"
+    path.write_text(json.dumps(cloud.key))  # type: ignore[attr-defined]
+    by_path = sdk_for(cloud, ServiceAccountKeyAuth(str(path), iam_endpoint=cloud.iam_endpoint))
+    data = pickle.dumps(by_path)
+    assert b"PRIVATE KEY" not in data
+    async with pickle.loads(data) as sdk:  # reads the file again
+        assert await ask(sdk) == "t1.fake-1"
+    ((header, claims),) = cloud.jwts  # checked against the public key by the fake
+    assert (header["kid"], claims["iss"]) == ("ajekey1", "ajeaccount1")
+    by_dict = sdk_for(cloud, ServiceAccountKeyAuth(cloud.key, iam_endpoint=cloud.iam_endpoint))  # type: ignore[attr-defined]
+    with pytest.raises(ConfigurationTypeError, match="give the key file's path"):
+        pickle.dumps(by_dict)
+    await by_path.aclose()
+    await by_dict.aclose()
 
 
 async def test_the_metadata_service_is_asked_with_its_header(cloud: FakeCloud) -> None:

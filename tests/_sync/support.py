@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -35,7 +36,8 @@ def make_sdk(transport: httpx.BaseTransport | Handler, **kwargs: Any) -> ChatSDK
     intended = urlsplit(sdk.base_url)
     origin = f"{intended.scheme}://{intended.netloc}"
     served = loopback.SERVERS.enter_context(loopback.serve(transport, origin))
-    sdk._transport.base_url = served + intended.path
+    settings = sdk._transport.settings
+    sdk._transport.settings = replace(settings, base_url=served + intended.path)
     return sdk
 
 

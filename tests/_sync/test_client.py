@@ -386,7 +386,13 @@ def test_configure_returns_a_new_model() -> None:
 def test_secrets_never_show_in_reprs() -> None:
     with make_sdk(Recorder()) as sdk:
         model = sdk.chat.completions("yandexgpt")
-        for obj in (sdk, sdk.chat.completions, model, model.run_stream("x"), sdk._transport.auth):
+        for obj in (
+            sdk,
+            sdk.chat.completions,
+            model,
+            model.run_stream("x"),
+            sdk._transport.settings.auth,
+        ):
             assert SECRET not in repr(obj)
             assert SECRET not in str(obj)
 

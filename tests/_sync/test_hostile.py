@@ -61,7 +61,7 @@ from ycloud_chat._constants import ENV_HTTP_BACKEND
 pytestmark = pytest.mark.usefixtures("http_backend")
 
 TIMEOUT = 1.0  # the stream and call timeouts of most tests
-SLACK = 0.5  # how late after its deadline a call may end (scheduling on a loaded machine)
+SLACK = 1.5  # how late after its deadline a call may end (scheduling on a loaded machine)
 GRACE = 1.0  # how long a stream may wait for the end of its body after `[DONE]`
 SECRET = "sk-hostile-SECRET-9e2f"  # a marker searched for in everything printed
 PASSWORD = "hunter2-PASSWORD-77"
@@ -160,11 +160,11 @@ def test_comments_do_not_keep_a_stream_alive(hostile: HostileServer) -> None:
 
 
 def test_the_timeout_bounds_the_wait_between_results(hostile: HostileServer) -> None:
-    sdk = plan(hostile, keepalive_comments(every=0.2, first_after=0.6))
+    sdk = plan(hostile, keepalive_comments(every=0.2, first_after=0.3))
     seen: list[str] = []
-    with within(0.6 + TIMEOUT), pytest.raises(APITimeoutError):
+    with within(0.3 + TIMEOUT), pytest.raises(APITimeoutError):
         stream_texts(sdk, seen)
-    assert seen == ["Hel"]  # the first result, 0.6s in, came within the timeout
+    assert seen == ["Hel"]  # the first result, 0.3s in, came within the timeout
     settle(sdk, hostile)
 
 

@@ -43,8 +43,8 @@ def test_with_options_shares_the_pool_and_the_original_owns_it(server: FaultServ
     patient = sdk.with_options(max_retries=4)
     quick = sdk.with_options(timeout=5)
     assert (patient.max_retries, quick.max_retries, sdk.max_retries) == (4, 1, 1)
-    assert quick._transport.default_timeout == 5.0
-    assert patient._transport.default_timeout == 30.0
+    assert quick._transport.settings.default_timeout == 5.0
+    assert patient._transport.settings.default_timeout == 30.0
     assert patient._transport.client is sdk._transport.client
     assert (patient.chat.completions("m").run("one")).text == "one"
     patient.close()
@@ -253,7 +253,7 @@ def test_the_secret_shows_nowhere(
         model,
         stream,
         sdk._transport,
-        sdk._transport.auth,
+        sdk._transport.settings.auth,
         BearerTokenAuth(SECRET),
     ]
     printable.append(model.run("hello"))

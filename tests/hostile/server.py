@@ -185,7 +185,7 @@ class HostileServer:
             self.requests.clear()
             self.connections = 0
 
-    def open_sockets(self, wait: float = 5.0) -> int:
+    def open_sockets(self, wait: float = 15.0) -> int:
         """How many connections the client has not closed, once `wait` seconds gave it time."""
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:

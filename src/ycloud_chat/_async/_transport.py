@@ -214,9 +214,10 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
         self.check_open(client)
         exchange.attempts += 1
         started = time.monotonic()
+        url = self.settings.base_url + path
         try:
             response = await client.send(
-                method, self.base_url + path, content=content, headers=headers, timeout=timeout
+                method, url, content=content, headers=headers, timeout=timeout
             )
         except httpx.HTTPError as exc:
             raise failure(exchange, exc) from error_cause(exc)
@@ -236,7 +237,7 @@ class AsyncTransport(BaseTransport[httpx.AsyncClient]):
 
     async def _read(self, response: AsyncHTTPResponse, exchange: Exchange) -> bytes:
         """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
-        reader = exchange.body_reader(response, self.max_body_bytes)
+        reader = exchange.body_reader(response, self.settings.max_body_bytes)
         chunks = _chunks(response, reader)
         try:
             async for chunk in chunks:

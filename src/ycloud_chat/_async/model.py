@@ -178,7 +178,7 @@ class AsyncChatModel(BaseChatModel[AsyncToolCall, ParsedT]):
 
     async def _run_call(self, call: AsyncToolCall) -> ToolResultMessageDict:
         """Run one tool call of `run_tools()`, traced as an `execute_tool` span."""
-        with self._transport.tracing.tool(call) as traced:
+        with self._transport.settings.tracing.tool(call) as traced:
             return traced.succeeded(await call.run())
 
     def run_stream(

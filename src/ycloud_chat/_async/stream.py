@@ -105,13 +105,16 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
         parser = state.start_parsing(state.exchange)
         transport: AsyncTransport = state.transport
         body = transport.iter_body(state.response, state.exchange)
+        first = True
         try:
             while not parser.done:
                 chunk = await _next_chunk(body, parser, state.exchange)
                 if chunk is None:
                     break
                 for result in parser.feed(chunk):
-                    state.call.chunk()
+                    if first:  # a check, not a call, on every other chunk
+                        first = False
+                        state.call.first_chunk()
                     yield result
             for result in parser.close():
                 yield result

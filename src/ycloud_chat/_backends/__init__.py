@@ -4,6 +4,7 @@
 - `_ownership`: which client serves this process and this event loop (`ClientPool`,
   `AsyncClientPool`), made on first use, dropped after a fork, closed with its loop;
 - `_httpx`: httpx's clients behind the interface, the SDK's own and a caller's;
+- `_tls`: the SSL contexts of the SDK's own clients, each default one made once per process;
 - `_blocking`: the sync face's network streams, bounded by the call's deadline;
 - `_aiohttp`: the async face's aiohttp client, on asyncio;
 - `_intercept`: the testing kit's hook, answering every SDK-made client with a stand-in.

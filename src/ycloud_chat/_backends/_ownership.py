@@ -104,6 +104,13 @@ class _Pool(Generic[C]):
         self._lock = threading.Lock()
         _POOLS.add(self)
 
+    def _client_settings(self) -> tuple[ssl.SSLContext, int, dict[str, str | None]]:
+        """What a new client is made with: TLS as the process's shared context (see `_tls`)."""
+        from ._tls import ssl_context
+
+        verify, max_connections, routes = self._settings
+        return ssl_context(verify), max_connections, routes
+
     @property
     def owns_client(self) -> bool:
         """Whether the clients are the SDK's own (not a caller's `http_client`)."""
@@ -189,7 +196,7 @@ class AsyncClientPool(_Pool[AsyncHTTPClient]):
                 _PARKED.add(entry)
 
     def _make(self) -> AsyncHTTPClient:
-        verify, max_connections, routes = self._settings
+        verify, max_connections, routes = self._client_settings()
         plain_proxies = all(url is None or url.startswith("http:") for url in routes.values())
         import asyncio
 
@@ -265,7 +272,7 @@ class ClientPool(_Pool[HTTPClient]):
         from ._httpx import httpx_client
 
         logger.debug("HTTP backend: httpx")
-        return httpx_client(*self._settings)
+        return httpx_client(*self._client_settings())
 
     @classmethod
     def choose_backend(cls, given: object, *, own_client: bool) -> HTTPBackend:

@@ -214,10 +214,9 @@ class Transport(BaseTransport[httpx.Client]):
         self.check_open(client)
         exchange.attempts += 1
         started = time.monotonic()
+        url = self.settings.base_url + path
         try:
-            response = client.send(
-                method, self.base_url + path, content=content, headers=headers, timeout=timeout
-            )
+            response = client.send(method, url, content=content, headers=headers, timeout=timeout)
         except httpx.HTTPError as exc:
             raise failure(exchange, exc) from error_cause(exc)
         exchange.answered(response.headers)
@@ -236,7 +235,7 @@ class Transport(BaseTransport[httpx.Client]):
 
     def _read(self, response: HTTPResponse, exchange: Exchange) -> bytes:
         """Read the whole body within `max_body_bytes`, checking the deadline between chunks."""
-        reader = exchange.body_reader(response, self.max_body_bytes)
+        reader = exchange.body_reader(response, self.settings.max_body_bytes)
         chunks = _chunks(response, reader)
         try:
             for chunk in chunks:

@@ -180,7 +180,7 @@ class ChatModel(BaseChatModel[ToolCall, ParsedT]):
 
     def _run_call(self, call: ToolCall) -> ToolResultMessageDict:
         """Run one tool call of `run_tools()`, traced as an `execute_tool` span."""
-        with self._transport.tracing.tool(call) as traced:
+        with self._transport.settings.tracing.tool(call) as traced:
             return traced.succeeded(call.run())
 
     def run_stream(

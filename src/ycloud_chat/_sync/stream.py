@@ -107,13 +107,16 @@ def _generate(state: State) -> Generator[Result, None]:
         parser = state.start_parsing(state.exchange)
         transport: Transport = state.transport
         body = transport.iter_body(state.response, state.exchange)
+        first = True
         try:
             while not parser.done:
                 chunk = _next_chunk(body, parser, state.exchange)
                 if chunk is None:
                     break
                 for result in parser.feed(chunk):
-                    state.call.chunk()
+                    if first:  # a check, not a call, on every other chunk
+                        first = False
+                        state.call.first_chunk()
                     yield result
             for result in parser.close():
                 yield result

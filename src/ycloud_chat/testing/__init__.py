@@ -28,34 +28,24 @@ Names are imported when first used, so that pytest loading the plugin costs noth
 
 from typing import TYPE_CHECKING
 
+# The public names, listed once: type checkers read these imports, and at run time each
+# name is imported on first use from the module that `_exports.py` (generated from these
+# lines by build_tools/unasync.py) records for it.
 if TYPE_CHECKING:
-    from ._fake import CompletionOptions, FakeChatAPI, FakeTransport, RecordedRequest, ReplyOptions
-    from ._wire import FakeToolCall, Reply, StreamShape
+    from ._fake import CompletionOptions as CompletionOptions
+    from ._fake import FakeChatAPI as FakeChatAPI
+    from ._fake import FakeTransport as FakeTransport
+    from ._fake import RecordedRequest as RecordedRequest
+    from ._fake import ReplyOptions as ReplyOptions
+    from ._wire import FakeToolCall as FakeToolCall
+    from ._wire import Reply as Reply
+    from ._wire import StreamShape as StreamShape
 
-__all__ = [
-    "CompletionOptions",
-    "FakeChatAPI",
-    "FakeToolCall",
-    "FakeTransport",
-    "RecordedRequest",
-    "Reply",
-    "ReplyOptions",
-    "StreamShape",
-]
+    __all__: list[str]  # these names, in the order `_exports.py` has them
 
-_LAZY = {
-    "CompletionOptions": "._fake",
-    "FakeChatAPI": "._fake",
-    "FakeTransport": "._fake",
-    "RecordedRequest": "._fake",
-    "ReplyOptions": "._fake",
-    "FakeToolCall": "._wire",
-    "Reply": "._wire",
-    "StreamShape": "._wire",
-}
 
 if not TYPE_CHECKING:  # type checkers see the imports above, and no catch-all
     from .._lazy import lazy_attributes
 
-    __getattr__, __dir__ = lazy_attributes(__name__, _LAZY, globals(), __all__)
+    __all__, __getattr__, __dir__ = lazy_attributes(__name__, globals())
     del lazy_attributes
