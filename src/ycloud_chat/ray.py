@@ -134,7 +134,9 @@ class ClusterLimits:
     Make it on the driver (after `ray.init()`) and hand it to the processors: it pickles as
     a handle to that actor. Every attempt of every call (retries too) asks it for a place,
     and a 429 seen anywhere pauses every actor for the server's `Retry-After`. With no
-    limits set it still shares the pauses.
+    limits set it still shares the pauses. A grant that reaches its call more than a
+    quarter of a second after its start is given back and another asked for, so that
+    calls held up on the way do not reach the server together.
 
     Args:
         limits: the cluster's limits (`Limits()`: only the 429 pauses).
@@ -176,7 +178,9 @@ class _ClusterLimiter(RemoteLimiter):
         super().__init__(cluster.limits)
         self._actor: Any = cluster.actor
         limits = cluster.limits
-        self._scheduled = limits.requests_per_minute or limits.tokens_per_minute
+        self._scheduled = limits.requests_per_minute is not None or (
+            limits.tokens_per_minute is not None
+        )
 
     async def async_grant(self, tokens: int, remaining: float | None) -> Ticket | None:
         """The actor's grant, once one reaches this caller in time for its start.
