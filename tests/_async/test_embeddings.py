@@ -208,8 +208,8 @@ async def test_the_deadline_covers_the_call(server: FaultServer) -> None:
     started = time.monotonic()
     async with sdk:
         with pytest.raises(APITimeoutError):
-            await sdk.chat.text_embeddings("nomic").run("hi", timeout=0.5)
-    assert time.monotonic() - started <= 0.5 + 0.5
+            await sdk.chat.text_embeddings("nomic").run("hi", timeout=1.5)
+    assert time.monotonic() - started <= 1.5 + 2.0  # the deadline, and slack for a loaded machine
     assert server.requests == 1
 
 

@@ -219,7 +219,7 @@ async def test_delay_runs_into_the_deadline() -> None:
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
             await sdk.chat.completions("yandexgpt").run("Hi", timeout=0.2)
-    assert time.monotonic() - started < 0.2 + 0.5
+    assert time.monotonic() - started < 0.2 + 2.0  # well before the reply's 5 s
 
 
 async def test_models_listing() -> None:

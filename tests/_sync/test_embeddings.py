@@ -207,8 +207,8 @@ def test_the_deadline_covers_the_call(server: FaultServer) -> None:
     sdk = ChatSDK(auth=SECRET, base_url=server.base_url, max_retries=2)
     started = time.monotonic()
     with sdk, pytest.raises(APITimeoutError):
-        sdk.chat.text_embeddings("nomic").run("hi", timeout=0.5)
-    assert time.monotonic() - started <= 0.5 + 0.5
+        sdk.chat.text_embeddings("nomic").run("hi", timeout=1.5)
+    assert time.monotonic() - started <= 1.5 + 2.0  # the deadline, and slack for a loaded machine
     assert server.requests == 1
 
 

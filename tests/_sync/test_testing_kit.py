@@ -220,7 +220,7 @@ def test_delay_runs_into_the_deadline() -> None:
         started = time.monotonic()
         with pytest.raises(APITimeoutError):
             sdk.chat.completions("yandexgpt").run("Hi", timeout=0.2)
-    assert time.monotonic() - started < 0.2 + 0.5
+    assert time.monotonic() - started < 0.2 + 2.0  # well before the reply's 5 s
 
 
 def test_models_listing() -> None:
