@@ -219,10 +219,7 @@ def test_a_loop_closed_without_its_generators_leaves_its_client_quietly(
     assert sdk._transport._pool._clients == {}
 
 
-# On httpx the loop's shutdown_asyncgens may close httpx's body generator while the stream's
-# own `finally` is closing it ("aclose(): asynchronous generator is already running", logged by
-# asyncio in about 2 runs of 3): a known gap for a stream left unclosed, not asserted here.
-@pytest.mark.parametrize("backend", ["aiohttp"])
+@pytest.mark.parametrize("backend", BACKENDS)
 def test_a_stream_left_open_when_the_loop_ends_is_closed_without_an_error(
     server: FaultServer, backend: HTTPBackend, quiet: None
 ) -> None:

@@ -39,6 +39,7 @@ logger = logging.getLogger("ycloud_chat")
 __all__ = [
     "async_call_function",
     "async_cancel_shield",
+    "async_close_generator",
     "async_deadline_scope",
     "async_end_generator",
     "async_map_unordered",
@@ -49,6 +50,7 @@ __all__ = [
     "async_wakeup",
     "call_function",
     "cancel_shield",
+    "close_generator",
     "deadline_scope",
     "end_generator",
     "map_unordered",
@@ -128,6 +130,8 @@ async def async_end_generator(generator: AsyncGenerator[Any, None], most: int = 
     """
     if isinstance(generator, types.AsyncGeneratorType) and generator.ag_frame is None:
         return  # run to its end already
+    if _loop_closes_every_generator():
+        return
     import anyio
 
     # Its end, whatever it is (an error, the cancellation): the caller wants no more of it.
@@ -142,6 +146,29 @@ async def async_end_generator(generator: AsyncGenerator[Any, None], most: int = 
 def end_generator(generator: Generator[Any, None, None], most: int = 64) -> None:
     """End a generator: closing it closes the ones it iterates (nothing is left to report)."""
     generator.close()
+
+
+async def async_close_generator(generator: AsyncGenerator[Any, None]) -> None:
+    """`aclose()` an async generator, unless its event loop is closing every one itself."""
+    if not _loop_closes_every_generator():
+        await generator.aclose()
+
+
+def close_generator(generator: Generator[Any, None, None]) -> None:
+    """Close a generator."""
+    generator.close()
+
+
+def _loop_closes_every_generator() -> bool:
+    """True once asyncio's loop shuts its async generators down (`asyncio.run` ending).
+
+    It closes each one still open, all at once: a generator's `finally` that closed one it
+    iterates would then close it a second time, concurrently ("aclose(): asynchronous
+    generator is already running", reported by the loop). Each is closed by the loop instead.
+    """
+    asyncio = sys.modules.get("asyncio")
+    loop = None if asyncio is None else asyncio._get_running_loop()
+    return bool(getattr(loop, "_asyncgens_shutdown_called", False))
 
 
 def _is_async(function: Callable[..., Any]) -> bool:

@@ -8,7 +8,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .._base_model import BaseChatStream
-from .._concurrency import async_deadline_scope
+from .._concurrency import async_close_generator, async_deadline_scope
 from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
@@ -127,7 +127,7 @@ async def _generate(state: State) -> AsyncGenerator[Result, None]:
             # The read broke because the stream was closed meanwhile (from another task or
             # thread): the loop that was waiting just ends.
         finally:
-            await body.aclose()
+            await async_close_generator(body)
     except BaseException as exc:
         state.call.failed(exc)  # a stream closed early (GeneratorExit) is no failure
         raise

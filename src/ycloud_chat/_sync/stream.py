@@ -10,7 +10,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING
 
 from .._base_model import BaseChatStream
-from .._concurrency import deadline_scope
+from .._concurrency import close_generator, deadline_scope
 from .._constants import STREAM_DRAIN_GRACE
 from .._exceptions import YCloudChatError
 from .._exchange import Exchange
@@ -129,7 +129,7 @@ def _generate(state: State) -> Generator[Result, None]:
             # The read broke because the stream was closed meanwhile (from another task or
             # thread): the loop that was waiting just ends.
         finally:
-            body.close()
+            close_generator(body)
     except BaseException as exc:
         state.call.failed(exc)  # a stream closed early (GeneratorExit) is no failure
         raise
