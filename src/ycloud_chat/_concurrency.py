@@ -165,6 +165,7 @@ def _loop_closes_every_generator() -> bool:
     It closes each one still open, all at once: a generator's `finally` that closed one it
     iterates would then close it a second time, concurrently ("aclose(): asynchronous
     generator is already running", reported by the loop). Each is closed by the loop instead.
+    A loop that does not show the flag (uvloop) keeps the old way: the generator closes them.
     """
     asyncio = sys.modules.get("asyncio")
     loop = None if asyncio is None else asyncio._get_running_loop()

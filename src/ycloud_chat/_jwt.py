@@ -51,7 +51,8 @@ class ServiceAccountKey:
         self.key_id: str = fields["id"]
         self.service_account_id: str = fields["service_account_id"]
         self._private_key = _load_private_key(fields["private_key"], self.key_id)
-        self._path = None if isinstance(key, Mapping) else os.fspath(key)
+        # Absolute: the process that unpickles it may work in another directory.
+        self._path = None if isinstance(key, Mapping) else os.path.abspath(key)
 
     def __reduce__(self) -> tuple[type[ServiceAccountKey], tuple[str]]:
         # By the file's path, read again where it is unpickled: the private key itself never

@@ -76,16 +76,17 @@ def test_a_key_file_on_disk_works_as_its_json(cloud: FakeCloud, tmp_path: Path) 
 
 
 def test_a_key_file_pickles_by_its_path_and_a_key_dict_not_at_all(
-    cloud: FakeCloud, tmp_path: Path
+    cloud: FakeCloud, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import json
     import pickle
 
-    path = tmp_path / "key.json"
-    path.write_text(json.dumps(cloud.key))  # type: ignore[attr-defined]
-    by_path = sdk_for(cloud, ServiceAccountKeyAuth(str(path), iam_endpoint=cloud.iam_endpoint))
+    (tmp_path / "key.json").write_text(json.dumps(cloud.key))  # type: ignore[attr-defined]
+    monkeypatch.chdir(tmp_path)
+    by_path = sdk_for(cloud, ServiceAccountKeyAuth("key.json", iam_endpoint=cloud.iam_endpoint))
     data = pickle.dumps(by_path)
     assert b"PRIVATE KEY" not in data
+    monkeypatch.chdir(tmp_path.parent)  # a worker elsewhere: the path was made absolute
     with pickle.loads(data) as sdk:  # reads the file again
         assert ask(sdk) == "t1.fake-1"
     ((header, claims),) = cloud.jwts  # checked against the public key by the fake
