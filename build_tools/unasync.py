@@ -100,8 +100,11 @@ PROSE = [
     (re.compile(r"\baclose\(\)"), "close()"),
     (
         re.compile(r"http_backend: `\"aiohttp\"` or `\"httpx\"`.*?Both behave the same\.", re.S),
-        'http_backend: `"httpx"` (or None): the sync face runs on httpx. (The async face\n'
-        "            can also run on aiohttp.)",
+        'http_backend: `"http.client"` or `"httpx"`: the HTTP client the sync face runs on.\n'
+        "            By default it is the standard library's (`http.client`, no dependency),\n"
+        "            and `YCLOUD_CHAT_HTTP_BACKEND=httpx` pins httpx. An `http_client` of your\n"
+        "            own, and an HTTPS or SOCKS proxy, run on httpx. (The async face runs on\n"
+        "            aiohttp or httpx.) Both behave the same.",
     ),
     (
         re.compile(r"The async face: the source the sync face is generated from\."),

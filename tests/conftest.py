@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Iterator
 from contextlib import ExitStack
 
@@ -32,16 +33,16 @@ def anyio_backend(request: pytest.FixtureRequest) -> tuple[str, dict[str, object
     return backend
 
 
-@pytest.fixture(params=["aiohttp", "httpx"])
+@pytest.fixture(params=["aiohttp", "httpx", "http.client"])
 def http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> Iterator[str]:
-    """Run the test on each HTTP backend of the async face (aiohttp: on asyncio only).
+    """Run the test on each HTTP backend of its face (aiohttp: asyncio; http.client: sync).
 
-    The SDKs the test makes choose it from $YCLOUD_CHAT_HTTP_BACKEND; on aiohttp, the
-    httpx transports `make_sdk` is given are served on loopback ports.
+    The SDKs the test makes choose it from $YCLOUD_CHAT_HTTP_BACKEND; on aiohttp and
+    http.client, the httpx transports `make_sdk` is given are served on loopback ports.
     """
     backend: str = request.param
     monkeypatch.setenv(ENV_HTTP_BACKEND, backend)
-    if backend != "aiohttp":
+    if backend == "httpx":
         yield backend
         return
     with ExitStack() as servers:
@@ -50,19 +51,27 @@ def http_backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """aiohttp runs on asyncio only: drop its runs on trio and on the sync face."""
+    """aiohttp runs on asyncio only, http.client on the sync face only: drop their other runs."""
     kept, dropped = [], []
     for item in items:
         params = getattr(item, "callspec", None)
         params = params.params if params is not None else {}
         on_asyncio = params.get("anyio_backend", ("",))[0] == "asyncio"
-        if params.get("http_backend") == "aiohttp" and not on_asyncio:
+        backend = params.get("http_backend")
+        if (backend == "aiohttp" and not on_asyncio) or (
+            backend == "http.client" and ("anyio_backend" in params or _is_async(item))
+        ):
             dropped.append(item)
         else:
             kept.append(item)
     if dropped:
         config.hook.pytest_deselected(items=dropped)
         items[:] = kept
+
+
+def _is_async(item: pytest.Item) -> bool:
+    function = getattr(item, "function", None)
+    return function is not None and inspect.iscoroutinefunction(function)
 
 
 @pytest.fixture

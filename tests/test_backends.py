@@ -33,10 +33,9 @@ from ycloud_chat import (
     APIResponseValidationError,
     APIStatusError,
     AsyncChatSDK,
-    ChatSDK,
     ConfigurationError,
 )
-from ycloud_chat._backends._httpx import HttpxAsyncClient, HttpxClient
+from ycloud_chat._backends._httpx import HttpxAsyncClient
 from ycloud_chat._constants import ENV_HTTP_BACKEND
 
 # --- which backend runs ---------------------------------------------------------------------
@@ -110,15 +109,6 @@ def test_a_bad_environment_value_fails_at_construction(monkeypatch: pytest.Monke
     monkeypatch.setenv(ENV_HTTP_BACKEND, "curl")
     with pytest.raises(ConfigurationError, match="YCLOUD_CHAT_HTTP_BACKEND must be"):
         AsyncChatSDK(auth="k", base_url="http://127.0.0.1:9/v1")
-
-
-def test_the_sync_face_runs_on_httpx_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(ENV_HTTP_BACKEND, "aiohttp")  # the async face's setting: ignored here
-    with ChatSDK(auth="k", base_url="http://127.0.0.1:9/v1") as sdk:
-        assert isinstance(sdk._transport.client, HttpxClient)
-        assert "http_backend='httpx'" in repr(sdk)
-    with pytest.raises(ConfigurationError, match="the sync face runs on httpx only"):
-        ChatSDK(auth="k", base_url="http://127.0.0.1:9/v1", http_backend="aiohttp")
 
 
 def test_aiohttp_missing_is_a_clear_error_or_httpx(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -61,11 +61,14 @@ def fork(child: Callable[[], bool]) -> int:
 
 
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX only")
+@pytest.mark.parametrize("sync_backend", ["http.client", "httpx"])
 def test_after_fork_the_child_makes_its_own_pool_and_the_parent_keeps_its_own(
-    server: FaultServer,
+    server: FaultServer, sync_backend: HTTPBackend
 ) -> None:
     server.plan(echo())
-    with ChatSDK(auth="k", base_url=server.base_url, max_retries=0) as sdk:
+    with ChatSDK(
+        auth="k", base_url=server.base_url, max_retries=0, http_backend=sync_backend
+    ) as sdk:
         copy = sdk.with_options(timeout=10)
         assert copy.chat.completions("m").run("warm").text == "warm"
         parent_client = sdk._transport.client
@@ -292,12 +295,13 @@ def test_exit_without_close_prints_nothing(server: FaultServer, face: str) -> No
 # --- stream ends ----------------------------------------------------------------------------
 
 
+@pytest.mark.parametrize("sync_backend", ["http.client", "httpx"])
 def test_a_sync_stream_closed_from_another_thread_ends_the_waiting_loop(
-    server: FaultServer,
+    server: FaultServer, sync_backend: HTTPBackend
 ) -> None:
     server.plan(first_chunk_then_wait(30))
     seen: list[str] = []
-    with ChatSDK(auth="k", base_url=server.base_url) as sdk:
+    with ChatSDK(auth="k", base_url=server.base_url, http_backend=sync_backend) as sdk:
         stream = sdk.chat.completions("m").run_stream("hi", timeout=60)
 
         def consume() -> None:

@@ -20,7 +20,7 @@ THREADS = 32
 CALLS = 8
 
 
-pytestmark = pytest.mark.usefixtures("fast_retries")
+pytestmark = pytest.mark.usefixtures("fast_retries", "http_backend")
 
 
 def work(sdk: ChatSDK, worker: int) -> list[tuple[str, str]]:

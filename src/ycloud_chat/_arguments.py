@@ -31,7 +31,7 @@ __all__ = [
 ]
 
 VerifyTypes = Union[bool, str, "os.PathLike[str]", ssl.SSLContext]
-HTTPBackend = Literal["aiohttp", "httpx"]
+HTTPBackend = Literal["aiohttp", "httpx", "http.client"]
 
 _TOKEN = re.compile(r"^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
 _HEADER_VALUE = re.compile(r"^[\x20-\x7e\t]*$")
@@ -184,10 +184,13 @@ def check_verify(verify: object) -> ssl.SSLContext | bool:
 
 
 def check_http_backend(value: object, name: str) -> HTTPBackend:
-    """Check `http_backend=` (or the environment variable `name`): "aiohttp" or "httpx"."""
-    if value == "aiohttp" or value == "httpx":
+    """Check `http_backend=` (or the environment variable `name`): a backend of either face."""
+    if value == "aiohttp" or value == "httpx" or value == "http.client":
         return value
-    raise ConfigurationError(f'{name} must be "aiohttp" or "httpx", got {value!r}')
+    raise ConfigurationError(
+        f'{name} must be "aiohttp" or "httpx" (the async face) or "http.client" or "httpx" '
+        f"(the sync face), got {value!r}"
+    )
 
 
 def check_max_connections(value: object) -> int:

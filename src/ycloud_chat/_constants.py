@@ -54,5 +54,6 @@ ENV_BASE_URL = "YC_BASE_URL"
 ENV_API_KEY = "YC_API_KEY"
 ENV_IAM_TOKEN = "YC_IAM_TOKEN"  # noqa: S105 - a variable name, not a secret
 ENV_TOKEN = "YC_TOKEN"  # noqa: S105
-# "httpx" pins the async face to httpx; "aiohttp" is its default where aiohttp is installed.
+# "httpx" pins both faces to httpx; "aiohttp" is the async face's default where aiohttp is
+# installed, "http.client" the sync face's. Each face ignores the other face's backend.
 ENV_HTTP_BACKEND = "YCLOUD_CHAT_HTTP_BACKEND"

@@ -24,6 +24,8 @@ from ycloud_chat import APIConnectionError, AsyncChatSDK, ConfigurationError
 from ycloud_chat._constants import AI_STUDIO_HOST
 from ycloud_chat.testing import FakeChatAPI
 
+pytestmark = pytest.mark.usefixtures("http_backend")
+
 PROXY_VARIABLES = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY")
 PROXY_PASSWORD = "proxy-Pa55word"
 

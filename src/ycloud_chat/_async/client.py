@@ -45,8 +45,8 @@ class AsyncChatSDK(BaseChatSDK[httpx.AsyncClient, AsyncTransport, AsyncChat]):
         http_backend: `"aiohttp"` or `"httpx"`: the HTTP client the async face runs on.
             By default it is aiohttp on asyncio when it is installed (`pip install
             "ycloud-chat[aiohttp]"`), httpx otherwise, and `YCLOUD_CHAT_HTTP_BACKEND=httpx`
-            pins httpx. Trio and an `http_client` of your own run on httpx; so does the
-            sync face, which takes `"httpx"` only. Both behave the same.
+            pins httpx. Trio and an `http_client` of your own run on httpx. (The sync face
+            runs on `"http.client"`, its default, or `"httpx"`.) Both behave the same.
         max_connections: the most connections the SDK's pool opens at once (100).
         limits: `Limits` every call of this SDK shares (in flight, requests and tokens
             per minute; a 429 pauses them all); none by default.

@@ -13,7 +13,6 @@ import asyncio
 import io
 import ssl
 from collections.abc import AsyncIterator, Mapping
-from typing import Any
 
 import aiohttp
 import httpx
@@ -23,8 +22,9 @@ from multidict import CIMultiDict
 from .._proxies import proxy_for
 from . import _intercept
 from ._httpx import FORGOTTEN
+from ._interface import BackendRequest
 
-__all__ = ["AiohttpClient", "AiohttpRequest", "AiohttpResponse"]
+__all__ = ["AiohttpClient", "AiohttpResponse"]
 
 # aiohttp warns of a larger body given as bytes (it is written in one piece): such a body goes
 # as a file-like object instead, written in chunks.
@@ -33,21 +33,6 @@ _LARGE_BODY = 1 << 20
 # `asyncio.TimeoutError` is the builtin TimeoutError from Python 3.11; aiohttp raises the
 # former, the SDK's deadline scopes the latter.
 _TIMEOUTS = (asyncio.TimeoutError, TimeoutError)
-
-
-class AiohttpRequest:
-    """What one attempt sends: method, URL, headers, the encoded body and httpx's timeouts."""
-
-    __slots__ = ("content", "extensions", "headers", "method", "url")
-
-    def __init__(
-        self, method: str, url: str, headers: dict[str, str], content: bytes | None, timeout: Any
-    ) -> None:
-        self.method = method
-        self.url = url
-        self.headers = headers
-        self.content = content
-        self.extensions = {"timeout": timeout.as_dict()}
 
 
 class AiohttpResponse:
@@ -60,7 +45,7 @@ class AiohttpResponse:
 
     is_stream_consumed = False  # the transport reads the raw body (`aiter_raw`)
 
-    def __init__(self, response: aiohttp.ClientResponse, request: AiohttpRequest) -> None:
+    def __init__(self, response: aiohttp.ClientResponse, request: BackendRequest) -> None:
         self._response = response
         self.request = request
         self.status_code = response.status
@@ -133,16 +118,10 @@ class AiohttpClient:
 
         While the testing kit intercepts the SDK's clients, its stand-in answers instead.
         """
-        request = AiohttpRequest(method, url, headers, content, timeout)
+        request = BackendRequest(method, url, headers, content, timeout)
         stand_in = _intercept.stand_in()
         if stand_in is not None:
-            as_httpx = httpx.Request(
-                request.method,
-                request.url,
-                headers=request.headers,
-                content=request.content,
-                extensions=request.extensions,
-            )
+            as_httpx = request.as_httpx()
             answer = await stand_in.handle_async_request(as_httpx)
             answer.request = as_httpx
             return answer

@@ -15,6 +15,7 @@ __all__ = [
     "AnyResponse",
     "AsyncHTTPClient",
     "AsyncHTTPResponse",
+    "BackendRequest",
     "HTTPClient",
     "HTTPResponse",
     "SentRequest",
@@ -32,6 +33,36 @@ class SentRequest(Protocol):
 
     @property
     def extensions(self) -> Mapping[str, Any]: ...
+
+
+class BackendRequest:
+    """What one attempt of an SDK-own backend sends: method, URL, headers, body, timeouts."""
+
+    __slots__ = ("content", "extensions", "headers", "method", "url")
+
+    def __init__(
+        self,
+        method: str,
+        url: str,
+        headers: dict[str, str],
+        content: bytes | None,
+        timeout: httpx.Timeout,
+    ) -> None:
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.content = content
+        self.extensions = {"timeout": timeout.as_dict()}
+
+    def as_httpx(self) -> httpx.Request:
+        """The same request as httpx's, for the testing kit's stand-in (see `_intercept`)."""
+        return httpx.Request(
+            self.method,
+            self.url,
+            headers=self.headers,
+            content=self.content,
+            extensions=self.extensions,
+        )
 
 
 class _Response(Protocol):

@@ -226,23 +226,19 @@ class AsyncClientPool(_Pool[AsyncHTTPClient]):
         A caller's `http_client` is an httpx client: httpx.
         """
         if given is not None:
-            backend = check_http_backend(given, "http_backend")
-            if backend == "aiohttp":
-                if own_client:
-                    raise ConfigurationError(
-                        'http_backend="aiohttp" cannot use an http_client (an httpx client): '
-                        "pass one or the other"
-                    )
-                if importlib.util.find_spec("aiohttp") is None:
-                    raise ConfigurationError(
-                        'http_backend="aiohttp" needs aiohttp: pip install "ycloud-chat[aiohttp]"'
-                    )
+            backend = _given_backend(given, "async", ("aiohttp", "httpx"), own_client=own_client)
+            if backend == "aiohttp" and importlib.util.find_spec("aiohttp") is None:
+                raise ConfigurationError(
+                    'http_backend="aiohttp" needs aiohttp: pip install "ycloud-chat[aiohttp]"'
+                )
             return backend
         if own_client:
             return "httpx"
         from_env = os.environ.get(ENV_HTTP_BACKEND, "").strip().lower()
-        if from_env:
-            return check_http_backend(from_env, ENV_HTTP_BACKEND)
+        if from_env:  # "http.client" is the sync face's: here it means the default
+            backend = check_http_backend(from_env, ENV_HTTP_BACKEND)
+            if backend != "http.client":
+                return backend
         return "aiohttp" if importlib.util.find_spec("aiohttp") is not None else "httpx"
 
     @classmethod
@@ -254,7 +250,10 @@ class AsyncClientPool(_Pool[AsyncHTTPClient]):
 
 
 class ClientPool(_Pool[HTTPClient]):
-    """The sync face's client: httpx's, its network I/O bounded by the call's deadline."""
+    """The sync face's client: the standard library's (http.client) or httpx's.
+
+    Either way its network I/O is bounded by the call's deadline.
+    """
 
     _per_loop = False
 
@@ -269,19 +268,35 @@ class ClientPool(_Pool[HTTPClient]):
         weakref.finalize(self, _close_in, os.getpid(), entry.client)
 
     def _make(self) -> HTTPClient:
+        verify, max_connections, routes = self._client_settings()
+        plain_proxies = all(url is None or url.startswith("http:") for url in routes.values())
+        if self.backend == "http.client" and plain_proxies:
+            from ._stdlib import StdlibClient
+
+            logger.debug("HTTP backend: http.client")
+            return StdlibClient(verify=verify, max_connections=max_connections, routes=routes)
         from ._httpx import httpx_client
 
+        # A SOCKS or HTTPS proxy keeps httpx.
+        self.backend = "httpx"
         logger.debug("HTTP backend: httpx")
-        return httpx_client(*self._client_settings())
+        return httpx_client(verify, max_connections, routes)
 
     @classmethod
     def choose_backend(cls, given: object, *, own_client: bool) -> HTTPBackend:
-        """httpx, always ($YCLOUD_CHAT_HTTP_BACKEND is the async face's)."""
-        if given is not None and check_http_backend(given, "http_backend") != "httpx":
-            raise ConfigurationError(
-                'the sync face runs on httpx only: http_backend="httpx" or None'
-            )
-        return "httpx"
+        """`http_backend=`, else $YCLOUD_CHAT_HTTP_BACKEND, else http.client (the stdlib's).
+
+        A caller's `http_client` is an httpx client: httpx. The environment's "aiohttp" is
+        the async face's: here it means the default.
+        """
+        if given is not None:
+            return _given_backend(given, "sync", ("http.client", "httpx"), own_client=own_client)
+        if own_client:
+            return "httpx"
+        from_env = os.environ.get(ENV_HTTP_BACKEND, "").strip().lower()
+        if from_env and check_http_backend(from_env, ENV_HTTP_BACKEND) == "httpx":
+            return "httpx"
+        return "http.client"
 
     @classmethod
     def wrap(cls, client: httpx.Client) -> tuple[HTTPClient, bool]:
@@ -290,6 +305,24 @@ class ClientPool(_Pool[HTTPClient]):
         from ._httpx import HttpxClient
 
         return HttpxClient(client), bound_client(client)
+
+
+def _given_backend(
+    given: object, face: str, accepted: tuple[HTTPBackend, ...], *, own_client: bool
+) -> HTTPBackend:
+    """`http_backend=` checked: a backend this face runs on, httpx with an `http_client`."""
+    backend = check_http_backend(given, "http_backend")
+    if backend not in accepted:
+        names = " or ".join(f'"{name}"' for name in accepted)
+        raise ConfigurationError(
+            f'the {face} face runs on {names}, not "{backend}" (the other face\'s)'
+        )
+    if own_client and backend != "httpx":
+        raise ConfigurationError(
+            f'http_backend="{backend}" cannot use an http_client (an httpx client): '
+            "pass one or the other"
+        )
+    return backend
 
 
 def _close_in(pid: int, client: HTTPClient) -> None:

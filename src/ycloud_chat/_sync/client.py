@@ -44,8 +44,11 @@ class ChatSDK(BaseChatSDK[httpx.Client, Transport, Chat]):
             decompression (default 64 MiB); a larger one raises `ResponseTooLargeError`.
         max_event_bytes: the largest single event of a stream (default 16 MiB); a larger
             one raises `ResponseTooLargeError`.
-        http_backend: `"httpx"` (or None): the sync face runs on httpx. (The async face
-            can also run on aiohttp.)
+        http_backend: `"http.client"` or `"httpx"`: the HTTP client the sync face runs on.
+            By default it is the standard library's (`http.client`, no dependency),
+            and `YCLOUD_CHAT_HTTP_BACKEND=httpx` pins httpx. An `http_client` of your
+            own, and an HTTPS or SOCKS proxy, run on httpx. (The async face runs on
+            aiohttp or httpx.) Both behave the same.
         max_connections: the most connections the SDK's pool opens at once (100).
         limits: `Limits` every call of this SDK shares (in flight, requests and tokens
             per minute; a 429 pauses them all); none by default.
