@@ -202,12 +202,14 @@ class RawAsync:
 
 
 class YCloudSync:
-    """ycloud_chat.ChatSDK."""
+    """ycloud_chat.ChatSDK on one of its HTTP backends (http.client, its default)."""
+
+    backend: Literal["http.client", "httpx"] = "http.client"
 
     def __init__(self, base_url: str) -> None:
         from ycloud_chat import ChatSDK
 
-        self.sdk = ChatSDK(base_url=base_url, auth=KEY, max_retries=0)
+        self.sdk = ChatSDK(base_url=base_url, auth=KEY, max_retries=0, http_backend=self.backend)
         self.completions = self.sdk.chat.completions
         self.model = self.completions("bench")
 
@@ -229,6 +231,12 @@ class YCloudSync:
 
     def close(self) -> None:
         self.sdk.close()
+
+
+class YCloudSyncHttpx(YCloudSync):
+    """ycloud_chat.ChatSDK pinned to httpx."""
+
+    backend = "httpx"
 
 
 class YCloudAsync:
@@ -371,6 +379,7 @@ SYNC: dict[str, Callable[[str], Any]] = {
     "httpx": RawSync,
     "http.client": RawHTTPClient,
     "ycloud_chat": YCloudSync,
+    "ycloud_chat httpx": YCloudSyncHttpx,
     "openai": OpenAISync,
 }
 ASYNC: dict[str, Callable[..., Any]] = {

@@ -17,9 +17,9 @@ _STREAM_ROWS = (
     ("text read", "content deltas, reading text", 0.80),
     ("tools", "tool-call deltas", 1.00),
 )
-SYNC_CLIENTS = ("http.client", "httpx", "ycloud_chat", "openai")
+SYNC_CLIENTS = ("http.client", "httpx", "ycloud_chat", "ycloud_chat httpx", "openai")
 ASYNC_CLIENTS = ("aiohttp", "httpx", "ycloud_chat", "ycloud_chat httpx", "openai", "openai aiohttp")
-SYNC_STREAM_CLIENTS = ("httpx", "http.client", "ycloud_chat", "openai")
+SYNC_STREAM_CLIENTS = ("httpx", "http.client", "ycloud_chat", "ycloud_chat httpx", "openai")
 ASYNC_STREAM_CLIENTS = ("httpx", "aiohttp", "ycloud_chat", "ycloud_chat httpx", "openai")
 
 
@@ -249,12 +249,13 @@ def markdown(rows: list[dict[str, Any]], extra: list[dict[str, Any]], run: dict[
     for section, title in _SECTIONS.items():
         section_rows = [row for row in rows if row["section"] == section]
         clients = section_rows[0]["clients"]
-        if section == "sync":  # ycloud_chat's sync face runs on httpx
-            labels = [_label(name).replace(" (aiohttp)", " (httpx)") for name in clients]
+        if section == "sync":  # ycloud_chat's sync face runs on http.client by default
+            labels = [_label(name).replace(" (aiohttp)", " (http.client)") for name in clients]
         elif section == "streams":  # the sync face has no aiohttp rows
             clients = list(ASYNC_STREAM_CLIENTS)
             labels = [_label(name) for name in clients]
             labels[1] = "raw aiohttp / http.client"
+            labels[2] = "ycloud_chat (aiohttp / http.client)"
         else:
             labels = [_label(name) for name in clients]
         ours = [name for name in OURS if name in clients]
@@ -353,7 +354,7 @@ def _bars(axis: Any, rows: list[dict[str, Any]], inverse: bool) -> None:
     """One panel: both backends of ycloud_chat and openai against the raw baseline (1.0)."""
     positions = range(len(rows))
     series = (
-        (-0.27, "ycloud_chat", "ycloud_chat (aiohttp on async)", "tab:blue"),
+        (-0.27, "ycloud_chat", "ycloud_chat (aiohttp on async, http.client on sync)", "tab:blue"),
         (0.0, "ycloud_chat httpx", "ycloud_chat (httpx)", "tab:cyan"),
         (0.27, None, "openai (aiohttp where measured)", "tab:gray"),
     )

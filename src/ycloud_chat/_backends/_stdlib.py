@@ -155,7 +155,7 @@ class _Connection:
     def detach(self) -> None:
         """Close this process's file descriptor only: no shutdown, no TLS close_notify."""
         with contextlib.suppress(OSError):
-            descriptor = socket.socket.detach(self.sock)
+            descriptor = self.sock.detach()
             if descriptor >= 0:
                 os.close(descriptor)
 
