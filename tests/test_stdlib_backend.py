@@ -9,6 +9,7 @@ httpx exceptions its failures are raised as.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import re
 import socket
@@ -45,7 +46,7 @@ from ycloud_chat import (
 from ycloud_chat._arguments import HTTPBackend
 from ycloud_chat._backends._blocking import bounded_by_deadline
 from ycloud_chat._backends._httpx import HttpxClient
-from ycloud_chat._backends._stdlib import StdlibClient
+from ycloud_chat._backends._stdlib import StdlibClient, StdlibResponse
 from ycloud_chat._backends._tls import ssl_context
 from ycloud_chat._constants import ENV_HTTP_BACKEND
 
@@ -328,9 +329,9 @@ def test_a_refused_connection_is_a_connect_error(client: StdlibClient) -> None:
     assert isinstance(caught.value.__cause__, ConnectionRefusedError)
 
 
-@pytest.fixture
-def plain_port() -> Iterator[int]:
-    """A port whose server answers anything (a TLS hello too) in plain HTTP, and hangs up."""
+@contextlib.contextmanager
+def answering(reply: bytes) -> Iterator[int]:
+    """A port whose server reads once on each connection, sends `reply` and hangs up."""
     listener = socket.create_server(("127.0.0.1", 0))
 
     def serve() -> None:
@@ -341,7 +342,7 @@ def plain_port() -> Iterator[int]:
                 return
             with sock:
                 sock.recv(65536)
-                sock.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                sock.sendall(reply)
 
     thread = threading.Thread(target=serve)
     thread.start()
@@ -349,6 +350,13 @@ def plain_port() -> Iterator[int]:
         yield listener.getsockname()[1]
         listener.shutdown(socket.SHUT_RDWR)
     thread.join(10)
+
+
+@pytest.fixture
+def plain_port() -> Iterator[int]:
+    """A port whose server answers anything (a TLS hello too) in plain HTTP, and hangs up."""
+    with answering(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n") as port:
+        yield port
 
 
 def test_a_failed_tls_handshake_is_a_connect_error(client: StdlibClient, plain_port: int) -> None:
@@ -417,3 +425,30 @@ def test_no_failure_leaves_a_socket_behind(
         client.close()
         gc.collect()
     assert [w for w in caught if issubclass(w.category, ResourceWarning)] == []
+
+
+def test_an_answer_with_connection_close_is_not_reused(server: FaultServer) -> None:
+    def answer_and_close(connection: Connection, request: Received) -> bool:
+        connection.send(200, b"{}", "application/json", connection="close")
+        return True  # the server would go on: the client must not
+
+    server.plan(Fault("connection_close", answer_and_close))
+    client = StdlibClient(verify=ssl_context(True), max_connections=4, routes={})
+    with contextlib.closing(client):
+        for _ in range(2):
+            response = send(client, server.base_url + "/models")
+            assert isinstance(response, StdlibResponse)
+            assert b"".join(response.iter_raw()) == b"{}"
+        assert client._pool.idle_count == 0
+    assert accepted(server) == 2
+
+
+def test_header_bytes_beyond_ascii_are_decoded_as_httpx_decodes_them(
+    client: StdlibClient,
+) -> None:
+    reply = b"HTTP/1.1 200 OK\r\nX-Name: caf\xc3\xa9\r\nContent-Length: 2\r\n\r\nok"
+    with answering(reply) as port:
+        response = send(client, f"http://127.0.0.1:{port}/v1/models")
+    assert isinstance(response, StdlibResponse)
+    assert response.headers["x-name"] == "café"
+    assert b"".join(response.iter_raw()) == b"ok"

@@ -214,8 +214,7 @@ class StdlibResponse:
         self._pool = pool
         self.request = request
         self.status_code = response.status
-        # A copy: the answer's headers outlive it, in results and errors (which pickle).
-        self.headers = httpx.Headers(response.getheaders())
+        self.headers = _headers(response.getheaders())
         self.is_closed = False
 
     def iter_raw(self) -> Iterator[bytes]:
@@ -246,6 +245,14 @@ class StdlibResponse:
         self.is_closed = True
         if connection is not None:
             self._pool.release(connection, reusable=reusable)
+
+
+def _headers(items: list[tuple[str, str]]) -> httpx.Headers:
+    """A copy of the answer's headers (they outlive it, in results and errors, which pickle)."""
+    try:
+        return httpx.Headers(items)
+    except UnicodeEncodeError:  # bytes beyond ASCII: decoded as httpx decodes them
+        return httpx.Headers([(k.encode("latin-1"), v.encode("latin-1")) for k, v in items])
 
 
 class _Pool:
@@ -303,12 +310,10 @@ class _Pool:
                 if self.closed:
                     raise httpx.ConnectError("the client was closed")
                 now = time.monotonic()
+                self._drop_expired(now, dropped)
                 kept = self.idle.get(key)
-                while kept:
+                if kept:
                     connection = kept.pop()
-                    if self.expiry is not None and now - connection.idle_since > self.expiry:
-                        dropped.append(connection)
-                        continue
                     self.busy.add(connection)
                     return connection, dropped
                 idle = self.idle_count
@@ -326,6 +331,14 @@ class _Pool:
                 if left is not None and left <= 0:
                     raise httpx.PoolTimeout("no connection of the pool became free in time")
                 self.changed.wait(left)
+
+    def _drop_expired(self, now: float, dropped: list[_Connection]) -> None:
+        """Move the connections idle for longer than the expiry (oldest first) to `dropped`."""
+        if self.expiry is None:
+            return
+        for kept in self.idle.values():
+            while kept and now - kept[0].idle_since > self.expiry:
+                dropped.append(kept.pop(0))
 
     def release(self, connection: _Connection, *, reusable: bool) -> None:
         """Give a connection back: kept idle when reusable (and room is left), else closed."""
@@ -420,6 +433,8 @@ class StdlibClient:
     def forget(self) -> None:
         """Drop the pool unclosed, detaching its sockets (another process owns them)."""
         self.is_closed = True
+        # After a fork the parent's lock may be held by a thread that is not in this process.
+        self._pool.changed = threading.Condition(threading.Lock())
         for connection in self._pool.take_all():
             connection.detach()
         FORGOTTEN.append(self)
