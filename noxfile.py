@@ -201,6 +201,11 @@ def _broken_links_of_404(site: Path) -> list[str]:
     return broken
 
 
+# pytest-xdist's workers for the unit suites: they wait on sockets, servers and processes far
+# more than they compute, so twice as many workers as cores (four at least) keep the cores busy.
+XDIST = ["-n", str(max(4, 2 * (os.cpu_count() or 1))), "--dist", "worksteal"]
+
+
 @nox.session(python=PYTHONS)
 @timed
 def tests(session: nox.Session) -> None:
@@ -219,6 +224,7 @@ def tests(session: nox.Session) -> None:
         "-m",
         "(not slow or deployment) and not integration",
         "--ignore=tests/test_docs.py",
+        *XDIST,
     ]
     with _integration_servers(session, args) as urls:
         session.run("pytest", *args, env=urls)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from collections.abc import Iterator
 from contextlib import ExitStack
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -87,12 +88,32 @@ def server() -> Iterator[FaultServer]:
         yield running
 
 
-def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Print the figures of the fault and hostile-server suites (tried, passed, leaks...)."""
+def _tallies() -> dict[str, Any]:
+    """The fault and hostile-server suites' figures (tried, passed, leaks...), by title."""
     from tests.faults.server import TALLY
     from tests.hostile.server import TALLY as HOSTILE_TALLY
 
-    for title, tally in (("fault injection", TALLY), ("hostile server", HOSTILE_TALLY)):
+    return {"fault injection": TALLY, "hostile server": HOSTILE_TALLY}
+
+
+def pytest_sessionfinish(session: pytest.Session) -> None:
+    """On a pytest-xdist worker: send the suites' figures to the controller, which prints them."""
+    output = getattr(session.config, "workeroutput", None)
+    if output is not None:
+        output["tallies"] = {title: tally.figures() for title, tally in _tallies().items()}
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """On the pytest-xdist controller: add a finished worker's figures to the session's."""
+    tallies = _tallies()
+    for title, figures in getattr(node, "workeroutput", {}).get("tallies", {}).items():
+        tallies[title].add(figures)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Print the figures of the fault and hostile-server suites (tried, passed, leaks...)."""
+    for title, tally in _tallies().items():
         if tally.tried:
             terminalreporter.section(title)
             for line in tally.lines():

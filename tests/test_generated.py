@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import pytest
 
 import ycloud_chat
@@ -62,6 +63,10 @@ def _public_members(cls: type) -> dict[str, Any]:
 
 
 def _signature(obj: Any) -> str:
+    if isinstance(obj, type) and issubclass(obj, pydantic.BaseModel):
+        # A model's signature lists its fields once it is built (the SDK defers that to first
+        # use), whichever tests of this process used it first.
+        obj.model_rebuild()
     try:
         return _sync_annotation(str(inspect.signature(obj)))
     except (TypeError, ValueError):

@@ -139,6 +139,8 @@ def test_the_live_model_s_suites_run_once_in_the_slow_session(
     [(quick_args, _)] = quick.runs
     assert quick_args[:4] == ("pytest", "-q", "-m", "(not slow or deployment) and not integration")
     assert "--ignore=tests/test_docs.py" in quick_args  # the docs session runs it
+    assert quick_args[-4:] == ("-n", noxfile.XDIST[1], "--dist", "worksteal")
+    assert int(noxfile.XDIST[1]) >= 4  # workers: the suites mostly wait
     [(slow_args, slow_options)] = slow.runs
     assert slow_args == ("pytest", "-q", "-m", "(slow or integration) and not deployment")
     assert slow_options["success_codes"] == [0, 5]  # a selection of nothing is no failure

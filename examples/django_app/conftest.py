@@ -16,9 +16,14 @@ import pytest
 from ycloud_chat.testing import FakeChatAPI
 
 # Django is set up for the tests in this folder only (pytest-django finds no settings for the
-# rest of the suite): the settings module is named here, when this folder is collected.
+# rest of the suite): the settings module is named here, when this folder is collected, and
+# not left in the environment, where pytest-xdist's workers would find it before they can
+# import it.
+_named_here = "DJANGO_SETTINGS_MODULE" not in os.environ
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "chatsite.settings")
 django.setup()
+if _named_here:
+    del os.environ["DJANGO_SETTINGS_MODULE"]
 
 
 @pytest.fixture(scope="session")

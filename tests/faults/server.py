@@ -18,7 +18,7 @@ import struct
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 from tests.helpers import chunk, completion, sse
@@ -426,6 +426,16 @@ class Tally:
             f"connections leaked: {self.leaked}",
             f"secret leaks found: {self.secret_leaks}",
         ]
+
+    def figures(self) -> dict[str, Any]:
+        """The figures as plain data, for a pytest-xdist worker to send to the controller."""
+        return {**asdict(self), "kinds": sorted(self.kinds)}
+
+    def add(self, figures: dict[str, Any]) -> None:
+        """Add a worker's figures (from `figures()`) to these."""
+        for name in ("tried", "passed", "retries", "leaked", "secret_leaks"):
+            setattr(self, name, getattr(self, name) + figures[name])
+        self.kinds.update(figures["kinds"])
 
 
 TALLY = Tally()

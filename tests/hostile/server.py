@@ -568,5 +568,29 @@ class HostileTally:
             lines.append(f"peak memory, {name}: {peak / MiB:.1f} MiB (limit {limit / MiB:g} MiB)")
         return lines
 
+    def figures(self) -> dict[str, Any]:
+        """The figures as plain data, for a pytest-xdist worker to send to the controller."""
+        return {
+            "tried": self.tried,
+            "passed": self.passed,
+            "faces": dict(self.faces),
+            "kinds": sorted(self.kinds),
+            "worst_margin": self.worst_margin,
+            "peaks": {name: list(seen) for name, seen in self.peaks.items()},
+            "sockets_left_open": self.sockets_left_open,
+        }
+
+    def add(self, figures: dict[str, Any]) -> None:
+        """Add a worker's figures (from `figures()`) to these."""
+        self.tried += figures["tried"]
+        self.passed += figures["passed"]
+        self.faces.update(figures["faces"])
+        self.kinds.update(figures["kinds"])
+        if figures["worst_margin"] is not None:
+            self.deadline(figures["worst_margin"])
+        for name, (peak, limit) in figures["peaks"].items():
+            self.peak(name, peak, limit)
+        self.sockets_left_open += figures["sockets_left_open"]
+
 
 TALLY = HostileTally()
