@@ -7,6 +7,7 @@
 - `_tls`: the SSL contexts of the SDK's own clients, each default one made once per process;
 - `_blocking`: the sync face's network streams, bounded by the call's deadline;
 - `_aiohttp`: the async face's aiohttp client, on asyncio;
+- `_stdlib`: the sync face's default client, on sockets and `http.client`'s parser;
 - `_intercept`: the testing kit's hook, answering every SDK-made client with a stand-in.
 
 Only `_ownership` and `_aiohttp` speak to asyncio (ruff's banned-api rule keeps it so).

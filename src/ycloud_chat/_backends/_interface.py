@@ -1,7 +1,8 @@
 """What the transport asks of an HTTP backend: a client that sends, and the response it gives.
 
-Both faces' backends offer these: httpx's clients (through `_httpx`'s adapters) and the
-aiohttp client (`_aiohttp`). A response is httpx's own or aiohttp's in httpx's shape.
+Both faces' backends offer these: httpx's clients (through `_httpx`'s adapters), the aiohttp
+client (`_aiohttp`) and the standard library's (`_stdlib`). A response is httpx's own, or
+the other backends' in httpx's shape.
 """
 
 from __future__ import annotations

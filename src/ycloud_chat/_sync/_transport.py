@@ -2,8 +2,8 @@
 # Edit the async source and run `nox -s unasync`.
 """The HTTP layer: the SDK's pooled clients, the retry loop and the deadlines.
 
-The client is httpx's or, on the async face, aiohttp's behind the same interface; which
-client serves this process (and event loop) is `_backends`' rule.
+The client is httpx's, aiohttp's (async face) or the standard library's (sync face) behind
+the same interface; which client serves this process (and event loop) is `_backends`' rule.
 
 Every httpx exception is turned into the SDK's own here (the original kept as `__cause__`);
 what to retry, how long to wait and what each error says are decided by `Exchange` and
@@ -45,7 +45,7 @@ __all__ = ["Transport"]
 
 
 class Transport(BaseTransport[httpx.Client]):
-    """Sends requests with retries over a pooled client, httpx's or aiohttp's."""
+    """Sends requests with retries over a pooled client (see `_backends`)."""
 
     _client_class = httpx.Client
     _pool_class = ClientPool
