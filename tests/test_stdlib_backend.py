@@ -46,7 +46,7 @@ from ycloud_chat import (
 from ycloud_chat._arguments import HTTPBackend
 from ycloud_chat._backends._blocking import bounded_by_deadline
 from ycloud_chat._backends._httpx import HttpxClient
-from ycloud_chat._backends._stdlib import StdlibClient, StdlibResponse
+from ycloud_chat._backends._stdlib import StdlibClient, StdlibResponse, _Target
 from ycloud_chat._backends._tls import ssl_context
 from ycloud_chat._constants import ENV_HTTP_BACKEND
 
@@ -192,6 +192,22 @@ def capture(backend: HTTPBackend, call: Callable[[ChatSDK], object]) -> bytes:
 )
 def test_the_request_on_the_wire_is_byte_for_byte_httpx(call: Callable[[ChatSDK], object]) -> None:
     assert capture("http.client", call) == capture("httpx", call)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://bücher.example:8443/v1/models",
+        "http://[::1]:80/v1/models?a=1",
+        "https://llm.api.cloud.yandex.net:443/v1/chat/completions",
+        "http://127.0.0.1:8080/v1",
+    ],
+)
+def test_the_host_and_target_are_httpxs(url: str) -> None:
+    target = _Target(url, None)
+    sent = httpx.Request("GET", url)
+    assert target.host_header == sent.headers["host"]
+    assert target.path == sent.url.raw_path.decode("ascii")
 
 
 # --- the pool -------------------------------------------------------------------------------

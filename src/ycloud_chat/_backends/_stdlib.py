@@ -72,6 +72,8 @@ class _Target:
         parts = urlsplit(url)
         scheme = parts.scheme
         host = (parts.hostname or "").lower()
+        if not host.isascii():  # an internationalised name, written as httpx writes it
+            host = host.encode("idna").decode("ascii")
         port = parts.port or _DEFAULT_PORTS.get(scheme, 80)
         shown = f"[{host}]" if ":" in host else host
         self.host_header = shown if port == _DEFAULT_PORTS.get(scheme) else f"{shown}:{port}"
