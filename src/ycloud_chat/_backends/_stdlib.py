@@ -55,7 +55,7 @@ _HTTPX_DEFAULTS = (
 )
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_BAD_VALUE = re.compile(r"[\r\n\0]")
+_BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # control characters, as h11 refuses
 _CHUNK = 65536
 _URLS_KEPT = 256
 
