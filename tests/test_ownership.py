@@ -88,7 +88,7 @@ def test_after_fork_the_child_makes_its_own_pool_and_the_parent_keeps_its_own(
         assert sdk._transport.client is parent_client
         # The children's connections closed with them; the parent's first one is still open
         # (no child shut it down for both) and serves it.
-        assert server.open_connections == 1
+        assert server.connections_once_settled(1) == 1
         assert sdk.chat.completions("m").run("after").text == "after"
         assert server.open_connections == 1
 
