@@ -43,7 +43,12 @@ def exports(init: Path) -> dict[str, str]:
     for node, guarded in _imports(ast.parse(init.read_text("utf-8")).body):
         module = "." * node.level + (node.module or "")
         for alias in node.names:
-            if alias.asname == alias.name and node.level:
+            if alias.asname == alias.name and not node.level:
+                raise SystemExit(
+                    f"{init}: {alias.name} is re-exported from {module}, an absolute import: "
+                    f"write it relative (`from .{module.rpartition('.')[2]} import ...`)"
+                )
+            if alias.asname == alias.name:
                 found[alias.name] = module
             elif guarded:
                 raise SystemExit(

@@ -96,3 +96,10 @@ def test_a_name_imported_for_type_checkers_alone_must_be_re_exported(tmp_path: P
     )
     with pytest.raises(SystemExit, match="write `Forgotten as Forgotten`"):
         public_names().exports(init)
+
+
+def test_an_absolute_re_export_is_refused_not_skipped(tmp_path: Path) -> None:
+    init = tmp_path / "__init__.py"
+    init.write_text("from ycloud_chat._client import Elsewhere as Elsewhere\n", "utf-8")
+    with pytest.raises(SystemExit, match=r"Elsewhere is re-exported from ycloud_chat\._client"):
+        public_names().exports(init)

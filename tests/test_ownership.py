@@ -89,13 +89,9 @@ def test_after_fork_the_child_makes_its_own_pool_and_the_parent_keeps_its_own(
             waiter.join()
             assert code == [0]
         assert sdk._transport.client is parent_client
-        # The children's connections closed with them (the server notices each exit a little
-        # later); the parent's first one is still open (no child shut it down for both) and
-        # serves it: one connection for the parent and one per child in all.
-        settled = time.monotonic() + 15
-        while server.open_connections > 1 and time.monotonic() < settled:
-            time.sleep(0.01)
-        assert server.open_connections == 1
+        # The children's connections closed with them; the parent's first one is still open
+        # (no child shut it down for both) and serves it: one for the parent, one per child.
+        assert server.connections_once_settled(1) == 1
         assert sdk.chat.completions("m").run("after").text == "after"
         assert server.open_connections == 1
         assert len(server._threads) == 1 + 5

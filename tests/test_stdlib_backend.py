@@ -239,7 +239,7 @@ def test_an_idle_connection_past_its_expiry_is_closed_and_replaced(server: Fault
         client._pool.expiry = 0.05
         time.sleep(0.2)
         sdk.chat.completions("m").run("hi")
-        wait_until(lambda: server.open_connections == 1)  # the expired one was closed
+        assert server.connections_once_settled(1) == 1  # the expired one was closed
     assert accepted(server) == 2
 
 
@@ -256,7 +256,7 @@ def test_an_idle_connection_the_server_closed_is_dropped_before_reuse(
     with sdk_on(server, max_retries=0) as sdk:
         for i in range(3):
             assert sdk.chat.completions("m").run(f"call {i}").text == f"call {i}"
-            wait_until(lambda: server.open_connections == 0)  # the server's FIN has come
+            assert server.connections_once_settled(0) == 0  # the server hung up
     assert accepted(server) == 3
 
 
@@ -322,7 +322,7 @@ def test_forget_detaches_the_sockets_without_telling_the_server(server: FaultSer
         time.sleep(0.2)
         assert server.open_connections == 1
         twin.close()
-        wait_until(lambda: server.open_connections == 0)
+        assert server.connections_once_settled(0) == 0
 
 
 # --- failures, as httpx's exceptions --------------------------------------------------------

@@ -145,6 +145,17 @@ class FaultServer:
         with self._lock:
             return len(self.received)
 
+    def connections_once_settled(self, expected: int, seconds: float = 15) -> int:
+        """The open connections, once they are `expected` or `seconds` have passed.
+
+        A client's closed socket is counted once the server's thread for it reads the end,
+        which on a busy machine may come a while after the client is gone.
+        """
+        given_up = time.monotonic() + seconds
+        while self.open_connections != expected and time.monotonic() < given_up:
+            time.sleep(0.01)
+        return self.open_connections
+
     def stop(self) -> None:
         self._stopping.set()
         _shutdown(self.listener)  # wakes the blocked accept()
