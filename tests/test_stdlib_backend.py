@@ -250,6 +250,8 @@ def test_an_idle_connection_the_server_closed_is_dropped_before_reuse(
 
     def hang_up_after(connection: Connection, request: Received) -> bool:
         echo().act(connection, request)
+        # The FIN is sent before the server counts the connection closed (it closes after).
+        connection.sock.shutdown(socket.SHUT_RDWR)
         return False
 
     server.plan(Fault("echo_then_hang_up", hang_up_after))
