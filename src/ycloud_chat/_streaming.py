@@ -145,6 +145,88 @@ class CumulativeText:
         return self.prefix(self.length)
 
 
+_CONTENT_KEY = '"content":'
+_TEMPLATES_PER_STREAM = 3  # a stream whose chunks keep changing shape stops making them
+
+
+class ContentTemplate:
+    """A stream's common chunk as text: every byte of it but its piece of content.
+
+    Chunk after chunk, a server sends the same JSON with only the new piece of text changed.
+    A chunk that is the template's prefix, then one JSON string, then its suffix, is the
+    template's chunk with that string as its content, exactly: the piece is read off the
+    text without parsing the rest. The template is made from a chunk already parsed, and
+    only when the string between prefix and suffix is proven to be that content (two probes
+    parse to the chunk with each probe as its content).
+    """
+
+    __slots__ = ("_prefix", "_start", "_suffix", "_suffix_size")
+
+    def __init__(self, prefix: str, suffix: str) -> None:
+        self._prefix = prefix
+        self._suffix = suffix
+        self._start = len(prefix)
+        self._suffix_size = len(suffix)
+
+    @classmethod
+    def of(cls, data: str, chunk: dict[str, Any]) -> ContentTemplate | None:
+        """The template of `data`, a common chunk (`chunk` parsed), or None if it has none."""
+        key = data.find(_CONTENT_KEY)
+        if key < 0 or data.find(_CONTENT_KEY, key + 1) >= 0:
+            return None
+        start = key + len(_CONTENT_KEY)
+        while data[start : start + 1] in (" ", "\t", "\r", "\n"):
+            start += 1
+        end = _string_end(data, start)
+        if end is None:
+            return None
+        template = cls(data[:start], data[end:])
+        [choice] = chunk["choices"]
+        for probe in ("a", "b"):
+            expected = {**chunk, "choices": [{**choice, "delta": {"content": probe}}]}
+            try:
+                if from_json(f'{template._prefix}"{probe}"{template._suffix}') != expected:
+                    return None
+            except ValueError:
+                return None
+        return template
+
+    def content(self, data: str) -> str | None:
+        """The piece of content of a chunk that fits the template, else None."""
+        if not (data.startswith(self._prefix) and data.endswith(self._suffix)):
+            return None
+        # Empty, or shorter than its quotes, where prefix and suffix overlap.
+        literal = data[self._start : len(data) - self._suffix_size]
+        if len(literal) < 3 or literal[0] != '"' or literal[-1] != '"':
+            return None
+        text = literal[1:-1]
+        if '"' in text or "\\" in text or not text.isprintable():
+            # Escapes, or characters JSON may not hold raw: the string parsed on its own
+            # (`from_json` refuses a raw control character, and anything after the string).
+            try:
+                text = from_json(literal)
+            except ValueError:
+                return None
+            if type(text) is not str or not text:
+                return None
+        return text
+
+
+def _string_end(data: str, start: int) -> int | None:
+    """Where the JSON string starting at `start` (its opening quote) ends, past its close."""
+    if data[start : start + 1] != '"':
+        return None
+    position = start + 1
+    while True:
+        quote = data.find('"', position)
+        if quote < 0:
+            return None
+        backslashes = len(data[position:quote]) - len(data[position:quote].rstrip("\\"))
+        if backslashes % 2 == 0:
+            return quote + 1
+        position = quote + 1
+
+
 class _ChoiceState(Generic[ToolCallT]):
     __slots__ = (
         "builders",
@@ -274,6 +356,9 @@ class StreamAccumulator(Generic[ToolCallT]):
         # A result's fields but its choices, for `_build` (None: to be made again).
         self._result_fields: dict[str, Any] | None = None
         self._single: _ChoiceState[ToolCallT] | None = None
+        # The common chunk's text, while it stays the common chunk (see `ContentTemplate`).
+        self._template: ContentTemplate | None = None
+        self._templates_left = _TEMPLATES_PER_STREAM
         self.done = False
         """True once `[DONE]` came."""
 
@@ -295,6 +380,12 @@ class StreamAccumulator(Generic[ToolCallT]):
         for event in events:
             if type(event) is str:  # a plain message event's data (`SSEDecoder.feed_data()`)
                 data = event
+                template = self._template
+                if template is not None:  # the common chunk, read off its text
+                    text = template.content(data)
+                    if text is not None:
+                        yield self._piece(text, private)
+                        continue
             else:
                 sse = cast(ServerSentEvent, event)
                 if sse.event == "error":
@@ -312,7 +403,7 @@ class StreamAccumulator(Generic[ToolCallT]):
                 chunk = self._decode_leniently(data)
             # The common chunk on a short path: the one choice's new content, nothing else.
             state = self._single
-            if state is not None and type(chunk) is dict:
+            if state is not None and type(chunk) is dict and self._result_fields:
                 choices = chunk.get("choices")
                 if (
                     type(choices) is list
@@ -326,38 +417,49 @@ class StreamAccumulator(Generic[ToolCallT]):
                         delta = raw.get("delta")
                         if type(index) is int and index == state.index and type(delta) is dict:
                             text = delta.get("content")
-                            fields = self._result_fields
-                            if len(delta) == 1 and type(text) is str and text and fields:
-                                # `feed()` for this chunk, inlined (with `CumulativeText.append`)
-                                cumulative, reasoning = state.text, state.reasoning
-                                pending = cumulative._pending
-                                pending.append(text)
-                                cumulative.length += len(text)
-                                if len(pending) >= _JOIN_EVERY:
-                                    cumulative.prefix(cumulative.length)
-                                choice = {
-                                    "index": index,
-                                    "role": state.role,
-                                    "status": _PARTIAL,
-                                    "finish_reason": state.finish_reason,
-                                    "tool_calls": state.tool_calls,
-                                    "delta": text,
-                                    "reasoning_delta": "",
-                                    LAZY_TEXT: (
-                                        cumulative,
-                                        cumulative.length,
-                                        reasoning,
-                                        0 if reasoning is None else reasoning.length,
-                                    ),
-                                }
-                                self.last = result = new_chunk_result(
-                                    ChatModelResult, fields.copy(), private, DeltaChatChoice, choice
-                                )
-                                yield result
+                            if len(delta) == 1 and type(text) is str and text:
+                                if self._templates_left and type(event) is str:
+                                    self._templates_left -= 1
+                                    self._template = ContentTemplate.of(data, chunk)
+                                yield self._piece(text, private)
                                 continue
             result = self.feed(chunk)
             if result is not None:
                 yield result
+
+    def _piece(self, text: str, private: dict[str, Any] | None) -> ChatModelResult[ToolCallT]:
+        """The result of a common chunk: `text` added to the one choice, and nothing else.
+
+        `feed()` for such a chunk, inlined (with `CumulativeText.append`): the stream's hot
+        path, open while `_single` and `_result_fields` are set.
+        """
+        state = cast(_ChoiceState[ToolCallT], self._single)
+        cumulative, reasoning = state.text, state.reasoning
+        pending = cumulative._pending
+        pending.append(text)
+        cumulative.length += len(text)
+        if len(pending) >= _JOIN_EVERY:
+            cumulative.prefix(cumulative.length)
+        choice = {
+            "index": state.index,
+            "role": state.role,
+            "status": _PARTIAL,
+            "finish_reason": state.finish_reason,
+            "tool_calls": state.tool_calls,
+            "delta": text,
+            "reasoning_delta": "",
+            LAZY_TEXT: (
+                cumulative,
+                cumulative.length,
+                reasoning,
+                0 if reasoning is None else reasoning.length,
+            ),
+        }
+        fields = cast(dict[str, Any], self._result_fields).copy()
+        self.last = result = new_chunk_result(
+            ChatModelResult, fields, private, DeltaChatChoice, choice
+        )
+        return result
 
     def _decode_leniently(self, data: str) -> Any:
         """An event pydantic-core refused: `json` takes what JSON allows beyond it, else error."""
@@ -370,6 +472,7 @@ class StreamAccumulator(Generic[ToolCallT]):
 
     def feed(self, chunk: Any) -> ChatModelResult[ToolCallT] | None:
         """Feed one decoded chunk; return the result to yield, or None for a chunk with nothing."""
+        self._template = None  # any other chunk may change what a common one means
         if type(chunk) is not dict and not isinstance(chunk, Mapping):
             raise self._context.invalid("a stream chunk is not a JSON object", body=chunk)
         # Any error value, even `{}` or "", is an error event; only a missing or null one is not.

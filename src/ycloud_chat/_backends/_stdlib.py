@@ -35,7 +35,6 @@ from typing import Any
 from urllib.parse import quote, unquote, urlsplit
 
 import httpx
-from httpx._client import ACCEPT_ENCODING, USER_AGENT
 
 from .._constants import DEFAULT_LIMITS, DEFAULT_MAX_KEEPALIVE
 from .._proxies import proxy_for
@@ -46,13 +45,26 @@ from ._interface import BackendRequest
 
 __all__ = ["StdlibClient", "StdlibResponse"]
 
-# What httpx's client adds unless the request names them (in this order, after Host).
-_HTTPX_DEFAULTS = (
-    ("Accept", "*/*"),
-    ("Accept-Encoding", ACCEPT_ENCODING),
-    ("Connection", "keep-alive"),
-    ("User-Agent", USER_AGENT),
-)
+
+def _httpx_defaults() -> tuple[tuple[str, str], ...]:
+    """What httpx's client adds unless the request names them (in this order, after Host).
+
+    Read from httpx where it keeps them, else as httpx 0.28 writes them: the SDK's own
+    requests name the encodings and the User-Agent, so these serve only requests that do not.
+    """
+    try:
+        from httpx._client import ACCEPT_ENCODING, USER_AGENT
+    except ImportError:  # pragma: no cover (a later httpx that moved them)
+        ACCEPT_ENCODING, USER_AGENT = "gzip, deflate", f"python-httpx/{httpx.__version__}"
+    return (
+        ("Accept", "*/*"),
+        ("Accept-Encoding", ACCEPT_ENCODING),
+        ("Connection", "keep-alive"),
+        ("User-Agent", USER_AGENT),
+    )
+
+
+_HTTPX_DEFAULTS = _httpx_defaults()
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _TOKEN = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
 _BAD_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")  # control characters, as h11 refuses
