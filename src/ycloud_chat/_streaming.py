@@ -17,6 +17,7 @@ from typing import Any, Generic, cast
 
 from pydantic_core import from_json
 
+from ._chunk_template import ChunkTemplate
 from ._exceptions import (
     APITimeoutError,
     IncompleteStreamError,
@@ -145,86 +146,7 @@ class CumulativeText:
         return self.prefix(self.length)
 
 
-_CONTENT_KEY = '"content":'
 _TEMPLATES_PER_STREAM = 3  # a stream whose chunks keep changing shape stops making them
-
-
-class ContentTemplate:
-    """A stream's common chunk as text: every byte of it but its piece of content.
-
-    Chunk after chunk, a server sends the same JSON with only the new piece of text changed.
-    A chunk that is the template's prefix, then one JSON string, then its suffix, is the
-    template's chunk with that string as its content, exactly: the piece is read off the
-    text without parsing the rest. The template is made from a chunk already parsed, and
-    only when the string between prefix and suffix is proven to be that content (two probes
-    parse to the chunk with each probe as its content).
-    """
-
-    __slots__ = ("_prefix", "_start", "_suffix", "_suffix_size")
-
-    def __init__(self, prefix: str, suffix: str) -> None:
-        self._prefix = prefix
-        self._suffix = suffix
-        self._start = len(prefix)
-        self._suffix_size = len(suffix)
-
-    @classmethod
-    def of(cls, data: str, chunk: dict[str, Any]) -> ContentTemplate | None:
-        """The template of `data`, a common chunk (`chunk` parsed), or None if it has none."""
-        key = data.find(_CONTENT_KEY)
-        if key < 0 or data.find(_CONTENT_KEY, key + 1) >= 0:
-            return None
-        start = key + len(_CONTENT_KEY)
-        while data[start : start + 1] in (" ", "\t", "\r", "\n"):
-            start += 1
-        end = _string_end(data, start)
-        if end is None:
-            return None
-        template = cls(data[:start], data[end:])
-        [choice] = chunk["choices"]
-        for probe in ("a", "b"):
-            expected = {**chunk, "choices": [{**choice, "delta": {"content": probe}}]}
-            try:
-                if from_json(f'{template._prefix}"{probe}"{template._suffix}') != expected:
-                    return None
-            except ValueError:
-                return None
-        return template
-
-    def content(self, data: str) -> str | None:
-        """The piece of content of a chunk that fits the template, else None."""
-        if not (data.startswith(self._prefix) and data.endswith(self._suffix)):
-            return None
-        # Empty, or shorter than its quotes, where prefix and suffix overlap.
-        literal = data[self._start : len(data) - self._suffix_size]
-        if len(literal) < 3 or literal[0] != '"' or literal[-1] != '"':
-            return None
-        text = literal[1:-1]
-        if '"' in text or "\\" in text or not text.isprintable():
-            # Escapes, or characters JSON may not hold raw: the string parsed on its own
-            # (`from_json` refuses a raw control character, and anything after the string).
-            try:
-                text = from_json(literal)
-            except ValueError:
-                return None
-            if type(text) is not str or not text:
-                return None
-        return text
-
-
-def _string_end(data: str, start: int) -> int | None:
-    """Where the JSON string starting at `start` (its opening quote) ends, past its close."""
-    if data[start : start + 1] != '"':
-        return None
-    position = start + 1
-    while True:
-        quote = data.find('"', position)
-        if quote < 0:
-            return None
-        backslashes = len(data[position:quote]) - len(data[position:quote].rstrip("\\"))
-        if backslashes % 2 == 0:
-            return quote + 1
-        position = quote + 1
 
 
 class _ChoiceState(Generic[ToolCallT]):
@@ -356,8 +278,10 @@ class StreamAccumulator(Generic[ToolCallT]):
         # A result's fields but its choices, for `_build` (None: to be made again).
         self._result_fields: dict[str, Any] | None = None
         self._single: _ChoiceState[ToolCallT] | None = None
-        # The common chunk's text, while it stays the common chunk (see `ContentTemplate`).
-        self._template: ContentTemplate | None = None
+        # The common chunk's text, while it stays the common chunk (see `_chunk_template`),
+        # and the tool call its piece is of (None: a piece of the one choice's content).
+        self._template: ChunkTemplate | None = None
+        self._template_call: _ToolCallBuilder | None = None
         self._templates_left = _TEMPLATES_PER_STREAM
         self.done = False
         """True once `[DONE]` came."""
@@ -382,9 +306,14 @@ class StreamAccumulator(Generic[ToolCallT]):
                 data = event
                 template = self._template
                 if template is not None:  # the common chunk, read off its text
-                    text = template.content(data)
+                    text = template.piece(data)
                     if text is not None:
-                        yield self._piece(text, private)
+                        call = self._template_call
+                        if call is None:
+                            yield self._piece(text, private)
+                        else:  # what `feed()` does with a piece of a call's arguments
+                            call.arguments.append(text)
+                            self.call_pieces += 1
                         continue
             else:
                 sse = cast(ServerSentEvent, event)
@@ -419,13 +348,69 @@ class StreamAccumulator(Generic[ToolCallT]):
                             text = delta.get("content")
                             if len(delta) == 1 and type(text) is str and text:
                                 if self._templates_left and type(event) is str:
-                                    self._templates_left -= 1
-                                    self._template = ContentTemplate.of(data, chunk)
+                                    self._make_template(data, chunk, "content", None)
                                 yield self._piece(text, private)
                                 continue
             result = self.feed(chunk)
             if result is not None:
                 yield result
+            elif self._templates_left and type(event) is str:
+                call = self._arguments_call(chunk)
+                if call is not None:
+                    self._make_template(data, chunk, "arguments", call)
+
+    def _make_template(
+        self, data: str, chunk: dict[str, Any], key: str, call: _ToolCallBuilder | None
+    ) -> None:
+        """Read the chunks like this one (a piece of `key`, of `call`) off their text."""
+        self._templates_left -= 1
+        [choice] = chunk["choices"]
+        if call is None:
+
+            def with_piece(piece: str) -> dict[str, Any]:
+                return {**chunk, "choices": [{**choice, "delta": {"content": piece}}]}
+
+        else:
+            delta = choice["delta"]
+            [raw_call] = delta["tool_calls"]
+
+            def with_piece(piece: str) -> dict[str, Any]:
+                calls = [{**raw_call, "function": {"arguments": piece}}]
+                return {**chunk, "choices": [{**choice, "delta": {**delta, "tool_calls": calls}}]}
+
+        self._template = ChunkTemplate.of(data, key, with_piece)
+        self._template_call = call
+
+    def _arguments_call(self, chunk: Any) -> _ToolCallBuilder | None:
+        """The call a chunk that holds only a piece of its arguments added to, else None.
+
+        Only the one choice's, with nothing else in its delta (a null content aside) and no
+        finish reason: `feed()` made such a chunk's piece one more of the call's arguments.
+        """
+        state = self._single
+        if state is None or type(chunk) is not dict:
+            return None
+        choices = chunk.get("choices")
+        if type(choices) is not list or len(choices) != 1 or chunk.get("usage") is not None:
+            return None
+        raw = choices[0]
+        if type(raw) is not dict or raw.get("finish_reason") is not None:
+            return None
+        delta = raw.get("delta")
+        if raw.get("index", 0) != state.index or type(delta) is not dict:
+            return None
+        calls = delta.get("tool_calls")
+        if set(delta) - {"content"} != {"tool_calls"} or delta.get("content") is not None:
+            return None
+        if type(calls) is not list or len(calls) != 1 or type(calls[0]) is not dict:
+            return None
+        call = calls[0]
+        function = call.get("function")
+        if set(call) != {"index", "function"} or type(function) is not dict:
+            return None
+        if set(function) != {"arguments"} or type(function["arguments"]) is not str:
+            return None
+        return state.builders.get(call["index"]) if type(call["index"]) is int else None
 
     def _piece(self, text: str, private: dict[str, Any] | None) -> ChatModelResult[ToolCallT]:
         """The result of a common chunk: `text` added to the one choice, and nothing else.

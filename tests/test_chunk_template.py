@@ -1,4 +1,4 @@
-"""The stream's common chunk read off its text (`ContentTemplate`): exactly what parsing gives."""
+"""The stream's common chunk read off its text (`ChunkTemplate`): exactly what parsing gives."""
 
 from __future__ import annotations
 
@@ -11,9 +11,10 @@ from hypothesis import strategies as st
 
 from tests.helpers import chunk
 from ycloud_chat import ToolCall, YCloudChatError
+from ycloud_chat._chunk_template import ChunkTemplate
 from ycloud_chat._response import ResponseContext
 from ycloud_chat._sse import ServerSentEvent
-from ycloud_chat._streaming import ContentTemplate, StreamAccumulator
+from ycloud_chat._streaming import StreamAccumulator
 
 PIECE = json.dumps(chunk("piece"), separators=(",", ":"))
 
@@ -31,21 +32,45 @@ def read(events: list[ServerSentEvent | str], *, templates: bool = True) -> list
     seen: list[Any] = []
     try:
         for result in accumulator.feed_events(events):
-            seen.append((result.delta, result.text, result.status, result.id))
+            calls = [
+                (c.id, c.function.name, c.raw["function"]["arguments"])
+                for c in result.tool_calls or ()
+            ]
+            seen.append((result.delta, result.text, result.status, result.id, calls))
     except YCloudChatError as exc:
         seen.append((type(exc).__name__, str(exc)))
+    seen.append(("pieces of tool calls", accumulator.call_pieces))
     return seen
 
 
-def template_of(data: str) -> ContentTemplate | None:
-    return ContentTemplate.of(data, json.loads(data))
+def call_chunk(arguments: str, index: int = 0, **delta: Any) -> str:
+    """A chunk with a piece of a tool call's arguments (`delta`: more of its delta)."""
+    call = {"index": index, "function": {"arguments": arguments}}
+    return json.dumps(chunk(tool_calls=[call], **delta))
+
+
+def first_call_chunk(index: int = 0) -> str:
+    call = {"index": index, "id": f"call-{index}", "type": "function"}
+    call["function"] = {"name": "get_weather", "arguments": ""}
+    return json.dumps(chunk(tool_calls=[call], role="assistant"))
+
+
+def template_of(data: str) -> ChunkTemplate | None:
+    """The template of a common chunk whose piece is its content."""
+    parsed = json.loads(data)
+    [choice] = parsed["choices"]
+
+    def with_piece(piece: str) -> dict[str, Any]:
+        return {**parsed, "choices": [{**choice, "delta": {"content": piece}}]}
+
+    return ChunkTemplate.of(data, "content", with_piece)
 
 
 def test_a_common_chunk_gives_its_content_and_others_of_its_shape_theirs() -> None:
     template = template_of(PIECE)
     assert template is not None
-    assert template.content(PIECE) == "piece"
-    assert template.content(PIECE.replace('"piece"', '"other words"')) == "other words"
+    assert template.piece(PIECE) == "piece"
+    assert template.piece(PIECE.replace('"piece"', '"other words"')) == "other words"
 
 
 @pytest.mark.parametrize(
@@ -64,7 +89,7 @@ def test_escapes_and_any_character_json_holds_raw_are_read_exactly(
 ) -> None:
     template = template_of(PIECE)
     assert template is not None
-    assert template.content(PIECE.replace('"piece"', literal)) == content
+    assert template.piece(PIECE.replace('"piece"', literal)) == content
 
 
 @pytest.mark.parametrize(
@@ -84,7 +109,7 @@ def test_anything_but_one_json_string_between_prefix_and_suffix_is_not_read_off(
 ) -> None:
     template = template_of(PIECE)
     assert template is not None
-    assert template.content(PIECE.replace('"piece"', literal)) is None
+    assert template.piece(PIECE.replace('"piece"', literal)) is None
 
 
 @pytest.mark.parametrize(
@@ -103,7 +128,7 @@ def test_a_quoted_key_inside_a_string_is_no_second_key() -> None:
     data = json.dumps({**chunk("x"), "id": '"content":"y"'})  # escaped: one key only
     template = template_of(data)
     assert template is not None
-    assert template.content(data.replace('"x"', '"z"')) == "z"
+    assert template.piece(data.replace('"x"', '"z"')) == "z"
 
 
 def test_a_stream_reads_the_same_with_templates_as_without() -> None:
@@ -119,7 +144,7 @@ def test_a_stream_reads_the_same_with_templates_as_without() -> None:
         "[DONE]",
     ]
     assert read(events) == read(events, templates=False)
-    assert [delta for delta, *_ in read(events)] == [
+    assert [delta for delta, *_ in read(events)[:-1]] == [
         "Hello",
         ", ",
         'wor"ld\n',
@@ -134,8 +159,8 @@ def test_a_raw_control_character_is_refused_as_without_a_template() -> None:
     events: list[ServerSentEvent | str] = [common("a"), common("b").replace('"b"', '"b\x01"')]
     refused = read(events)
     assert refused == read(events, templates=False)
-    assert refused[-1][0] == "APIResponseValidationError"
-    assert "a stream event is not JSON" in refused[-1][1]
+    assert refused[-2][0] == "APIResponseValidationError"
+    assert "a stream event is not JSON" in refused[-2][1]
 
 
 @given(
@@ -151,5 +176,41 @@ def test_any_stream_of_common_chunks_reads_as_parsed(
     ]
     with_templates = read(events)
     assert with_templates == read(events, templates=False)
-    assert [delta for delta, *_ in with_templates] == pieces
-    assert with_templates[-1][1] == "".join(pieces)
+    assert [delta for delta, *_ in with_templates[:-1]] == pieces
+    assert with_templates[-2][1] == "".join(pieces)
+
+
+def test_a_tool_call_stream_reads_the_same_with_templates_as_without() -> None:
+    events: list[ServerSentEvent | str] = [
+        first_call_chunk(0),
+        call_chunk('{"city": '),
+        call_chunk('"Par\\is \\"'),
+        call_chunk('", "x": "'),
+        call_chunk("", content=None),  # no piece: parsed, and the template made again
+        call_chunk("}", content=None),
+        first_call_chunk(1),
+        call_chunk("{}", index=1),
+        json.dumps(chunk(finish_reason="tool_calls")),
+    ]
+    with_templates = read(events)
+    assert with_templates == read(events, templates=False)
+    [(_, _, _, _, calls), pieces] = with_templates
+    assert calls == [
+        ("call-0", "get_weather", '{"city": "Par\\is \\"", "x": "}'),
+        ("call-1", "get_weather", "{}"),
+    ]
+    assert pieces == ("pieces of tool calls", 8)
+
+
+@given(st.lists(st.text(min_size=1, max_size=12), min_size=1, max_size=30), st.booleans())
+def test_any_stream_of_argument_pieces_reads_as_parsed(
+    pieces: list[str], ensure_ascii: bool
+) -> None:
+    events: list[ServerSentEvent | str] = [first_call_chunk()]
+    for piece in pieces:
+        call = {"index": 0, "function": {"arguments": piece}}
+        events.append(json.dumps(chunk(tool_calls=[call]), ensure_ascii=ensure_ascii))
+    events.append(json.dumps(chunk(finish_reason="tool_calls")))
+    with_templates = read(events)
+    assert with_templates == read(events, templates=False)
+    assert with_templates[0][4] == [("call-0", "get_weather", "".join(pieces))]
