@@ -7,6 +7,7 @@ request reaches the transport as the SDK meant it: with the URL of the SDK's own
 
 from __future__ import annotations
 
+import sys
 import threading
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -21,6 +22,16 @@ _SKIPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "
 # While a test runs on the aiohttp backend (the `http_backend` fixture): the servers it
 # started, closed after it. None otherwise, and the tests answer through httpx transports.
 SERVERS: ExitStack | None = None
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up mid-answer (a stream it closed early) is no error to print."""
+
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 @contextmanager
@@ -67,8 +78,7 @@ def serve(transport: Any, origin: str) -> Iterator[str]:
             finally:
                 response.close()
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    server.daemon_threads = True
+    server = _QuietServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
