@@ -16,7 +16,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 
 from cryptography.exceptions import InvalidSignature
@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from tests.helpers import completion
+from tests.loopback import QuietHTTPServer
 from ycloud_chat._credentials import METADATA_TOKEN_PATH
 from ycloud_chat._jwt import JWT_AUDIENCE
 
@@ -64,7 +65,7 @@ def _unb64(segment: str) -> bytes:
     return base64.urlsafe_b64decode(segment + "=" * (-len(segment) % 4))
 
 
-class _Server(ThreadingHTTPServer):
+class _Server(QuietHTTPServer):
     request_queue_size = 256  # a hundred callers connect at once
     daemon_threads = True
 

@@ -24,8 +24,9 @@ _SKIPPED_HEADERS = {"content-length", "transfer-encoding", "content-encoding", "
 SERVERS: ExitStack | None = None
 
 
-class _QuietServer(ThreadingHTTPServer):
-    """A client that hangs up mid-answer (a stream it closed early) is no error to print."""
+class QuietHTTPServer(ThreadingHTTPServer):
+    """A test server: a client that hangs up mid-answer (a stream closed early, a process
+    killed) is no error to print."""
 
     daemon_threads = True
 
@@ -78,7 +79,7 @@ def serve(transport: Any, origin: str) -> Iterator[str]:
             finally:
                 response.close()
 
-    server = _QuietServer(("127.0.0.1", 0), Handler)
+    server = QuietHTTPServer(("127.0.0.1", 0), Handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:

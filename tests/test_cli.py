@@ -14,7 +14,7 @@ import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ import pytest
 
 import ycloud_chat
 import ycloud_chat._cli
+from tests.loopback import QuietHTTPServer
 
 GOOD_KEY = "sk-good-key-1234"
 WRONG_KEY = "sk-wrong-key-5678"
@@ -49,7 +50,7 @@ class Received:
     body: dict[str, Any]
 
 
-class ChatServer(ThreadingHTTPServer):
+class ChatServer(QuietHTTPServer):
     """An OpenAI-compatible chat server on a free local port that records its requests."""
 
     daemon_threads = True
